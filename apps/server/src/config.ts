@@ -1,0 +1,206 @@
+/**
+ * The only module that reads process.env. Everything else receives the typed
+ * `Config` it returns.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function parseDurationMs(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  if (!match?.[1] || !match[2]) return undefined;
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDurationMs(text);
+      if (!ms) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 15m, 12h or 30d (got "${text}")` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const secret = z
+  .string()
+  .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
+  .optional();
+
+const origin = z.string().refine((s) => {
+  try {
+    return new URL(s).origin === s;
+  } catch {
+    return false;
+  }
+}, 'must be exact origins such as https://app.example.com (scheme, host, optional port; no path, no "*")');
+
+const DEV_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^(mysql|mariadb):\/\/|^sqlite:/, 'must start with mysql:// or sqlite:')
+      .optional(),
+    JWT_ACCESS_SECRET: secret,
+    JWT_REFRESH_SECRET: secret,
+    ACCESS_TOKEN_TTL: duration('15m'),
+    REFRESH_TOKEN_TTL: duration('30d'),
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .transform((s) =>
+        s
+          ?.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(origin).optional()),
+    BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(12),
+    REDIS_URL: z.url().optional(),
+    TRUST_PROXY: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((s) => s === 'true'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    SEED_ADMIN_USERNAME: z.string().optional(),
+    SEED_ADMIN_PASSWORD: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      for (const key of ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET'] as const) {
+        if (!env[key])
+          ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production (at least 32 bytes)' });
+      }
+      if (env.BCRYPT_COST < 10) {
+        ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 10 in production' });
+      }
+    }
+    if (env.JWT_ACCESS_SECRET && env.JWT_ACCESS_SECRET === env.JWT_REFRESH_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_REFRESH_SECRET'], message: 'must differ from JWT_ACCESS_SECRET' });
+    }
+  });
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  host: string;
+  port: number;
+  logLevel: string;
+  rootDir: string;
+  databaseUrl: string | undefined;
+  jwt: {
+    accessSecret: string;
+    refreshSecret: string;
+    /** True when the secrets were generated for this process (development only). */
+    isGenerated: boolean;
+    accessTtlMs: number;
+    refreshTtlMs: number;
+    issuer: string;
+    audience: string;
+  };
+  corsOrigins: string[];
+  bcryptCost: number;
+  redisUrl: string | undefined;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  seedAdmin: { username: string; password: string } | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The directory holding pnpm-workspace.yaml above `from`, else `from` itself (e.g. in a container). */
+export function findRootDir(from: string = process.cwd()): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) return resolve(from);
+  }
+}
+
+/**
+ * Adds `.env.local`, then `.env`, of the root directory to process.env. Neither
+ * overrides a variable that is already set, so the real environment wins over
+ * `.env.local`, which wins over `.env`.
+ */
+export function loadEnvFiles(rootDir: string): void {
+  for (const file of ['.env.local', '.env']) {
+    const path = join(rootDir, file);
+    if (existsSync(path)) process.loadEnvFile(path);
+  }
+}
+
+/** Validates the environment; throws a ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>, rootDir: string): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, emptyAsUndefined(v)]));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  const isProduction = e.NODE_ENV === 'production';
+  const isGenerated = !e.JWT_ACCESS_SECRET || !e.JWT_REFRESH_SECRET;
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    rootDir,
+    databaseUrl: e.DATABASE_URL,
+    jwt: {
+      accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(32).toString('base64url'),
+      refreshSecret: e.JWT_REFRESH_SECRET ?? randomBytes(32).toString('base64url'),
+      isGenerated,
+      accessTtlMs: e.ACCESS_TOKEN_TTL,
+      refreshTtlMs: e.REFRESH_TOKEN_TTL,
+      issuer: 'auth-api',
+      audience: 'auth-api',
+    },
+    corsOrigins: e.CORS_ORIGINS ?? (isProduction ? [] : DEV_CORS_ORIGINS),
+    bcryptCost: e.BCRYPT_COST,
+    redisUrl: e.REDIS_URL,
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    seedAdmin:
+      e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
+        ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }
+        : undefined,
+  };
+}
+
+/** Reads `.env` files and the environment of this process. */
+export function loadConfig(): Config {
+  const rootDir = findRootDir();
+  loadEnvFiles(rootDir);
+  return parseConfig(process.env, rootDir);
+}
+
+/** For process entry points: the config, or a clear message and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

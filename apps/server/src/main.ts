@@ -1,0 +1,75 @@
+import type { Server } from 'node:http';
+import { createApiServices } from '@repo/api';
+import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
+import { createApp } from './app.js';
+import { type Config, loadConfigOrExit } from './config.js';
+import { createLogger } from './logger.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
+
+if (config.jwt.isGenerated) {
+  logger.warn(
+    'JWT secrets are not set: generated random ones for this process (tokens end with it). Set them in .env.local.',
+  );
+}
+if (config.redisUrl) {
+  logger.warn('REDIS_URL is set, but this version keeps login throttling in memory (per instance).');
+}
+
+const target = resolveDatabaseTarget({ url: config.databaseUrl, rootDir: config.rootDir });
+const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir });
+logger.info(
+  { dialect: target.dialect, ...(target.dialect === 'sqlite' ? { file: target.file } : {}) },
+  'database connected',
+);
+
+// Only `pnpm dev` passes --migrate; production migrates with `pnpm db:migrate`.
+if (process.argv.includes('--migrate')) {
+  const applied = await migrateToLatest(orm);
+  logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
+}
+
+const services = createApiServices({ ...config.jwt, bcryptCost: config.bcryptCost });
+const app = createApp({ orm, services, logger, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy });
+const server = app.listen(config.port, config.host, () => {
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${addressPort(server, config)}`;
+  logger.info(
+    `Server ready (${config.nodeEnv})\n  tRPC     ${base}/trpc\n  REST     ${base}/api\n  OpenAPI  ${base}/api/openapi.json`,
+  );
+});
+server.on('error', (error) => {
+  logger.fatal({ err: error }, 'server failed to listen');
+  process.exit(1);
+});
+
+let isStopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (isStopping) return;
+  isStopping = true;
+  logger.info({ signal }, 'shutting down: no new connections, draining requests');
+  const forced = setTimeout(() => {
+    logger.error(
+      { timeoutMs: config.shutdownTimeoutMs },
+      'requests still running at the shutdown timeout: forcing exit',
+    );
+    server.closeAllConnections();
+    process.exit(1);
+  }, config.shutdownTimeoutMs);
+  forced.unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive sockets would otherwise hold close() open.
+    server.closeIdleConnections();
+  });
+  await orm.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+function addressPort(s: Server, c: Config): number {
+  const address = s.address();
+  return typeof address === 'object' && address ? address.port : c.port;
+}

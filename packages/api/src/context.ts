@@ -1,0 +1,30 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { AuthService } from './services/auth.js';
+
+/** Built once per process by the composition root. */
+export interface ApiServices {
+  auth: AuthService;
+}
+
+/** Everything a request brings, already stripped of its transport. */
+export interface CreateContextOptions {
+  /** The ORM's root EntityManager: every call works on its own fork of it. */
+  em: EntityManager;
+  services: ApiServices;
+  /** The raw `Authorization` header, if any. */
+  authorization?: string | undefined;
+  clientAddress?: string | undefined;
+  requestId?: string | undefined;
+}
+
+export function createContext(opts: CreateContextOptions) {
+  return {
+    em: opts.em,
+    services: opts.services,
+    authorization: opts.authorization,
+    clientAddress: opts.clientAddress,
+    requestId: opts.requestId,
+  };
+}
+
+export type Context = Awaited<ReturnType<typeof createContext>>;

@@ -1,0 +1,112 @@
+import { ConnectionException, NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { AppError, type AppErrorCode } from './errors.js';
+
+const CODE_OF: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
+  INVALID_INPUT: 'BAD_REQUEST',
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  INVALID_TOKEN: 'UNAUTHORIZED',
+  SESSION_REVOKED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  USER_NOT_FOUND: 'NOT_FOUND',
+  USERNAME_TAKEN: 'CONFLICT',
+  THROTTLED: 'TOO_MANY_REQUESTS',
+  DATABASE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+/** Input that failed its zod schema, flattened to "field: problem" messages. */
+export class InputValidationError extends Error {
+  override name = 'InputValidationError';
+  constructor(readonly fieldErrors: Record<string, string[]>) {
+    super(
+      Object.entries(fieldErrors)
+        .map(([field, problems]) => `${field}: ${problems.join(', ')}`)
+        .join('; '),
+    );
+  }
+}
+
+interface IssueLike {
+  path: readonly PropertyKey[];
+  message: string;
+  code?: string;
+  input?: unknown;
+}
+
+function isZodError(cause: unknown): cause is Error & { issues: IssueLike[] } {
+  return cause instanceof Error && cause.name === 'ZodError' && Array.isArray((cause as { issues?: unknown }).issues);
+}
+
+function fieldErrorsOf(issues: IssueLike[]): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  for (const issue of issues) {
+    const field = issue.path.map(String).join('.') || 'input';
+    const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+    fields[field] = [...(fields[field] ?? []), message];
+  }
+  return fields;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'SQLITE_BUSY',
+]);
+
+function isDatabaseUnavailable(cause: unknown): boolean {
+  if (cause instanceof ConnectionException) return true;
+  if (!(cause instanceof Error)) return false;
+  const code = (cause as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    cause.name === 'KnexTimeoutError' ||
+    /Timeout acquiring a connection/.test(cause.message)
+  );
+}
+
+/**
+ * The one place where failures become tRPC errors (and so HTTP statuses):
+ * domain errors, MikroORM's exceptions and zod input errors.
+ */
+export function toTRPCError(error: TRPCError): TRPCError {
+  const cause = error.cause;
+  if (cause instanceof AppError) {
+    return new TRPCError({ code: CODE_OF[cause.code], message: cause.message, cause });
+  }
+  if (cause instanceof UniqueConstraintViolationException) {
+    const taken = new AppError('USERNAME_TAKEN', 'username: is already taken', { field: 'username' });
+    return new TRPCError({ code: 'CONFLICT', message: taken.message, cause: taken });
+  }
+  if (cause instanceof NotFoundError) {
+    return new TRPCError({ code: 'NOT_FOUND', message: 'Not found', cause });
+  }
+  if (error.code === 'BAD_REQUEST' && isZodError(cause)) {
+    const invalid = new InputValidationError(fieldErrorsOf(cause.issues));
+    return new TRPCError({ code: 'BAD_REQUEST', message: invalid.message, cause: invalid });
+  }
+  if (isDatabaseUnavailable(cause)) {
+    const unavailable = new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly');
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: unavailable.message, cause: unavailable });
+  }
+  return error;
+}
+
+/** Seconds a throttled caller must wait, if the error says so. */
+export function retryAfterSecondsOf(error: TRPCError): number | undefined {
+  return error.cause instanceof AppError ? error.cause.details.retryAfterSeconds : undefined;
+}
+
+/** Response headers implied by a call's errors (`Retry-After` for 429s). */
+export function errorResponseHeaders(errors: readonly TRPCError[]): Record<string, string> {
+  for (const error of errors) {
+    const seconds = retryAfterSecondsOf(error);
+    if (seconds !== undefined) return { 'Retry-After': String(seconds) };
+  }
+  return {};
+}

@@ -1,0 +1,27 @@
+/**
+ * Domain errors: what services throw. One mapping (`trpc.ts`) turns them into
+ * tRPC codes, and so into HTTP statuses; services never know about either.
+ */
+export type AppErrorCode =
+  | 'INVALID_INPUT'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_TOKEN'
+  | 'SESSION_REVOKED'
+  | 'FORBIDDEN'
+  | 'USER_NOT_FOUND'
+  | 'USERNAME_TAKEN'
+  | 'THROTTLED'
+  | 'DATABASE_UNAVAILABLE';
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly details: { field?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+export const invalidCredentials = () => new AppError('INVALID_CREDENTIALS', 'Invalid username or password');

@@ -1,0 +1,18 @@
+export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
+export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
+export { AppError, type AppErrorCode } from './errors.js';
+export { createOpenApiDocument } from './openapi.js';
+export { type AppRouter, appRouter, createCaller } from './root.js';
+export * from './schemas.js';
+export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
+export { PasswordHasher } from './services/passwords.js';
+export {
+  DEFAULT_THROTTLE,
+  type LoginThrottle,
+  RateLimiterLoginThrottle,
+  type ThrottleConfig,
+  type ThrottleKeys,
+} from './services/throttle.js';
+export { type TokenClaims, type TokenConfig, TokenService } from './services/tokens.js';
+export { type ApiConfig, createApiServices } from './services.js';
+export { adminProcedure, createCallerFactory, protectedProcedure, publicProcedure, router } from './trpc.js';

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import {
+  credentialsSchema,
+  logoutOutputSchema,
+  refreshInputSchema,
+  revokedSessionsOutputSchema,
+  tokenPairSchema,
+} from '../schemas.js';
+import { protectedProcedure, publicProcedure, router } from '../trpc.js';
+
+const tags = ['auth'];
+
+export const authRouter = router({
+  register: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/register',
+        tags,
+        protect: false,
+        summary: 'Create an account and sign in',
+        description: 'Returns a token pair for a new session, like login.',
+        errorResponses: { 400: 'Invalid input', 409: 'Username taken', 413: 'Body too large' },
+      },
+    })
+    .input(credentialsSchema)
+    .output(tokenPairSchema)
+    .mutation(({ ctx, input }) => ctx.services.auth.register(ctx.em, input)),
+
+  login: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/login',
+        tags,
+        protect: false,
+        summary: 'Sign in with a username and password',
+        errorResponses: { 400: 'Invalid input', 401: 'Bad credentials', 429: 'Too many failed logins' },
+      },
+    })
+    .input(credentialsSchema)
+    .output(tokenPairSchema)
+    .mutation(({ ctx, input }) => ctx.services.auth.login(ctx.em, input, ctx.clientAddress)),
+
+  refresh: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/refresh',
+        tags,
+        protect: false,
+        summary: 'Exchange a refresh token for a new token pair',
+        description:
+          'Rotates the refresh token: the one sent is retired. Presenting a retired refresh token again revokes the whole session.',
+        errorResponses: { 400: 'Invalid input', 401: 'Invalid, expired, retired or revoked refresh token' },
+      },
+    })
+    .input(refreshInputSchema)
+    .output(tokenPairSchema)
+    .mutation(({ ctx, input }) => ctx.services.auth.refresh(ctx.em, input.refreshToken)),
+
+  logout: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/logout',
+        tags,
+        summary: 'End the current session',
+        description: 'Its access and refresh tokens are refused from now on; other sessions stay signed in.',
+        errorResponses: { 401: 'Not signed in' },
+      },
+    })
+    .input(z.void())
+    .output(logoutOutputSchema)
+    .mutation(async ({ ctx }) => {
+      await ctx.services.auth.logout(ctx.em, ctx.auth);
+      return { success: true as const };
+    }),
+
+  logoutAll: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/logout-all',
+        tags,
+        summary: 'End every session of the signed-in user',
+        errorResponses: { 401: 'Not signed in' },
+      },
+    })
+    .input(z.void())
+    .output(revokedSessionsOutputSchema)
+    .mutation(async ({ ctx }) => ({ revokedSessions: await ctx.services.auth.logoutAll(ctx.em, ctx.auth) })),
+});

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import {
+  changePasswordInputSchema,
+  listUsersInputSchema,
+  publicUserSchema,
+  revokedSessionsOutputSchema,
+  userIdInputSchema,
+  userPageSchema,
+} from '../schemas.js';
+import { toPublicUser } from '../services/auth.js';
+import { findUserById, listUsers } from '../services/users.js';
+import { protectedProcedure, router } from '../trpc.js';
+
+const tags = ['users'];
+
+export const userRouter = router({
+  me: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/users/me',
+        tags,
+        summary: 'The signed-in user',
+        errorResponses: { 401: 'Not signed in' },
+      },
+    })
+    .input(z.void())
+    .output(publicUserSchema)
+    // The session check already loaded the user (one query): nothing more to read.
+    .query(({ ctx }) => toPublicUser(ctx.auth.user)),
+
+  list: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/users',
+        tags,
+        summary: 'Users, oldest first, a page at a time',
+        description: 'Pass `nextCursor` of a page as `cursor` to get the next one; it is null on the last page.',
+        errorResponses: { 400: 'Invalid input', 401: 'Not signed in' },
+      },
+    })
+    .input(listUsersInputSchema)
+    .output(userPageSchema)
+    .query(({ ctx, input }) => listUsers(ctx.em, input)),
+
+  byId: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/users/{id}',
+        tags,
+        summary: 'One user by id',
+        errorResponses: { 400: 'Invalid input', 401: 'Not signed in', 404: 'No such user' },
+      },
+    })
+    .input(userIdInputSchema)
+    .output(publicUserSchema)
+    .query(({ ctx, input }) => findUserById(ctx.em, input.id)),
+
+  changePassword: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/users/me/password',
+        tags,
+        summary: 'Change the password and end every other session',
+        description: 'A wrong `currentPassword` is a 400 naming that field (a 401 would read as an expired token).',
+        errorResponses: { 400: 'Invalid input or wrong current password', 401: 'Not signed in' },
+      },
+    })
+    .input(changePasswordInputSchema)
+    .output(revokedSessionsOutputSchema)
+    .mutation(async ({ ctx, input }) => ({
+      revokedSessions: await ctx.services.auth.changePassword(ctx.em, ctx.auth, input),
+    })),
+});

@@ -1,0 +1,173 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { repositoriesOf, type Session, type User, usernameKeyOf } from '@repo/db';
+import { v7 as uuidv7 } from 'uuid';
+import { AppError, invalidCredentials } from '../errors.js';
+import type { Credentials, PublicUser, TokenPair } from '../schemas.js';
+import type { PasswordHasher } from './passwords.js';
+import type { LoginThrottle } from './throttle.js';
+import type { TokenService } from './tokens.js';
+
+export interface AuthDeps {
+  tokens: TokenService;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  now?: () => Date;
+}
+
+/** Who made a request: resolved from a valid access token and a live session. */
+export interface AuthIdentity {
+  user: User;
+  session: Session;
+}
+
+export function toPublicUser(user: User): PublicUser {
+  return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt.toISOString() };
+}
+
+/**
+ * Registration, login, refresh rotation, logout and the per-request session
+ * check. Every method takes the request's EntityManager fork.
+ */
+export class AuthService {
+  readonly #now: () => Date;
+
+  constructor(private readonly deps: AuthDeps) {
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  async register(em: EntityManager, credentials: Credentials): Promise<TokenPair> {
+    const { users } = repositoriesOf(em);
+    const user = users.add({
+      username: credentials.username,
+      passwordHash: await this.deps.passwords.hash(credentials.password),
+    });
+    // One flush for user and session: a taken name (unique index) stores neither.
+    return this.#startSession(em, user);
+  }
+
+  async login(em: EntityManager, credentials: Credentials, clientAddress?: string): Promise<TokenPair> {
+    const keys = { username: usernameKeyOf(credentials.username), address: clientAddress };
+    const wait = await this.deps.throttle.retryAfterSeconds(keys);
+    if (wait > 0) {
+      throw new AppError('THROTTLED', `Too many failed logins; try again in ${wait} s`, { retryAfterSeconds: wait });
+    }
+    const user = await repositoriesOf(em).users.findByUsernameWithHash(credentials.username);
+    const isValid = user
+      ? await this.deps.passwords.verify(credentials.password, user.passwordHash)
+      : await this.deps.passwords.verifyUnknownUser(credentials.password);
+    if (!user || !isValid) {
+      await this.deps.throttle.recordFailure(keys);
+      throw invalidCredentials();
+    }
+    await this.deps.throttle.recordSuccess(keys);
+    return this.#startSession(em, user);
+  }
+
+  async refresh(em: EntityManager, refreshToken: string): Promise<TokenPair> {
+    const claims = this.deps.tokens.verifyRefreshToken(refreshToken);
+    const { sessions } = repositoriesOf(em);
+    const now = this.#now();
+    const nextTokenId = uuidv7();
+    const isRotated = await sessions.rotateRefreshToken({
+      id: claims.sessionId,
+      currentTokenId: claims.tokenId,
+      nextTokenId,
+      now,
+      expiresAt: this.deps.tokens.refreshExpiry(now),
+    });
+    if (!isRotated) {
+      const session = await sessions.findOne({ id: claims.sessionId });
+      if (session && !session.revokedAt && session.refreshTokenId !== claims.tokenId) {
+        // A retired refresh token came back: whoever holds it, the session is
+        // no longer trustworthy. End it, for the thief and the owner alike.
+        await sessions.revoke(session.id, 'refresh_reuse', now);
+        throw new AppError('SESSION_REVOKED', 'Refresh token reuse detected; the session has been revoked');
+      }
+      throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
+    }
+    const session = await sessions.findAliveWithUser(claims.sessionId, now);
+    if (!session || session.user.id !== claims.userId) {
+      throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
+    }
+    return this.#issuePair(session.user, session.id, nextTokenId, now);
+  }
+
+  /** Verifies an access token and checks in the database that its session is alive. */
+  async authenticate(em: EntityManager, accessToken: string): Promise<AuthIdentity> {
+    const claims = this.deps.tokens.verifyAccessToken(accessToken);
+    const session = await repositoriesOf(em).sessions.findAliveWithUser(claims.sessionId, this.#now());
+    if (!session || session.user.id !== claims.userId) {
+      throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
+    }
+    return { user: session.user, session };
+  }
+
+  async logout(em: EntityManager, identity: AuthIdentity): Promise<void> {
+    await repositoriesOf(em).sessions.revoke(identity.session.id, 'logout', this.#now());
+  }
+
+  async logoutAll(em: EntityManager, identity: AuthIdentity): Promise<number> {
+    return repositoriesOf(em).sessions.revokeAllOfUser({
+      userId: identity.user.id,
+      reason: 'logout_all',
+      now: this.#now(),
+    });
+  }
+
+  /** Changes the password and ends every other session of the user. */
+  async changePassword(
+    em: EntityManager,
+    identity: AuthIdentity,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<number> {
+    const { users } = repositoriesOf(em);
+    const user = await users.findByIdWithHash(identity.user.id);
+    if (!user) throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
+    if (!(await this.deps.passwords.verify(input.currentPassword, user.passwordHash))) {
+      // 400 naming the field, not 401: a 401 means "your token is bad" to clients.
+      throw new AppError('INVALID_INPUT', 'currentPassword: is incorrect', { field: 'currentPassword' });
+    }
+    const passwordHash = await this.deps.passwords.hash(input.newPassword);
+    const now = this.#now();
+    return em.transactional(async (tx) => {
+      const repos = repositoriesOf(tx);
+      await repos.users.nativeUpdate({ id: user.id }, { passwordHash, passwordChangedAt: now, updatedAt: now });
+      return repos.sessions.revokeAllOfUser({
+        userId: user.id,
+        reason: 'password_change',
+        now,
+        keepSessionId: identity.session.id,
+      });
+    });
+  }
+
+  async #startSession(em: EntityManager, user: User): Promise<TokenPair> {
+    const now = this.#now();
+    const refreshTokenId = uuidv7();
+    const session = repositoriesOf(em).sessions.create({
+      user,
+      refreshTokenId,
+      expiresAt: this.deps.tokens.refreshExpiry(now),
+      createdAt: now,
+      lastUsedAt: now,
+      revokedAt: null,
+      revokedReason: null,
+    });
+    await em.flush();
+    return this.#issuePair(user, session.id, refreshTokenId, now);
+  }
+
+  #issuePair(user: User, sessionId: string, refreshTokenId: string, now: Date): TokenPair {
+    const subject = { userId: user.id, sessionId };
+    const access = this.deps.tokens.issueAccessToken(subject, now);
+    const refresh = this.deps.tokens.issueRefreshToken(subject, refreshTokenId, now);
+    return {
+      accessToken: access.token,
+      refreshToken: refresh.token,
+      tokenType: 'Bearer',
+      expiresAt: access.expiresAt,
+      refreshExpiresAt: refresh.expiresAt,
+      user: toPublicUser(user),
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import bcrypt from 'bcrypt';
+
+export class PasswordHasher {
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(readonly cost: number) {}
+
+  hash(password: string): Promise<string> {
+    return bcrypt.hash(password, this.cost);
+  }
+
+  verify(password: string, hash: string): Promise<boolean> {
+    return bcrypt.compare(password, hash);
+  }
+
+  /**
+   * For an unknown username: one comparison at the same cost as a real one,
+   * against a fixed hash made once, so response time does not reveal which
+   * accounts exist. Always false.
+   */
+  async verifyUnknownUser(password: string): Promise<false> {
+    await bcrypt.compare(password, await this.dummyHash());
+    return false;
+  }
+
+  /** Makes the dummy hash ahead of the first login (it costs one hash). */
+  async warmUp(): Promise<void> {
+    await this.dummyHash();
+  }
+
+  private dummyHash(): Promise<string> {
+    this.#dummyHash ??= bcrypt.hash('no such user: dummy password', this.cost);
+    return this.#dummyHash;
+  }
+}

@@ -1,0 +1,31 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
+import { SessionRepository } from '../repositories/session.repository.js';
+import { UserSchema } from './user.entity.js';
+
+export const SESSION_REVOKE_REASONS = ['logout', 'logout_all', 'password_change', 'refresh_reuse'] as const;
+export type SessionRevokeReason = (typeof SESSION_REVOKE_REASONS)[number];
+
+/** One row per login. Tokens name it in their `sid` claim. */
+export const SessionSchema = defineEntity({
+  name: 'Session',
+  tableName: 'sessions',
+  repository: () => SessionRepository,
+  properties: (p) => ({
+    id: p
+      .string()
+      .length(36)
+      .primary()
+      .onCreate(() => uuidv7()),
+    user: p.manyToOne(UserSchema).deleteRule('cascade').index('sessions_user_id_index'),
+    /** `jti` of the only refresh token that may still be exchanged. */
+    refreshTokenId: p.string().length(36),
+    expiresAt: p.datetime(3),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    lastUsedAt: p.datetime(3).onCreate(() => new Date()),
+    revokedAt: p.datetime(3).nullable(),
+    revokedReason: p.enum([...SESSION_REVOKE_REASONS]).nullable(),
+  }),
+});
+
+export type Session = InferEntity<typeof SessionSchema>;

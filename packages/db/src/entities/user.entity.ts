@@ -1,0 +1,36 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
+import { UserRepository } from '../repositories/user.repository.js';
+
+export const USER_ROLES = ['user', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  repository: () => UserRepository,
+  properties: (p) => ({
+    // UUID v7: opaque and unguessable, yet time-ordered, so it doubles as a
+    // stable pagination cursor.
+    id: p
+      .string()
+      .length(36)
+      .primary()
+      .onCreate(() => uuidv7()),
+    username: p.string().length(40),
+    // Lower-cased username. The unique index lives on this column, so
+    // "Alice" and "alice" collide in the database on every dialect,
+    // whatever its collation.
+    usernameKey: p.string().length(40).unique('users_username_key_unique'),
+    passwordHash: p.string().length(60).hidden().lazy(true, false),
+    role: p.enum([...USER_ROLES]).default('user'),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    updatedAt: p
+      .datetime(3)
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+    passwordChangedAt: p.datetime(3).nullable(),
+  }),
+});
+
+export type User = InferEntity<typeof UserSchema>;

@@ -1,0 +1,25 @@
+export {
+  createOrm,
+  createOrmOptions,
+  type DatabaseConfig,
+  type DatabaseTarget,
+  DatabaseUrlError,
+  DEFAULT_SQLITE_FILE,
+  type Dialect,
+  dialectOf,
+  migrateToLatest,
+  pingDatabase,
+  resolveDatabaseTarget,
+} from './config.js';
+export {
+  SESSION_REVOKE_REASONS,
+  type Session,
+  type SessionRevokeReason,
+  SessionSchema,
+} from './entities/session.entity.js';
+export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/user.entity.js';
+export { createMigration, migrationsFolder } from './migrations.js';
+export { repositoriesOf } from './repositories/index.js';
+export { SessionRepository } from './repositories/session.repository.js';
+export { type UserPage, UserRepository, usernameKeyOf } from './repositories/user.repository.js';
+export { type SeedResult, type SeedUser, seedUsers } from './seed.js';

@@ -1,0 +1,6 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126103243_initial as M0 } from './Migration20261126103243_initial.js';
+
+// Kept in order by `pnpm db:migration:create`; compiled with the package, so
+// production runs the same migrations without a TypeScript loader.
+export const mysqlMigrations: MigrationObject[] = [{ name: 'Migration20261126103243_initial', class: M0 }];
