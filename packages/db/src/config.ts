@@ -17,6 +17,8 @@ export interface DatabaseConfig {
   debug?: boolean;
   /** Upper bound of the connection pool (MySQL). */
   poolMax?: number;
+  /** Do not log each migration as it is applied. */
+  quiet?: boolean;
 }
 
 export type DatabaseTarget = { dialect: 'mysql'; url: string } | { dialect: 'sqlite'; file: string };
@@ -67,7 +69,8 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
       clientUrl: target.url,
       pool: { min: 0, max: config.poolMax ?? 10 },
       extensions: [Migrator],
-      migrations: migrationOptions(mysqlMigrations),
+      // MySQL commits DDL implicitly: a transaction around it would be a pretence.
+      migrations: migrationOptions(mysqlMigrations, { transactional: false, silent: config.quiet ?? false }),
     };
   }
 
@@ -80,16 +83,19 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
     driver: LibSqlDriver,
     dbName: target.file,
     extensions: [Migrator],
-    migrations: migrationOptions(sqliteMigrations),
+    migrations: migrationOptions(sqliteMigrations, { transactional: true, silent: config.quiet ?? false }),
   };
 }
 
-function migrationOptions(list: typeof mysqlMigrations): Options['migrations'] {
+function migrationOptions(
+  list: typeof mysqlMigrations,
+  options: { transactional: boolean; silent: boolean },
+): Options['migrations'] {
   return {
     tableName: 'mikro_orm_migrations',
     migrationsList: list,
-    transactional: true,
-    allOrNothing: true,
+    ...options,
+    allOrNothing: options.transactional,
     snapshot: false,
     emit: 'ts',
   };

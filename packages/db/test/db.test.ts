@@ -1,0 +1,192 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  migrateToLatest,
+  pingDatabase,
+  repositoriesOf,
+  resolveDatabaseTarget,
+  seedUsers,
+  type User,
+} from '../src/index.js';
+import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.destroy();
+});
+
+const HASH = '$2b$04$abcdefghijklmnopqrstuu5Zq0hKq7Y3Yk2m3vJ4s8cQe3QfTt7p2'; // any 60 chars
+
+async function addUser(username: string): Promise<User> {
+  const em = db.orm.em.fork();
+  const user = repositoriesOf(em).users.add({ username, passwordHash: HASH });
+  await em.flush();
+  return user;
+}
+
+describe('migrations', () => {
+  it('are all applied once, and a second run applies nothing', async () => {
+    expect(await migrateToLatest(db.orm)).toEqual([]);
+    expect(await pingDatabase(db.orm)).toBe(true);
+  });
+});
+
+describe('users', () => {
+  it('gets an opaque, time-ordered UUID v7 id', async () => {
+    const user = await addUser('uuid_check');
+    expect(user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('refuses a username that differs only in case, by the unique index', async () => {
+    await addUser('CaseUser');
+    await expect(addUser('caseuser')).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    await expect(addUser('CASEUSER')).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+  });
+
+  it('stores exactly one account when 10 inserts of one name race', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => addUser(i % 2 ? 'Racer' : 'racer')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(UniqueConstraintViolationException);
+    }
+    const em = db.orm.em.fork();
+    expect(await repositoriesOf(em).users.count({ usernameKey: 'racer' })).toBe(1);
+  });
+
+  it('keeps the password hash out of serialized users and out of default loads', async () => {
+    const created = await addUser('hidden_hash');
+    const em = db.orm.em.fork();
+    const loaded = await repositoriesOf(em).users.findOneOrFail({ id: created.id });
+    expect(JSON.stringify(loaded)).not.toContain(HASH);
+    const withHash = await repositoriesOf(db.orm.em.fork()).users.findByUsernameWithHash('HIDDEN_HASH');
+    expect(withHash?.passwordHash).toBe(HASH);
+  });
+
+  it('pages through users in creation order with a cursor', async () => {
+    const em = db.orm.em.fork();
+    const { users } = repositoriesOf(em);
+    const all = await users.findAll({ orderBy: { id: 'asc' } });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await users.page(2, cursor);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((u) => u.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual(all.map((u) => u.id));
+  });
+});
+
+describe('sessions', () => {
+  async function addSession(user: User, refreshTokenId: string) {
+    const em = db.orm.em.fork();
+    const now = new Date();
+    const session = repositoriesOf(em).sessions.create({
+      user: user.id,
+      refreshTokenId,
+      expiresAt: new Date(now.getTime() + 60_000),
+      createdAt: now,
+      lastUsedAt: now,
+      revokedAt: null,
+      revokedReason: null,
+    });
+    await em.flush();
+    return session;
+  }
+
+  it('rotates a refresh token id for exactly one of two racing callers', async () => {
+    const user = await addUser('rotator');
+    const session = await addSession(user, 'token-0');
+    const rotate = (next: string) =>
+      repositoriesOf(db.orm.em.fork()).sessions.rotateRefreshToken({
+        id: session.id,
+        currentTokenId: 'token-0',
+        nextTokenId: next,
+        now: new Date(),
+        expiresAt: new Date(Date.now() + 60_000),
+      });
+    const outcomes = await Promise.all([rotate('token-a'), rotate('token-b')]);
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const stored = await repositoriesOf(db.orm.em.fork()).sessions.findOneOrFail({ id: session.id });
+    expect(['token-a', 'token-b']).toContain(stored.refreshTokenId);
+  });
+
+  it('finds a live session with its user, and not once it is revoked', async () => {
+    const user = await addUser('reviver');
+    const session = await addSession(user, 't');
+    const alive = await repositoriesOf(db.orm.em.fork()).sessions.findAliveWithUser(session.id, new Date());
+    expect(alive?.user.username).toBe('reviver');
+    expect(await repositoriesOf(db.orm.em.fork()).sessions.revoke(session.id, 'logout', new Date())).toBe(true);
+    expect(await repositoriesOf(db.orm.em.fork()).sessions.revoke(session.id, 'logout', new Date())).toBe(false);
+    expect(await repositoriesOf(db.orm.em.fork()).sessions.findAliveWithUser(session.id, new Date())).toBeNull();
+  });
+
+  it('does not find an expired session', async () => {
+    const user = await addUser('expirer');
+    const session = await addSession(user, 't');
+    const later = new Date(Date.now() + 120_000);
+    expect(await repositoriesOf(db.orm.em.fork()).sessions.findAliveWithUser(session.id, later)).toBeNull();
+  });
+
+  it('revokes all sessions of a user but the one kept', async () => {
+    const user = await addUser('many_sessions');
+    const other = await addUser('bystander');
+    const [a, b, c] = [await addSession(user, 'a'), await addSession(user, 'b'), await addSession(user, 'c')];
+    const untouched = await addSession(other, 'x');
+    const revoked = await repositoriesOf(db.orm.em.fork()).sessions.revokeAllOfUser({
+      userId: user.id,
+      reason: 'password_change',
+      now: new Date(),
+      keepSessionId: b.id,
+    });
+    expect(revoked).toBe(2);
+    const { sessions } = repositoriesOf(db.orm.em.fork());
+    expect((await sessions.findOneOrFail({ id: a.id })).revokedReason).toBe('password_change');
+    expect((await sessions.findOneOrFail({ id: b.id })).revokedAt).toBeNull();
+    expect((await sessions.findOneOrFail({ id: c.id })).revokedAt).not.toBeNull();
+    expect((await sessions.findOneOrFail({ id: untouched.id })).revokedAt).toBeNull();
+  });
+});
+
+describe('seedUsers', () => {
+  it('creates missing users, keeps existing ones, and is safe to run twice', async () => {
+    const hash = async () => HASH;
+    const seeds = [
+      { username: 'seed_a', password: 'demo-password', role: 'user' as const },
+      { username: 'seed_admin', password: 'admin-password', role: 'admin' as const },
+    ];
+    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({ created: ['seed_a', 'seed_admin'], existing: [] });
+    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({ created: [], existing: ['seed_a', 'seed_admin'] });
+    const admin = await repositoriesOf(db.orm.em.fork()).users.findOneOrFail({ usernameKey: 'seed_admin' });
+    expect(admin.role).toBe('admin');
+  });
+});
+
+describe('resolveDatabaseTarget', () => {
+  it('uses the embedded SQLite file under the root when DATABASE_URL is unset', () => {
+    expect(resolveDatabaseTarget({ url: undefined, rootDir: '/repo' })).toEqual({
+      dialect: 'sqlite',
+      file: '/repo/data/dev.sqlite',
+    });
+  });
+  it('resolves sqlite:<file> against the root, and keeps absolute paths', () => {
+    expect(resolveDatabaseTarget({ url: 'sqlite:tmp/x.db', rootDir: '/repo' })).toEqual({
+      dialect: 'sqlite',
+      file: '/repo/tmp/x.db',
+    });
+    expect(resolveDatabaseTarget({ url: 'sqlite:/var/x.db', rootDir: '/repo' })).toMatchObject({ file: '/var/x.db' });
+  });
+  it('selects MySQL for mysql:// URLs and refuses other schemes', () => {
+    expect(resolveDatabaseTarget({ url: 'mysql://u:p@db:3306/app', rootDir: '/repo' })).toEqual({
+      dialect: 'mysql',
+      url: 'mysql://u:p@db:3306/app',
+    });
+    expect(() => resolveDatabaseTarget({ url: 'postgres://x/y', rootDir: '/' })).toThrow(/mysql:\/\/ or sqlite:/);
+    expect(() => resolveDatabaseTarget({ url: 'mysql://host', rootDir: '/' })).toThrow(/database/);
+  });
+});

@@ -1,0 +1,40 @@
+// Plain JavaScript: Vite loads config files with Node, which runs no TypeScript
+// from linked packages. Types are in index.d.ts.
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Shared test config: workspace packages resolve to their TypeScript sources
+ * (the "source" export condition), and database tests run as two projects,
+ * one on the embedded SQLite and one on MySQL/MariaDB (TEST_DATABASE_URL).
+ *
+ * Without TEST_DATABASE_URL the MySQL project is left out locally, with a
+ * notice; under CI=true it always runs, so an unreachable server fails the run.
+ */
+/** @param {{ databases: boolean, testTimeout?: number }} options */
+export function defineTestConfig(options) {
+  const conditions = ['source', 'module', 'node', 'import', 'default'];
+  const mysqlUrl = process.env.TEST_DATABASE_URL;
+  const isCi = process.env.CI === 'true' || process.env.CI === '1';
+  const base = {
+    include: ['test/**/*.test.ts'],
+    testTimeout: options.testTimeout ?? 20_000,
+    hookTimeout: 60_000,
+  };
+  const databases = ['sqlite', ...(mysqlUrl || isCi ? ['mysql'] : [])];
+  if (options.databases && !databases.includes('mysql')) {
+    console.warn('[tests] TEST_DATABASE_URL is not set: running on SQLite only (set it to mysql://… to add MySQL).');
+  }
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: conditions } },
+    test: options.databases
+      ? {
+          ...base,
+          projects: databases.map((db) => ({
+            extends: true,
+            test: { name: db, env: { TEST_DB: db } },
+          })),
+        }
+      : base,
+  });
+}
