@@ -12,7 +12,11 @@ import { defineConfig } from 'vitest/config';
  */
 /** @param {{ databases: boolean, testTimeout?: number }} options */
 export function defineTestConfig(options) {
-  const conditions = ['source', 'module', 'node', 'import', 'default'];
+  // No 'import' here: Vitest also hands these to Node as --conditions, and an
+  // 'import' condition makes require() of a dual package (e.g. is-promise, used
+  // by Express's router) load its ESM build. Vite applies import/require/default
+  // by itself.
+  const conditions = ['source', 'module', 'node'];
   const mysqlUrl = process.env.TEST_DATABASE_URL;
   const isCi = process.env.CI === 'true' || process.env.CI === '1';
   const base = {

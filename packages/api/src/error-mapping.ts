@@ -66,7 +66,8 @@ function isDatabaseUnavailable(cause: unknown): boolean {
   return (
     (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
     cause.name === 'KnexTimeoutError' ||
-    /Timeout acquiring a connection/.test(cause.message)
+    // Knex: pool exhausted ("Timeout acquiring…") or closed ("Unable to acquire…").
+    /Timeout acquiring a connection|Unable to acquire a connection/.test(cause.message)
   );
 }
 

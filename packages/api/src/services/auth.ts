@@ -67,27 +67,28 @@ export class AuthService {
     const claims = this.deps.tokens.verifyRefreshToken(refreshToken);
     const { sessions } = repositoriesOf(em);
     const now = this.#now();
-    const nextTokenId = uuidv7();
-    const isRotated = await sessions.rotateRefreshToken({
-      id: claims.sessionId,
-      currentTokenId: claims.tokenId,
-      nextTokenId,
-      now,
-      expiresAt: this.deps.tokens.refreshExpiry(now),
-    });
-    if (!isRotated) {
-      const session = await sessions.findOne({ id: claims.sessionId });
-      if (session && !session.revokedAt && session.refreshTokenId !== claims.tokenId) {
-        // A retired refresh token came back: whoever holds it, the session is
-        // no longer trustworthy. End it, for the thief and the owner alike.
-        await sessions.revoke(session.id, 'refresh_reuse', now);
-        throw new AppError('SESSION_REVOKED', 'Refresh token reuse detected; the session has been revoked');
-      }
-      throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
-    }
     const session = await sessions.findAliveWithUser(claims.sessionId, now);
     if (!session || session.user.id !== claims.userId) {
       throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
+    }
+    const nextTokenId = uuidv7();
+    // The conditional update decides, not the read above: of two refreshes
+    // racing with one token, exactly one rotates; the other then holds a
+    // retired token, like a thief would.
+    const isRotated =
+      session.refreshTokenId === claims.tokenId &&
+      (await sessions.rotateRefreshToken({
+        id: session.id,
+        currentTokenId: claims.tokenId,
+        nextTokenId,
+        now,
+        expiresAt: this.deps.tokens.refreshExpiry(now),
+      }));
+    if (!isRotated) {
+      // A retired refresh token came back: whoever holds it, the session is
+      // no longer trustworthy. End it, for the thief and the owner alike.
+      await sessions.revoke(session.id, 'refresh_reuse', now);
+      throw new AppError('SESSION_REVOKED', 'Refresh token reuse detected; the session has been revoked');
     }
     return this.#issuePair(session.user, session.id, nextTokenId, now);
   }

@@ -1,0 +1,61 @@
+import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
+import { createContext } from '../src/context.js';
+import { createCaller } from '../src/root.js';
+import { RateLimiterLoginThrottle, type ThrottleConfig } from '../src/services/throttle.js';
+import type { ApiConfig } from '../src/services.js';
+import { createApiServices } from '../src/services.js';
+
+export const config: ApiConfig = {
+  accessSecret: 'test-access-secret-that-is-32-bytes-long!',
+  refreshSecret: 'test-refresh-secret-that-is-32-bytes-long',
+  accessTtlMs: 15 * 60_000,
+  refreshTtlMs: 30 * 86_400_000,
+  issuer: 'auth-api',
+  audience: 'auth-api',
+  // The lowest bcrypt cost: the tests are about behaviour, not hashing speed.
+  bcryptCost: 4,
+};
+
+export interface Harness {
+  db: TestDatabase;
+  services: ReturnType<typeof createApiServices>;
+  /** A caller as a client at `address` would be, optionally with an access token. */
+  caller(accessToken?: string, address?: string): ReturnType<typeof createCaller>;
+}
+
+export async function createHarness(
+  options: { throttle?: Partial<ThrottleConfig>; now?: () => Date; db?: TestDatabase } = {},
+): Promise<Harness> {
+  const db = options.db ?? (await createTestDatabase());
+  const services = createApiServices(config, {
+    throttle: RateLimiterLoginThrottle.inMemory({
+      maxFailuresPerUsername: 10,
+      maxFailuresPerAddress: 100,
+      windowSeconds: 900,
+      ...options.throttle,
+    }),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return {
+    db,
+    services,
+    caller: (accessToken, address = '192.0.2.1') =>
+      createCaller(
+        createContext({
+          em: db.orm.em,
+          services,
+          authorization: accessToken ? `Bearer ${accessToken}` : undefined,
+          clientAddress: address,
+        }),
+      ),
+  };
+}
+
+let counter = 0;
+/** A fresh valid username per call, so tests never collide. */
+export function uniqueName(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${counter}`;
+}
+
+export const PASSWORD = 'correct horse battery';
