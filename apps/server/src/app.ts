@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      customSuccessMessage: (req, res, responseTime) => `${req.method} ${req.url} ${res.statusCode} ${responseTime}ms`,
       // Method, path and status only: bodies and headers never reach the log.
       serializers: {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({

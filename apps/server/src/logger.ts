@@ -27,7 +27,16 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = { level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   if (options.isPretty) {
     // In-process pretty printing: no worker thread, lines stay in order.
-    return pino(base, pretty({ colorize: true, sync: true, destination: options.destination ?? 1 }));
+    return pino(
+      base,
+      pretty({
+        colorize: true,
+        sync: true,
+        singleLine: true,
+        ignore: 'pid,hostname,req,res',
+        destination: options.destination ?? 1,
+      }),
+    );
   }
   return options.destination ? pino(base, options.destination) : pino(base);
 }
