@@ -44,7 +44,15 @@ const refreshed = await call('POST', '/api/auth/refresh', { body: { refreshToken
 expect('refresh', refreshed.status, 200);
 expect('logout', (await call('POST', '/api/auth/logout', { token: refreshed.body.accessToken })).status, 200);
 expect('me after logout', (await call('GET', '/api/users/me', { token: refreshed.body.accessToken })).status, 401);
-expect('the other session still works', (await call('GET', '/api/users/me', { token: registered.body.accessToken })).status, 200);
-expect('trpc user.me', (await fetch(`${base}/trpc/user.me`, { headers: { authorization: `Bearer ${registered.body.accessToken}` } })).status, 200);
+expect(
+  'the other session still works',
+  (await call('GET', '/api/users/me', { token: registered.body.accessToken })).status,
+  200,
+);
+expect(
+  'trpc user.me',
+  (await fetch(`${base}/trpc/user.me`, { headers: { authorization: `Bearer ${registered.body.accessToken}` } })).status,
+  200,
+);
 const openapi = await (await fetch(`${base}/api/openapi.json`)).json();
 expect('openapi paths', Object.keys(openapi.paths).length >= 8, true);

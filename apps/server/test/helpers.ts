@@ -1,0 +1,152 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { MikroORM } from '@mikro-orm/core';
+import { type ApiConfig, type ApiServices, type AppRouter, createApiServices, type TokenPair } from '@repo/api';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createApp } from '../src/app.js';
+import { createLogger } from '../src/logger.js';
+
+export const apiConfig: ApiConfig = {
+  accessSecret: 'server-test-access-secret-of-32-bytes-or-more',
+  refreshSecret: 'server-test-refresh-secret-of-32-bytes-or-more',
+  accessTtlMs: 15 * 60_000,
+  refreshTtlMs: 30 * 86_400_000,
+  issuer: 'auth-api',
+  audience: 'auth-api',
+  // The lowest bcrypt cost: these tests are about HTTP behaviour, not hashing.
+  bcryptCost: 4,
+};
+
+export const PASSWORD = 'correct horse battery';
+
+let counter = 0;
+/** A fresh valid username per call, so tests in one database never collide. */
+export function uniqueName(prefix = 'u'): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${counter}`;
+}
+
+export interface RestResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body, or undefined when it is not JSON. */
+  body: T;
+}
+
+export interface RestOptions {
+  body?: unknown;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  baseUrl: string;
+  services: ApiServices;
+  /** Every line the app logged, as written (JSON lines). */
+  logLines: string[];
+  /** Every response body received through `rest` and `trpc`, as text. */
+  responseBodies: string[];
+  rest<T = Record<string, unknown>>(method: string, path: string, options?: RestOptions): Promise<RestResponse<T>>;
+  /** A real tRPC client on /trpc; `onRequest` sees each HTTP request it makes. */
+  trpc(token?: string, onRequest?: (url: string) => void): ReturnType<typeof createTRPCClient<AppRouter>>;
+  close(): Promise<void>;
+}
+
+/** Runs the real app on an ephemeral port, logging JSON lines into memory. */
+export async function startServer(options: {
+  orm: MikroORM;
+  services?: ApiServices;
+  corsOrigins?: string[];
+  logLevel?: string;
+}): Promise<TestServer> {
+  const logLines: string[] = [];
+  let pending = '';
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      pending += String(chunk);
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      logLines.push(...lines.filter(Boolean));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: options.logLevel ?? 'debug', isPretty: false, destination });
+  const services = options.services ?? createApiServices(apiConfig);
+  const app = createApp({ orm: options.orm, services, logger, corsOrigins: options.corsOrigins ?? [] });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const responseBodies: string[] = [];
+
+  return {
+    baseUrl,
+    services,
+    logLines,
+    responseBodies,
+    async rest<T>(method: string, path: string, opts: RestOptions = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        ...(opts.body !== undefined
+          ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }
+          : {}),
+      });
+      const text = await res.text();
+      responseBodies.push(text);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, body: body as T };
+    },
+    trpc(token, onRequest) {
+      return createTRPCClient<AppRouter>({
+        links: [
+          httpBatchLink({
+            url: `${baseUrl}/trpc`,
+            headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+            fetch: async (url, init) => {
+              onRequest?.(String(url));
+              const res = await fetch(url, init);
+              responseBodies.push(await res.clone().text());
+              return res;
+            },
+          }),
+        ],
+      });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Registers a new account through REST and returns its token pair. */
+export async function register(server: TestServer, username = uniqueName(), password = PASSWORD): Promise<TokenPair> {
+  const res = await server.rest<TokenPair>('POST', '/api/auth/register', { body: { username, password } });
+  if (res.status !== 200) throw new Error(`register ${username} failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+/** Signs in through REST and returns the token pair of the new session. */
+export async function login(server: TestServer, username: string, password = PASSWORD): Promise<TokenPair> {
+  const res = await server.rest<TokenPair>('POST', '/api/auth/login', { body: { username, password } });
+  if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+/** Asserts nothing; returns the REST status of GET /api/users/me with the token. */
+export async function meStatus(server: TestServer, token: string): Promise<number> {
+  return (await server.rest('GET', '/api/users/me', { token })).status;
+}

@@ -1,0 +1,204 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase, type TestDatabase, testDialect } from '@repo/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, uniqueName } from './helpers.js';
+
+const SERVER_DIR = resolve(import.meta.dirname, '..');
+const TSX = join(SERVER_DIR, 'node_modules/.bin/tsx');
+
+interface Exited {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface Spawned {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<Exited>;
+}
+
+/**
+ * Runs `src/main.ts` as the real process would run. The environment is given
+ * in full (not inherited): the process still reads the repository's .env,
+ * which only fills variables that are not set here.
+ */
+function spawnServer(env: Record<string, string>, args: string[] = []): Spawned {
+  const child = spawn(TSX, ['--conditions=source', 'src/main.ts', ...args], {
+    cwd: SERVER_DIR,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const exited = new Promise<Exited>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolveListen) => probe.listen(0, '127.0.0.1', resolveListen));
+  const address = probe.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
+  return port;
+}
+
+/** Polls until the URL answers 200, or the process exits (then fails with its output). */
+async function waitForOk(url: string, proc: Spawned, attempts = 300): Promise<void> {
+  let exited: Exited | undefined;
+  void proc.exited.then((e) => {
+    exited = e;
+  });
+  for (let i = 0; i < attempts; i++) {
+    if (exited) throw new Error(`server exited (${JSON.stringify(exited)}):\n${proc.stdout()}\n${proc.stderr()}`);
+    const ok = await fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} never answered 200:\n${proc.stdout()}\n${proc.stderr()}`);
+}
+
+/** Polls until `check` holds, or fails with `what` after `attempts` tries. */
+async function waitUntil(check: () => boolean, what: string, attempts = 300): Promise<void> {
+  for (let i = 0; i < attempts && !check(); i++) await sleep(50);
+  if (!check()) throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Everything the socket receives, as text, as it arrives. */
+function received(socket: Socket): { text: () => string; ended: Promise<void> } {
+  let text = '';
+  socket.on('data', (chunk) => {
+    text += String(chunk);
+  });
+  const ended = new Promise<void>((resolveEnd) => socket.once('close', () => resolveEnd()));
+  return { text: () => text, ended };
+}
+
+const running: Spawned[] = [];
+afterAll(() => {
+  for (const proc of running) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill();
+});
+
+describe('starting in production without JWT secrets', () => {
+  it('exits with code 1 and names both variables on stderr', async () => {
+    const proc = spawnServer({
+      NODE_ENV: 'production',
+      // Empty counts as unset, and keeps a personal .env.local from filling them in.
+      JWT_ACCESS_SECRET: '',
+      JWT_REFRESH_SECRET: '',
+      BCRYPT_COST: '12',
+      DATABASE_URL: `sqlite:${join(tmpdir(), 'never-created.sqlite')}`,
+    });
+    running.push(proc);
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    expect(proc.stderr()).toContain('JWT_ACCESS_SECRET');
+    expect(proc.stderr()).toContain('JWT_REFRESH_SECRET');
+    expect(proc.stdout()).not.toMatch(/Server ready/);
+  }, 30_000);
+});
+
+describe('the running process', () => {
+  let databaseUrl: string;
+  let cleanup: () => Promise<void>;
+  let db: TestDatabase | undefined;
+
+  beforeAll(async () => {
+    if (testDialect() === 'mysql') {
+      // An already migrated MySQL database: --migrate finds nothing to do.
+      db = await createTestDatabase();
+      databaseUrl = db.url;
+      cleanup = () => db?.destroy() ?? Promise.resolve();
+    } else {
+      // A file that does not exist yet: --migrate creates the schema.
+      const file = join(tmpdir(), `server-process-${randomBytes(6).toString('hex')}.sqlite`);
+      databaseUrl = `sqlite:${file}`;
+      cleanup = async () => {
+        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+      };
+    }
+  });
+  afterAll(async () => {
+    await cleanup?.();
+  });
+
+  it('migrates with --migrate, serves requests, and on SIGTERM finishes the request in flight, then exits 0', async () => {
+    const port = await freePort();
+    const proc = spawnServer(
+      {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        DATABASE_URL: databaseUrl,
+        JWT_ACCESS_SECRET: 'process-test-access-secret-of-32-bytes-plus',
+        JWT_REFRESH_SECRET: 'process-test-refresh-secret-of-32-bytes-plus',
+        BCRYPT_COST: '10',
+      },
+      ['--migrate'],
+    );
+    running.push(proc);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForOk(`${base}/healthz`, proc);
+
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const registered = await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: uniqueName('proc'), password: PASSWORD }),
+    });
+    expect(registered.status).toBe(200);
+    expect(proc.stdout()).toMatch(testDialect() === 'mysql' ? /schema up to date/ : /migrations applied/);
+
+    // A request in flight: headers sent and acknowledged (100 Continue), body not yet.
+    const body = JSON.stringify({ username: uniqueName('inflight'), password: PASSWORD });
+    const socket = connect(port, '127.0.0.1');
+    const response = received(socket);
+    socket.write(
+      [
+        'POST /api/auth/register HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Expect: 100-continue',
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    await waitUntil(() => response.text().includes('100 Continue'), 'the server to accept the request');
+
+    proc.child.kill('SIGTERM');
+    await waitUntil(() => proc.stdout().includes('shutting down'), 'the shutdown to start');
+    // No new connections once shutting down...
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    // ...but the request in flight completes.
+    socket.write(body);
+    await response.ended;
+    expect(response.text()).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(response.text()).toContain('"accessToken"');
+
+    const exit = await proc.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(proc.stdout()).toMatch(/"msg":"stopped"/);
+    expect(proc.stderr()).toBe('');
+  }, 60_000);
+});
