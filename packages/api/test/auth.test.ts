@@ -1,6 +1,6 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, PASSWORD, uniqueName } from './helpers.js';
+import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,15 +12,6 @@ afterAll(async () => {
 
 async function register(username = uniqueName(), password = PASSWORD) {
   return h.caller().auth.register({ username, password });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
 }
 
 describe('auth.register', () => {

@@ -1,4 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
+import { TRPCError } from '@trpc/server';
+import { expect } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
 import { RateLimiterLoginThrottle, type ThrottleConfig } from '../src/services/throttle.js';
@@ -59,3 +61,13 @@ export function uniqueName(prefix = 'user'): string {
 }
 
 export const PASSWORD = 'correct horse battery';
+
+/** The TRPCError a call failed with (the test fails if it did not fail so). */
+export async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  return error as TRPCError;
+}

@@ -1,8 +1,7 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/context.js';
 import { adminProcedure, router } from '../src/trpc.js';
-import { createHarness, type Harness, PASSWORD, uniqueName } from './helpers.js';
+import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
 
 let h: Harness;
 let alice: Awaited<ReturnType<ReturnType<Harness['caller']>['auth']['register']>>;
@@ -13,15 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.db.destroy();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
 
 describe('user.me / user.byId', () => {
   it('returns the public fields only', async () => {
