@@ -11,6 +11,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import { createDocsRouter } from './docs.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Calls allowed in one tRPC batch request: one request cannot order unbounded work. */
@@ -122,6 +123,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  // Swagger UI, with its own Content-Security-Policy (helmet's defaults stay everywhere else).
+  app.use('/api/docs', createDocsRouter({ specUrl: '/api/openapi.json' }));
   app.use(
     '/api',
     acceptBodilessPosts,

@@ -35,7 +35,7 @@ const app = createApp({ orm, services, logger, corsOrigins: config.corsOrigins, 
 const server = app.listen(config.port, config.host, () => {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${addressPort(server, config)}`;
   logger.info(
-    `Server ready (${config.nodeEnv})\n  tRPC     ${base}/trpc\n  REST     ${base}/api\n  OpenAPI  ${base}/api/openapi.json`,
+    `Server ready (${config.nodeEnv})\n  tRPC     ${base}/trpc\n  REST     ${base}/api\n  OpenAPI  ${base}/api/openapi.json\n  Docs     ${base}/api/docs`,
   );
 });
 server.on('error', (error) => {

@@ -1,17 +1,226 @@
-import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import {
+  forEachOpenApiProcedure,
+  generateOpenApiDocument,
+  normalizePath,
+  type OpenAPIObject,
+  type OpenApiMeta,
+} from 'trpc-to-openapi';
 import { appRouter } from './root.js';
+import { errorSchema } from './schemas.js';
 
-/** The OpenAPI 3 document of every REST route, generated from the procedures. */
+type RouteMeta = NonNullable<OpenApiMeta['openapi']>;
+type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['get']>;
+type Responses = NonNullable<Operation['responses']>;
+
+interface ErrorExample {
+  message: string;
+  code: string;
+}
+type NamedErrorExamples = Record<string, ErrorExample>;
+
+const example = (message: string, code: string): ErrorExample => ({ message, code });
+
+const TAGS = [
+  { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out' },
+  { name: 'users', description: 'Users, for anyone signed in' },
+];
+
+/** What a status means when a route's meta lists it without a description. */
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input; the message names the field',
+  401: 'Missing, malformed, expired or revoked access token',
+  403: 'Signed in but not allowed',
+  404: 'Not found',
+  409: 'Conflict',
+  429: 'Too many requests; wait for `Retry-After` seconds',
+};
+/** What the server adds around the procedures, on every route that can meet it. */
+const MALFORMED_JSON_DESCRIPTION = 'Malformed JSON in the request body';
+const BODY_TOO_LARGE_DESCRIPTION = 'Request body too large';
+const DATABASE_DOWN_DESCRIPTION = 'The database is unreachable; try again shortly';
+const UNEXPECTED_DESCRIPTION = 'Unexpected error; the body carries no internals';
+
+/** Real messages of this API, by status: the examples unless a route has its own. */
+const ERROR_EXAMPLES: Record<number, NamedErrorExamples> = {
+  400: { invalidInput: example('username: must be 3 to 40 characters', 'BAD_REQUEST') },
+  401: {
+    missingToken: example('Missing or malformed Authorization header; expected "Bearer <accessToken>"', 'UNAUTHORIZED'),
+    expiredToken: example('The access token has expired', 'UNAUTHORIZED'),
+    sessionEnded: example('The session has ended; sign in again', 'UNAUTHORIZED'),
+  },
+  403: { forbidden: example('This needs the admin role', 'FORBIDDEN') },
+  404: { notFound: example('No such user', 'NOT_FOUND') },
+  409: { usernameTaken: example('username: is already taken', 'CONFLICT') },
+  413: { tooLarge: example('Request body is larger than 100 kB', 'PAYLOAD_TOO_LARGE') },
+  429: { throttled: example('Too many failed logins; try again in 30 s', 'TOO_MANY_REQUESTS') },
+  500: { internal: example('Internal server error', 'INTERNAL_SERVER_ERROR') },
+  503: { databaseDown: example('The database is unavailable; try again shortly', 'SERVICE_UNAVAILABLE') },
+};
+
+/** Examples of a route's own, by operationId. */
+const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> = {
+  'auth-login': {
+    400: { missingPassword: example('password: is required', 'BAD_REQUEST') },
+    401: { badCredentials: example('Invalid username or password', 'UNAUTHORIZED') },
+  },
+  'auth-refresh': {
+    400: { missingToken: example('refreshToken: is required', 'BAD_REQUEST') },
+    401: {
+      invalidToken: example('Invalid refresh token', 'UNAUTHORIZED'),
+      expiredToken: example('The refresh token has expired', 'UNAUTHORIZED'),
+      reused: example('Refresh token reuse detected; the session has been revoked', 'UNAUTHORIZED'),
+    },
+  },
+  'user-list': { 400: { invalidLimit: example('limit: must be 1 to 100', 'BAD_REQUEST') } },
+  'user-byId': { 400: { invalidId: example('id: is not a valid user id', 'BAD_REQUEST') } },
+  'user-changePassword': {
+    400: {
+      wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST'),
+      weakPassword: example('newPassword: must be 8 to 72 bytes of UTF-8', 'BAD_REQUEST'),
+    },
+  },
+};
+
+const MALFORMED_JSON = example('Malformed JSON in the request body', 'PARSE_ERROR');
+
+const RETRY_AFTER_HEADER = {
+  description: 'Seconds to wait before trying again',
+  schema: { type: 'integer', minimum: 1 },
+  example: 30,
+} as const;
+
+/**
+ * The OpenAPI 3 document of every REST route, generated from the procedures'
+ * meta and zod schemas, then completed where trpc-to-openapi falls short.
+ */
 export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
-  return generateOpenApiDocument(appRouter, {
+  const document = generateOpenApiDocument(appRouter, {
     title: 'Auth API',
     description:
-      'Register, sign in, refresh, sign out and list users. The same procedures are served over tRPC at /trpc. Errors are JSON `{ message, code }`.',
+      'Register, sign in, refresh, sign out and list users. The same procedures are served over tRPC at /trpc.\n\n' +
+      'Protected routes take `Authorization: Bearer <accessToken>` (the **Authorize** button). ' +
+      'Every error is JSON with at least `{ message, code }`.',
     version: '1.0.0',
     baseUrl,
-    tags: ['auth', 'users'],
+    tags: TAGS.map((tag) => tag.name),
     securitySchemes: {
-      Authorization: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      Authorization: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'The `accessToken` of a token pair from register, login or refresh',
+      },
     },
+    defs: { Error: errorSchema },
   });
+  document.tags = TAGS.map((tag) => ({ ...tag }));
+  documentParameters(document);
+  documentErrorResponses(document);
+  return document;
+}
+
+function operationsOf(document: OpenAPIObject): { path: string; method: string; operation: Operation }[] {
+  return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    (['get', 'put', 'post', 'delete', 'patch'] as const).flatMap((method) => {
+      const operation = item[method];
+      return operation ? [{ path, method, operation }] : [];
+    }),
+  );
+}
+
+/**
+ * Shows each parameter's description and example where Swagger UI and
+ * Postman look for them: on the parameter, not only inside its schema
+ * (trpc-to-openapi wraps optional query parameters, which hides their meta).
+ */
+function documentParameters(document: OpenAPIObject): void {
+  for (const { operation } of operationsOf(document)) {
+    for (const parameter of operation.parameters ?? []) {
+      if ('$ref' in parameter || !parameter.schema || '$ref' in parameter.schema) continue;
+      const { description, example: value } = parameter.schema;
+      if (description !== undefined) parameter.description ??= description;
+      if (value !== undefined) parameter.example ??= value;
+    }
+  }
+}
+
+function routeMetaByOperation(): Map<string, RouteMeta> {
+  const metas = new Map<string, RouteMeta>();
+  forEachOpenApiProcedure(appRouter._def.procedures, ({ meta }) => {
+    metas.set(`${meta.openapi.method.toLowerCase()} ${normalizePath(meta.openapi.path)}`, meta.openapi);
+  });
+  return metas;
+}
+
+function declaredErrors(meta: RouteMeta | undefined): Record<number, string> {
+  const declared = meta?.errorResponses ?? {};
+  if (!Array.isArray(declared)) return { ...declared };
+  return Object.fromEntries(declared.map((status) => [status, ERROR_DESCRIPTIONS[status] ?? `HTTP ${status}`]));
+}
+
+/**
+ * Replaces trpc-to-openapi's error responses. Its `error.<CODE>` schemas
+ * forbid the `data` our error bodies carry (additionalProperties: false),
+ * list an `issues` field we never send, and are cached per code, so every
+ * route showed the first route's description ("Bad credentials" on every
+ * 401). It also cannot put headers on errors (`responseHeaders` is for the
+ * 200 response only), and knows nothing of what the server adds around the
+ * procedures: malformed JSON (400) and oversized bodies (413) on every POST,
+ * an unreachable database (503) and unexpected errors (500) everywhere.
+ */
+function documentErrorResponses(document: OpenAPIObject): void {
+  const metas = routeMetaByOperation();
+  for (const { path, method, operation } of operationsOf(document)) {
+    const declared = declaredErrors(metas.get(`${method} ${path}`));
+    const errors = { ...declared };
+    // The server parses a JSON body (if any) on every POST before the procedure runs.
+    const hasJsonBody = method === 'post' || method === 'put' || method === 'patch';
+    if (hasJsonBody) {
+      errors[400] = declared[400] ? `${declared[400]}; or malformed JSON` : MALFORMED_JSON_DESCRIPTION;
+      errors[413] ??= BODY_TOO_LARGE_DESCRIPTION;
+    }
+    errors[503] ??= DATABASE_DOWN_DESCRIPTION;
+    errors[500] ??= UNEXPECTED_DESCRIPTION;
+
+    const responses: Responses = { 200: operation.responses?.[200] };
+    for (const [key, description] of Object.entries(errors)) {
+      const status = Number(key);
+      // Invalid-input examples only where the procedure declares a 400.
+      const isOnlyMalformedJson = status === 400 && declared[400] === undefined;
+      const examples = {
+        ...(isOnlyMalformedJson
+          ? {}
+          : (ROUTE_ERROR_EXAMPLES[operation.operationId ?? '']?.[status] ?? ERROR_EXAMPLES[status])),
+        ...(hasJsonBody && status === 400 ? { malformedJson: MALFORMED_JSON } : {}),
+      };
+      responses[key] = errorResponse(description, examples, status === 429);
+    }
+    operation.responses = responses;
+  }
+  const schemas = document.components?.schemas ?? {};
+  for (const name of Object.keys(schemas)) {
+    if (name.startsWith('error.')) delete schemas[name];
+  }
+}
+
+function errorResponse(description: string, examples: NamedErrorExamples, hasRetryAfter: boolean) {
+  const entries = Object.entries(examples);
+  // One example as `example`; several as named `examples` (a menu in Swagger UI).
+  const [only] = entries.length === 1 ? entries : [];
+  return {
+    description,
+    ...(hasRetryAfter ? { headers: { 'Retry-After': RETRY_AFTER_HEADER } } : {}),
+    content: {
+      'application/json': {
+        schema: { $ref: '#/components/schemas/Error' },
+        ...(only
+          ? { example: only[1] }
+          : entries.length > 1
+            ? {
+                examples: Object.fromEntries(entries.map(([name, value]) => [name, { summary: value.message, value }])),
+              }
+            : {}),
+      },
+    },
+  };
 }

@@ -6,6 +6,24 @@ const PASSWORD_MIN_BYTES = 8;
 const PASSWORD_MAX_BYTES = 72;
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
+// Examples for the OpenAPI document: one user, one session, one moment.
+const EXAMPLE_USER = {
+  id: '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6a',
+  username: 'alice',
+  role: 'user',
+  createdAt: '2026-11-26T10:00:00.000Z',
+} as const;
+const EXAMPLE_OTHER_USER = {
+  id: '019ac0a4-0b2d-7e41-8c3f-6d5a1e9b7c20',
+  username: 'bob',
+  role: 'user',
+  createdAt: '2026-11-26T10:05:00.000Z',
+} as const;
+const EXAMPLE_ACCESS_TOKEN =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXAiOiJhY2Nlc3MiLCJzdWIiOiIwMTlhYzBhMy01ZjBlLTdjM2ItOWE1MS0yYjFmMGM4ZDRlNmEiLCJleHAiOjE3OTU2ODgxMDB9.ZXhhbXBsZS1zaWduYXR1cmUtb2YtMzItYnl0ZXMteHg';
+const EXAMPLE_REFRESH_TOKEN =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXAiOiJyZWZyZXNoIiwic3ViIjoiMDE5YWMwYTMtNWYwZS03YzNiLTlhNTEtMmIxZjBjOGQ0ZTZhIiwiZXhwIjoxNzk4Mjc5MjAwfQ.ZXhhbXBsZS1zaWduYXR1cmUtb2YtMzItYnl0ZXMteXk';
+
 export const usernameSchema = z
   .string()
   .min(3, 'must be 3 to 40 characters')
@@ -33,54 +51,123 @@ export type Credentials = z.infer<typeof credentialsSchema>;
 export const publicUserSchema = z
   .object({
     id: z.string().meta({ description: 'Opaque user id (UUID v7)' }),
-    username: z.string(),
+    username: z.string().meta({ description: 'As registered (letter case kept)' }),
     role: z.enum(USER_ROLES),
     createdAt: z.iso.datetime().meta({ description: 'ISO-8601 creation time' }),
   })
-  .meta({
-    id: 'PublicUser',
-    example: {
-      id: '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6a',
-      username: 'alice',
-      role: 'user',
-      createdAt: '2026-11-26T10:00:00.000Z',
-    },
-  });
+  .meta({ id: 'PublicUser', description: 'A user as anyone signed in may see it', example: EXAMPLE_USER });
 export type PublicUser = z.infer<typeof publicUserSchema>;
 
 export const tokenPairSchema = z
   .object({
-    accessToken: z.string(),
-    refreshToken: z.string(),
+    accessToken: z.string().meta({ description: 'Send as `Authorization: Bearer <accessToken>`' }),
+    refreshToken: z.string().meta({ description: 'Send once to POST /auth/refresh for a new pair' }),
     tokenType: z.literal('Bearer'),
     expiresAt: z.number().int().meta({ description: 'Access token expiry, ms since the epoch' }),
     refreshExpiresAt: z.number().int().meta({ description: 'Refresh token expiry, ms since the epoch' }),
     user: publicUserSchema,
   })
-  .meta({ id: 'TokenPair' });
+  .meta({
+    id: 'TokenPair',
+    description: 'The tokens of a new session (or of a refreshed one) and its user',
+    example: {
+      accessToken: EXAMPLE_ACCESS_TOKEN,
+      refreshToken: EXAMPLE_REFRESH_TOKEN,
+      tokenType: 'Bearer',
+      expiresAt: 1795688100000,
+      refreshExpiresAt: 1798279200000,
+      user: EXAMPLE_USER,
+    },
+  });
 export type TokenPair = z.infer<typeof tokenPairSchema>;
 
 export const refreshInputSchema = z.object({
-  refreshToken: z.string().min(1, 'is required').max(4096, 'is too long'),
+  refreshToken: z
+    .string()
+    .min(1, 'is required')
+    .max(4096, 'is too long')
+    .meta({ description: 'The refresh token of the latest pair (single use)', example: EXAMPLE_REFRESH_TOKEN }),
 });
 
 export const listUsersInputSchema = z.object({
-  limit: z.number().int().min(1, 'must be 1 to 100').max(100, 'must be 1 to 100').default(20),
-  cursor: z.string().min(1).max(64, 'is not a valid cursor').optional(),
+  limit: z
+    .number()
+    .int()
+    .min(1, 'must be 1 to 100')
+    .max(100, 'must be 1 to 100')
+    .default(20)
+    .meta({ description: 'Page size, 1 to 100', example: 20 }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(64, 'is not a valid cursor')
+    // No example: Swagger UI would fill it in on "Try it out" and skip real users.
+    .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
+    .optional(),
 });
 
 export const userPageSchema = z
-  .object({ items: z.array(publicUserSchema), nextCursor: z.string().nullable() })
-  .meta({ id: 'UserPage' });
+  .object({
+    items: z.array(publicUserSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last one' }),
+  })
+  .meta({
+    id: 'UserPage',
+    description: 'A page of users, oldest first',
+    example: { items: [EXAMPLE_USER, EXAMPLE_OTHER_USER], nextCursor: EXAMPLE_OTHER_USER.id },
+  });
 
-export const userIdInputSchema = z.object({ id: z.string().min(1).max(64, 'is not a valid user id') });
-
-export const changePasswordInputSchema = z.object({
-  currentPassword: z.string().min(1, 'is required').max(PASSWORD_MAX_BYTES, 'is incorrect'),
-  newPassword: passwordSchema,
+export const userIdInputSchema = z.object({
+  id: z.string().min(1).max(64, 'is not a valid user id').meta({ description: 'User id', example: EXAMPLE_USER.id }),
 });
 
-export const logoutOutputSchema = z.object({ success: z.literal(true) }).meta({ id: 'LogoutResult' });
+export const changePasswordInputSchema = z.object({
+  currentPassword: z
+    .string()
+    .min(1, 'is required')
+    .max(PASSWORD_MAX_BYTES, 'is incorrect')
+    .meta({ description: 'The password in use now', example: 'correct horse battery' }),
+  newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+});
+
+export const logoutOutputSchema = z
+  .object({ success: z.literal(true) })
+  .meta({ id: 'LogoutResult', description: 'The session has ended', example: { success: true } });
 export const revokedSessionsOutputSchema = z
   .object({ revokedSessions: z.number().int().meta({ description: 'How many sessions were ended' }) })
-  .meta({ id: 'RevokedSessions' });
+  .meta({ id: 'RevokedSessions', description: 'Sessions ended by this call', example: { revokedSessions: 2 } });
+
+/**
+ * Every REST error body (documentation only: errors are built by the error
+ * formatter in trpc.ts and by the server's error handler, not parsed).
+ * Open to more fields, so that validators of responses accept additions.
+ */
+export const errorSchema = z
+  .looseObject({
+    message: z.string().meta({
+      description: 'What went wrong, for people. A 400 names the field: `username: must be 3 to 40 characters`',
+    }),
+    code: z.string().meta({
+      description:
+        'What went wrong, for programs: the tRPC error code (BAD_REQUEST, PARSE_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR, …)',
+    }),
+    data: z
+      .looseObject({
+        code: z.string().meta({ description: 'The same code' }),
+        httpStatus: z.number().int().meta({ description: 'The HTTP status' }),
+        path: z.string().optional().meta({ description: 'The procedure, e.g. `auth.login`' }),
+        fieldErrors: z
+          .record(z.string(), z.array(z.string()))
+          .optional()
+          .meta({ description: 'Invalid input: problems by field' }),
+        field: z.string().optional().meta({ description: 'The one field at fault, when there is one' }),
+        retryAfterSeconds: z.number().int().optional().meta({ description: 'On 429: seconds to wait' }),
+      })
+      .optional()
+      .meta({ description: 'Details, on errors raised by a procedure (not on malformed JSON or oversized bodies)' }),
+  })
+  .meta({
+    id: 'Error',
+    description: 'An error: always `message` and `code`',
+    example: { message: 'Invalid username or password', code: 'UNAUTHORIZED' },
+  });

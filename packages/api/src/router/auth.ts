@@ -20,7 +20,11 @@ export const authRouter = router({
         protect: false,
         summary: 'Create an account and sign in',
         description: 'Returns a token pair for a new session, like login.',
-        errorResponses: { 400: 'Invalid input', 409: 'Username taken', 413: 'Body too large' },
+        successDescription: 'The account is created and signed in',
+        errorResponses: {
+          400: 'Invalid input; the message names the field',
+          409: 'Username taken (in any letter case)',
+        },
       },
     })
     .input(credentialsSchema)
@@ -35,7 +39,14 @@ export const authRouter = router({
         tags,
         protect: false,
         summary: 'Sign in with a username and password',
-        errorResponses: { 400: 'Invalid input', 401: 'Bad credentials', 429: 'Too many failed logins' },
+        description:
+          'A wrong password and an unknown username get the same answer. Repeated failures are throttled (429 with `Retry-After`).',
+        successDescription: 'Signed in: the token pair of a new session',
+        errorResponses: {
+          400: 'Invalid input; the message names the field',
+          401: 'Wrong username or password',
+          429: 'Too many failed logins; wait for `Retry-After` seconds',
+        },
       },
     })
     .input(credentialsSchema)
@@ -52,7 +63,11 @@ export const authRouter = router({
         summary: 'Exchange a refresh token for a new token pair',
         description:
           'Rotates the refresh token: the one sent is retired. Presenting a retired refresh token again revokes the whole session.',
-        errorResponses: { 400: 'Invalid input', 401: 'Invalid, expired, retired or revoked refresh token' },
+        successDescription: 'A new token pair; the refresh token sent is retired',
+        errorResponses: {
+          400: 'Invalid input; the message names the field',
+          401: 'Invalid, expired, retired or revoked refresh token',
+        },
       },
     })
     .input(refreshInputSchema)
@@ -67,7 +82,8 @@ export const authRouter = router({
         tags,
         summary: 'End the current session',
         description: 'Its access and refresh tokens are refused from now on; other sessions stay signed in.',
-        errorResponses: { 401: 'Not signed in' },
+        successDescription: 'The session has ended',
+        errorResponses: { 401: 'Missing, malformed, expired or revoked access token' },
       },
     })
     .input(z.void())
@@ -84,7 +100,9 @@ export const authRouter = router({
         path: '/auth/logout-all',
         tags,
         summary: 'End every session of the signed-in user',
-        errorResponses: { 401: 'Not signed in' },
+        description: 'The current session included: every access and refresh token of the user is refused from now on.',
+        successDescription: 'Every session has ended; how many there were',
+        errorResponses: { 401: 'Missing, malformed, expired or revoked access token' },
       },
     })
     .input(z.void())

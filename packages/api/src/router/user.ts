@@ -21,7 +21,8 @@ export const userRouter = router({
         path: '/users/me',
         tags,
         summary: 'The signed-in user',
-        errorResponses: { 401: 'Not signed in' },
+        successDescription: 'The user of the access token',
+        errorResponses: { 401: 'Missing, malformed, expired or revoked access token' },
       },
     })
     .input(z.void())
@@ -37,7 +38,11 @@ export const userRouter = router({
         tags,
         summary: 'Users, oldest first, a page at a time',
         description: 'Pass `nextCursor` of a page as `cursor` to get the next one; it is null on the last page.',
-        errorResponses: { 400: 'Invalid input', 401: 'Not signed in' },
+        successDescription: 'A page of users',
+        errorResponses: {
+          400: 'Invalid `limit` or `cursor`',
+          401: 'Missing, malformed, expired or revoked access token',
+        },
       },
     })
     .input(listUsersInputSchema)
@@ -51,7 +56,12 @@ export const userRouter = router({
         path: '/users/{id}',
         tags,
         summary: 'One user by id',
-        errorResponses: { 400: 'Invalid input', 401: 'Not signed in', 404: 'No such user' },
+        successDescription: 'The user',
+        errorResponses: {
+          400: 'Invalid id',
+          401: 'Missing, malformed, expired or revoked access token',
+          404: 'No such user',
+        },
       },
     })
     .input(userIdInputSchema)
@@ -66,7 +76,11 @@ export const userRouter = router({
         tags,
         summary: 'Change the password and end every other session',
         description: 'A wrong `currentPassword` is a 400 naming that field (a 401 would read as an expired token).',
-        errorResponses: { 400: 'Invalid input or wrong current password', 401: 'Not signed in' },
+        successDescription: 'Changed; how many other sessions were ended',
+        errorResponses: {
+          400: 'Invalid input or wrong current password; the message names the field',
+          401: 'Missing, malformed, expired or revoked access token',
+        },
       },
     })
     .input(changePasswordInputSchema)

@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { createOpenApiDocument } from '../src/openapi.js';
+import {
+  changePasswordInputSchema,
+  credentialsSchema,
+  errorSchema,
+  listUsersInputSchema,
+  logoutOutputSchema,
+  publicUserSchema,
+  refreshInputSchema,
+  revokedSessionsOutputSchema,
+  tokenPairSchema,
+  userIdInputSchema,
+  userPageSchema,
+} from '../src/schemas.js';
+
+/** The parts of an OpenAPI 3.1 document these tests read. */
+interface Schema {
+  $ref?: string;
+  type?: string;
+  example?: unknown;
+  examples?: unknown[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: unknown;
+}
+interface MediaType {
+  schema?: Schema;
+  example?: unknown;
+  examples?: Record<string, { summary?: string; value?: unknown }>;
+}
+interface Response {
+  description?: string;
+  headers?: Record<string, { description?: string; schema?: Schema }>;
+  content?: Record<string, MediaType>;
+}
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: {
+    name: string;
+    in: string;
+    required?: boolean;
+    description?: string;
+    example?: unknown;
+    schema?: Schema;
+  }[];
+  requestBody?: { content?: Record<string, MediaType> };
+  responses?: Record<string, Response>;
+}
+interface Document {
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    schemas: Record<string, Schema>;
+    securitySchemes: Record<string, { type: string; scheme?: string }>;
+  };
+  tags?: { name: string; description?: string }[];
+}
+
+// What a client receives from GET /api/openapi.json.
+const doc = JSON.parse(JSON.stringify(createOpenApiDocument('/api'))) as Document;
+
+/** Every REST route, whether it needs a token, and the error statuses it can answer. */
+const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
+  'POST /auth/register': { isProtected: false, errors: [400, 409, 413, 500, 503] },
+  'POST /auth/login': { isProtected: false, errors: [400, 401, 413, 429, 500, 503] },
+  'POST /auth/refresh': { isProtected: false, errors: [400, 401, 413, 500, 503] },
+  'POST /auth/logout': { isProtected: true, errors: [400, 401, 413, 500, 503] },
+  'POST /auth/logout-all': { isProtected: true, errors: [400, 401, 413, 500, 503] },
+  'GET /users/me': { isProtected: true, errors: [401, 500, 503] },
+  'GET /users': { isProtected: true, errors: [400, 401, 500, 503] },
+  'GET /users/{id}': { isProtected: true, errors: [400, 401, 404, 500, 503] },
+  'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 500, 503] },
+};
+
+/** The `code` an error body of each status carries. */
+const CODES_OF_STATUS: Record<number, string[]> = {
+  400: ['BAD_REQUEST', 'PARSE_ERROR'],
+  401: ['UNAUTHORIZED'],
+  404: ['NOT_FOUND'],
+  409: ['CONFLICT'],
+  413: ['PAYLOAD_TOO_LARGE'],
+  429: ['TOO_MANY_REQUESTS'],
+  500: ['INTERNAL_SERVER_ERROR'],
+  503: ['SERVICE_UNAVAILABLE'],
+};
+
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  Object.entries(item).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })),
+);
+
+function resolve(schema: Schema | undefined): Schema | undefined {
+  const name = schema?.$ref?.replace('#/components/schemas/', '');
+  return name === undefined ? schema : doc.components.schemas[name];
+}
+
+/** The examples of a JSON body: on the media type, or on its (referenced) schema. */
+function examplesOf(media: MediaType | undefined): unknown[] {
+  if (!media) return [];
+  if (media.example !== undefined) return [media.example];
+  if (media.examples) return Object.values(media.examples).map((named) => named.value);
+  const schema = resolve(media.schema);
+  return schema?.example !== undefined ? [schema.example] : (schema?.examples ?? []);
+}
+
+function responseOf(operation: Operation, status: number): Response | undefined {
+  return operation.responses?.[String(status)];
+}
+
+describe('the OpenAPI document', () => {
+  it('has exactly the REST routes of the contract', () => {
+    expect(operations.map((o) => o.route).sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  for (const { route, operation } of operations) {
+    const expected = ROUTES[route] ?? { isProtected: true, errors: [] };
+
+    describe(route, () => {
+      it('has an operationId, a summary and known tags', () => {
+        expect(operation.operationId).toEqual(expect.any(String));
+        expect(operation.summary?.length).toBeGreaterThan(0);
+        expect(operation.tags?.length).toBeGreaterThan(0);
+        const tagNames = (doc.tags ?? []).map((tag) => tag.name);
+        for (const tag of operation.tags ?? []) expect(tagNames).toContain(tag);
+      });
+
+      it('documents a 200 JSON response with an example', () => {
+        const ok = responseOf(operation, 200);
+        expect(ok?.description?.length).toBeGreaterThan(0);
+        const media = ok?.content?.['application/json'];
+        expect(media?.schema).toBeDefined();
+        expect(examplesOf(media).length).toBeGreaterThan(0);
+      });
+
+      it('documents exactly the errors it can answer, each as { message, code } with an example', () => {
+        const statuses = Object.keys(operation.responses ?? {})
+          .map(Number)
+          .filter((status) => status !== 200);
+        expect(statuses.sort()).toEqual([...expected.errors].sort());
+        for (const status of statuses) {
+          const response = responseOf(operation, status);
+          expect(response?.description?.length, `${status}`).toBeGreaterThan(0);
+          const media = response?.content?.['application/json'];
+          expect(media?.schema?.$ref, `${status}`).toBe('#/components/schemas/Error');
+          const examples = examplesOf(media);
+          expect(examples.length, `${status}`).toBeGreaterThan(0);
+          for (const body of examples) {
+            expect(body, `${status}`).toEqual({ message: expect.any(String), code: expect.any(String) });
+            expect(CODES_OF_STATUS[status], `${status}`).toContain((body as { code: string }).code);
+          }
+        }
+      });
+
+      if (expected.errors.includes(429)) {
+        it('documents Retry-After on 429', () => {
+          const header = responseOf(operation, 429)?.headers?.['Retry-After'];
+          expect(header?.description?.length).toBeGreaterThan(0);
+          expect(header?.schema?.type).toBe('integer');
+        });
+      }
+
+      it(expected.isProtected ? 'requires the bearer token' : 'is public', () => {
+        if (!expected.isProtected) {
+          expect(operation.security ?? []).toEqual([]);
+          return;
+        }
+        const names = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
+        expect(names.length).toBeGreaterThan(0);
+        for (const name of names) {
+          expect(doc.components.securitySchemes[name]).toMatchObject({ type: 'http', scheme: 'bearer' });
+        }
+      });
+
+      it('gives every request field an example, and every parameter a description', () => {
+        const body = operation.requestBody?.content?.['application/json']?.schema;
+        for (const [name, field] of Object.entries(body?.properties ?? {})) {
+          expect(field.example, name).toBeDefined();
+        }
+        for (const parameter of operation.parameters ?? []) {
+          expect(parameter.description?.length, parameter.name).toBeGreaterThan(0);
+          // An optional parameter may go without: Swagger UI's "Try it out" would send it.
+          if (parameter.required) expect(parameter.example, parameter.name).toBeDefined();
+        }
+      });
+    });
+  }
+
+  it('has a bearer security scheme', () => {
+    expect(Object.values(doc.components.securitySchemes)).toContainEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    );
+  });
+
+  it('describes errors with one Error schema that requires message and code and allows more', () => {
+    const error = doc.components.schemas.Error;
+    expect(error?.required).toEqual(expect.arrayContaining(['message', 'code']));
+    expect(error?.properties?.message?.type).toBe('string');
+    expect(error?.properties?.code?.type).toBe('string');
+    // Error bodies of procedures also carry `data`: a closed schema would reject them.
+    expect(error?.additionalProperties).not.toBe(false);
+    expect(Object.keys(doc.components.schemas).filter((name) => name.startsWith('error.'))).toEqual([]);
+  });
+
+  it('has no dangling $ref', () => {
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of refs) {
+      const name = ref.replace(/^"\$ref":"#\/components\/schemas\//, '').replace(/"$/, '');
+      expect(doc.components.schemas[name], ref).toBeDefined();
+    }
+  });
+});
+
+describe('the examples of the document', () => {
+  const outputs: [string, z.ZodType][] = [
+    ['TokenPair', tokenPairSchema],
+    ['PublicUser', publicUserSchema],
+    ['UserPage', userPageSchema],
+    ['LogoutResult', logoutOutputSchema],
+    ['RevokedSessions', revokedSessionsOutputSchema],
+    ['Error', errorSchema],
+  ];
+  for (const [name, schema] of outputs) {
+    it(`${name}: its example is valid`, () => {
+      const example = doc.components.schemas[name]?.example;
+      expect(example).toBeDefined();
+      expect(schema.safeParse(example).error).toBeUndefined();
+    });
+  }
+
+  const inputs: [string, string, z.ZodType][] = [
+    ['POST', '/auth/register', credentialsSchema],
+    ['POST', '/auth/login', credentialsSchema],
+    ['POST', '/auth/refresh', refreshInputSchema],
+    ['POST', '/users/me/password', changePasswordInputSchema],
+    ['GET', '/users', listUsersInputSchema],
+    ['GET', '/users/{id}', userIdInputSchema],
+  ];
+  for (const [method, path, schema] of inputs) {
+    it(`${method} ${path}: the input built from its examples is valid`, () => {
+      const operation = doc.paths[path]?.[method.toLowerCase()];
+      const fields = operation?.requestBody?.content?.['application/json']?.schema?.properties ?? {};
+      const input = {
+        ...Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.example])),
+        ...Object.fromEntries(
+          (operation?.parameters ?? []).flatMap((p) => (p.example === undefined ? [] : [[p.name, p.example]])),
+        ),
+      };
+      expect(Object.keys(input).length).toBeGreaterThan(0);
+      expect(schema.safeParse(input).error).toBeUndefined();
+    });
+  }
+});

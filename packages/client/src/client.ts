@@ -1,0 +1,124 @@
+import type { AppRouter, Credentials, PublicUser } from '@repo/api';
+import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
+import { isSessionExpiredError, isUnauthorized, type SessionExpiredError } from './errors.js';
+import { authLink, bearerBatchLink, type FetchLike } from './links.js';
+import { createSessionManager, type Session, type SessionListener } from './session.js';
+import { memorySessionStore, type SessionStore } from './stores.js';
+
+type HeadersOption = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+
+export interface ApiClientOptions {
+  /** The server's base URL, such as `https://api.example.com`; the client calls `<url>/trpc`. */
+  url: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: FetchLike;
+  /** Where the session lives. Default: in memory (gone on reload); see `localStorageSessionStore()`. */
+  storage?: SessionStore;
+  /** How long before the access token expires the client renews it. Default 30 000 ms. */
+  refreshLeewayMs?: number;
+  /**
+   * Called once when the session ends without `logout()`: revoked, expired,
+   * or signed out everywhere. The calls that needed it fail with the error.
+   */
+  onSessionExpired?: (error: SessionExpiredError) => void;
+  /** Extra headers for every request (never `authorization`, which the client sets). */
+  headers?: HeadersOption;
+}
+
+export interface ApiClient {
+  /** The typed tRPC client: `await client.trpc.user.me.query()`. */
+  trpc: TRPCClient<AppRouter>;
+  /** Creates an account and signs in with it. */
+  register(credentials: Credentials): Promise<PublicUser>;
+  login(credentials: Credentials): Promise<PublicUser>;
+  /**
+   * Ends this session on the server and forgets it here. The local session is
+   * gone even when this rejects (the server could not be reached).
+   */
+  logout(): Promise<void>;
+  /** Ends every session of the user; resolves to how many. Forgets the session here, like `logout()`. */
+  logoutAll(): Promise<number>;
+  session: {
+    /** The current session, or null; the same object until it changes (fit for `useSyncExternalStore`). */
+    get(): Session | null;
+    readonly user: PublicUser | null;
+    readonly isSignedIn: boolean;
+    /** Calls `listener` on sign-in, renewal and sign-out; returns the unsubscribe function. */
+    subscribe(listener: SessionListener): () => void;
+    /** Re-reads the store (an async store at start-up, or after another tab changed it). */
+    load(): Promise<Session | null>;
+  };
+}
+
+const DEFAULT_REFRESH_LEEWAY_MS = 30_000;
+
+/** The tRPC client of the auth API, holding the login session and renewing its token. */
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const url = `${options.url.replace(/\/+$/, '')}/trpc`;
+  const headers = async () =>
+    typeof options.headers === 'function' ? await options.headers() : { ...options.headers };
+
+  // Renewal has a client of its own, outside the auth link, so it can never recurse into itself.
+  const renewalClient = createTRPCClient<AppRouter>({
+    links: [httpLink({ url, fetch: options.fetch, headers })],
+  });
+  const sessions = createSessionManager({
+    store: options.storage ?? memorySessionStore(),
+    refreshLeewayMs: options.refreshLeewayMs ?? DEFAULT_REFRESH_LEEWAY_MS,
+    refresh: (refreshToken) => renewalClient.auth.refresh.mutate({ refreshToken }),
+    onSessionExpired: options.onSessionExpired,
+  });
+  sessions.start();
+
+  const trpc = createTRPCClient<AppRouter>({
+    links: [authLink(sessions), bearerBatchLink({ url, fetch: options.fetch, headers })],
+  });
+
+  /** Runs a sign-out call; a session the server says is already gone counts as signed out. */
+  async function signOut<T>(call: () => Promise<T>, whenGone: T): Promise<T> {
+    return sessions.signingOut(async () => {
+      if (!(await sessions.read())) return whenGone;
+      try {
+        return await call();
+      } catch (error) {
+        if (isSessionExpiredError(error) || isUnauthorized(error)) return whenGone;
+        throw error;
+      } finally {
+        await sessions.clear();
+      }
+    });
+  }
+
+  return {
+    trpc,
+    async register(credentials) {
+      const pair = await trpc.auth.register.mutate(credentials);
+      await sessions.save(pair);
+      return pair.user;
+    },
+    async login(credentials) {
+      const pair = await trpc.auth.login.mutate(credentials);
+      await sessions.save(pair);
+      return pair.user;
+    },
+    logout: () =>
+      signOut(async () => {
+        await trpc.auth.logout.mutate();
+      }, undefined),
+    logoutAll: () => signOut(async () => (await trpc.auth.logoutAll.mutate()).revokedSessions, 0),
+    session: {
+      get: sessions.get,
+      get user() {
+        return sessions.get()?.user ?? null;
+      },
+      get isSignedIn() {
+        return sessions.get() !== null;
+      },
+      subscribe: sessions.subscribe,
+      load: async () => {
+        await sessions.read();
+        return sessions.get();
+      },
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { defineTestConfig } from '@repo/vitest-config';
+
+export default defineTestConfig({ databases: true });
