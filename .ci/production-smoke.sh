@@ -1,17 +1,10 @@
 #!/usr/bin/env bash
-# The production path of the README on a fresh MySQL database: `pnpm db:migrate`,
+# The production path of the README on a fresh MySQL database (FRESH_DATABASE_URL): `pnpm db:migrate`,
 # then the built server with NODE_ENV=production, the README's curl flow
 # (as .ci/smoke.mjs), and SIGTERM, which must end the process with code 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-server_url="$1"
-db="ci_smoke_$$"
-url="${server_url%/*}/$db"
-mysql_args=(--protocol=tcp -h "$(node -p "new URL('$server_url').hostname")" -P "$(node -p "new URL('$server_url').port || 3306")" -u "$(node -p "decodeURIComponent(new URL('$server_url').username)")")
-password=$(node -p "decodeURIComponent(new URL('$server_url').password)")
-[ -n "$password" ] && mysql_args+=("-p$password")
-mysql "${mysql_args[@]}" -e "create database \`$db\`"
-trap 'mysql "${mysql_args[@]}" -e "drop database if exists \`$db\`" || true' EXIT
+url="${FRESH_DATABASE_URL:?run me through .ci/with-fresh-database.sh}"
 
 export NODE_ENV=production DATABASE_URL="$url" LOG_LEVEL=warn BCRYPT_COST=10
 export JWT_ACCESS_SECRET="ci-access-$(node -p "require('crypto').randomBytes(32).toString('hex')")"

@@ -1,0 +1,125 @@
+// Replays apps/server/Dockerfile without a Docker engine (none runs in CI):
+//  1. copies the build context as .dockerignore filters it,
+//  2. runs the RUN steps of the stages up to `build` in it (WORKDIR /repo = the
+//     copy, /out = a temporary directory), exactly as written,
+//  3. runs the runtime stage's CMD from /out with its ENV, after the compose
+//     `migrate` command, against the given MySQL and Redis, waits for /readyz,
+//     runs the HEALTHCHECK command, and stops the server with SIGTERM (exit 0).
+// Usage: node .ci/docker-replay.mjs <mysql-url-of-a-fresh-database> <redis-url>
+import { execSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [databaseUrl, redisUrl] = process.argv.slice(2);
+if (!databaseUrl || !redisUrl) throw new Error('usage: docker-replay.mjs <mysql-url> <redis-url>');
+
+const root = new URL('..', import.meta.url).pathname;
+const dockerfile = readFileSync(join(root, 'apps/server/Dockerfile'), 'utf8');
+
+/** Dockerfile instructions, with continuation lines joined and comments dropped. */
+function instructions(text) {
+  const joined = text.replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [op = '', ...rest] = l.split(/\s+/);
+      return { op: op.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+const stages = [];
+for (const ins of instructions(dockerfile)) {
+  if (ins.op === 'FROM')
+    stages.push({ name: ins.args.split(/\s+as\s+/i)[1] ?? '', from: ins.args.split(/\s+/)[0], steps: [] });
+  else stages.at(-1)?.steps.push(ins);
+}
+const stage = (name) =>
+  stages.find((s) => s.name === name) ??
+  (() => {
+    throw new Error(`no stage ${name}`);
+  })();
+const chain = (name) => {
+  const s = stage(name);
+  const parent = stages.find((p) => p.name === s.from);
+  return parent ? [...chain(parent.name), s] : [s];
+};
+
+const work = mkdtempSync(join(tmpdir(), 'docker-replay-'));
+const context = join(work, 'repo');
+const out = join(work, 'out');
+const run = (command, cwd, env = process.env) => {
+  console.log(`$ ${command}`);
+  execSync(command, { cwd, env, stdio: 'inherit', shell: '/bin/bash' });
+};
+
+try {
+  // 1. The build context, filtered by .dockerignore.
+  const ignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => `--exclude='${l.replace(/^\*\*\//, '')}'`)
+    .join(' ');
+  run(`mkdir -p ${context} && tar -C ${root} ${ignore} -cf - . | tar -C ${context} -xf -`, root);
+
+  // 2. The build: every RUN of the base and build stages.
+  for (const s of chain('build')) {
+    for (const step of s.steps) {
+      if (step.op === 'RUN') run(step.args.replaceAll('/out', out), context, { ...process.env, CI: 'true' });
+      else if (!['WORKDIR', 'COPY', 'ENV', 'ARG'].includes(step.op)) throw new Error(`cannot replay ${step.op}`);
+    }
+  }
+
+  // 3. The runtime stage.
+  const runtime = stage('runtime');
+  const env = { PATH: process.env.PATH };
+  for (const step of runtime.steps.filter((s) => s.op === 'ENV')) {
+    for (const [, key, value] of step.args.matchAll(/(\w+)=(\S+)/g)) env[key] = value;
+  }
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolve(p));
+    });
+  });
+  Object.assign(env, {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    JWT_ACCESS_SECRET: `replay-access-${'a'.repeat(40)}`,
+    JWT_REFRESH_SECRET: `replay-refresh-${'b'.repeat(40)}`,
+  });
+  const jsonArgs = (args) => JSON.parse(args.replace(/^CMD\s+/, ''));
+  const cmd = jsonArgs(runtime.steps.find((s) => s.op === 'CMD').args);
+  const healthcheck = runtime.steps.find((s) => s.op === 'HEALTHCHECK').args;
+  const healthCmd = jsonArgs(healthcheck.slice(healthcheck.indexOf('CMD')));
+
+  // What the compose `migrate` service runs, from the same image.
+  run('node dist/commands/migrate.js', out, env);
+
+  const server = spawn(cmd[0], cmd.slice(1), { cwd: out, env, stdio: 'inherit' });
+  const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+  let ready = false;
+  for (let i = 0; i < 100 && !ready; i += 1) {
+    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!ready) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!ready) throw new Error('the replayed image never answered 200 on /readyz');
+  console.log('ok  /readyz 200 from the pruned production install');
+  execSync(healthCmd.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' '), { cwd: out, env, stdio: 'inherit' });
+  console.log('ok  HEALTHCHECK command exits 0');
+  server.kill('SIGTERM');
+  const { code } = await exited;
+  if (code !== 0) throw new Error(`server exited with ${code} after SIGTERM`);
+  console.log('ok  SIGTERM: exit 0');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
