@@ -14,8 +14,10 @@ import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { createDocsRouter } from './docs.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
-/** Calls allowed in one tRPC batch request: one request cannot order unbounded work. */
+/** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
 export const MAX_BATCH_SIZE = 10;
+/** Request headers beyond this get 431 from Node itself. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface AppDeps {
   orm: MikroORM;
@@ -23,6 +25,8 @@ export interface AppDeps {
   logger: Logger;
   corsOrigins: string[];
   trustProxy?: boolean;
+  /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
+  maxBatchSize?: number;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -113,7 +117,7 @@ export function createApp(deps: AppDeps): Express {
       router: appRouter,
       createContext: ({ req }) => contextOf(req),
       maxBodySize: BODY_LIMIT_BYTES,
-      maxBatchSize: MAX_BATCH_SIZE,
+      maxBatchSize: deps.maxBatchSize ?? MAX_BATCH_SIZE,
       responseMeta: ({ errors }) => responseMeta({ errors }),
       onError,
     }),

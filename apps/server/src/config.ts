@@ -58,6 +58,9 @@ const envSchema = z
       .optional(),
     JWT_ACCESS_SECRET: secret,
     JWT_REFRESH_SECRET: secret,
+    // The secrets being rotated out: tokens they signed stay valid until they expire.
+    JWT_ACCESS_SECRET_PREVIOUS: secret,
+    JWT_REFRESH_SECRET_PREVIOUS: secret,
     ACCESS_TOKEN_TTL: duration('15m'),
     REFRESH_TOKEN_TTL: duration('30d'),
     CORS_ORIGINS: z
@@ -77,6 +80,7 @@ const envSchema = z
       .default('false')
       .transform((s) => s === 'true'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     SEED_ADMIN_USERNAME: z.string().optional(),
     SEED_ADMIN_PASSWORD: z.string().optional(),
   })
@@ -110,6 +114,8 @@ export interface Config {
   jwt: {
     accessSecret: string;
     refreshSecret: string;
+    previousAccessSecret: string | undefined;
+    previousRefreshSecret: string | undefined;
     /** True when the secrets were generated for this process (development only). */
     isGenerated: boolean;
     accessTtlMs: number;
@@ -122,6 +128,8 @@ export interface Config {
   redisUrl: string | undefined;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  /** Calls allowed in one tRPC batch request. */
+  maxBatchSize: number;
   seedAdmin: { username: string; password: string } | undefined;
 }
 
@@ -171,6 +179,8 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     jwt: {
       accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(32).toString('base64url'),
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomBytes(32).toString('base64url'),
+      previousAccessSecret: e.JWT_ACCESS_SECRET_PREVIOUS,
+      previousRefreshSecret: e.JWT_REFRESH_SECRET_PREVIOUS,
       isGenerated,
       accessTtlMs: e.ACCESS_TOKEN_TTL,
       refreshTtlMs: e.REFRESH_TOKEN_TTL,
@@ -182,6 +192,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
     seedAdmin:
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }

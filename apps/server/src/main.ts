@@ -1,7 +1,7 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
-import { createApp } from './app.js';
+import { createApp, MAX_HEADER_BYTES } from './app.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -30,9 +30,21 @@ if (process.argv.includes('--migrate')) {
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 }
 
-const services = createApiServices({ ...config.jwt, bcryptCost: config.bcryptCost });
-const app = createApp({ orm, services, logger, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy });
-const server = app.listen(config.port, config.host, () => {
+const services = createApiServices(
+  { ...config.jwt, bcryptCost: config.bcryptCost },
+  // One structured line per security event, with user, session, request and address.
+  { events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`) },
+);
+const app = createApp({
+  orm,
+  services,
+  logger,
+  corsOrigins: config.corsOrigins,
+  trustProxy: config.trustProxy,
+  maxBatchSize: config.maxBatchSize,
+});
+const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+server.listen(config.port, config.host, () => {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${addressPort(server, config)}`;
   logger.info(
     `Server ready (${config.nodeEnv})\n  tRPC     ${base}/trpc\n  REST     ${base}/api\n  OpenAPI  ${base}/api/openapi.json\n  Docs     ${base}/api/docs`,

@@ -22,8 +22,8 @@ export function createContext(opts: CreateContextOptions) {
     em: opts.em,
     services: opts.services,
     authorization: opts.authorization,
-    clientAddress: opts.clientAddress,
-    requestId: opts.requestId,
+    /** Who asked: passed to services for throttling and security events. */
+    request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
   };
 }
 

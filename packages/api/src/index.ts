@@ -6,6 +6,12 @@ export { type AppRouter, appRouter, createCaller } from './root.js';
 export * from './schemas.js';
 export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
 export { PasswordHasher } from './services/passwords.js';
+export type {
+  RequestInfo,
+  SecurityEvent,
+  SecurityEventSink,
+  SecurityEventType,
+} from './services/security-events.js';
 export {
   DEFAULT_THROTTLE,
   type LoginThrottle,

@@ -1,6 +1,7 @@
 import type { ApiServices } from './context.js';
 import { AuthService } from './services/auth.js';
 import { PasswordHasher } from './services/passwords.js';
+import type { SecurityEventSink } from './services/security-events.js';
 import { type LoginThrottle, RateLimiterLoginThrottle } from './services/throttle.js';
 import { type TokenConfig, TokenService } from './services/tokens.js';
 
@@ -11,13 +12,14 @@ export interface ApiConfig extends TokenConfig {
 /** Builds the long-lived services once per process (keys, dummy hash, throttle store). */
 export function createApiServices(
   config: ApiConfig,
-  options: { throttle?: LoginThrottle; now?: () => Date } = {},
+  options: { throttle?: LoginThrottle; events?: SecurityEventSink; now?: () => Date } = {},
 ): ApiServices {
   return {
     auth: new AuthService({
       tokens: new TokenService(config),
       passwords: new PasswordHasher(config.bcryptCost),
       throttle: options.throttle ?? RateLimiterLoginThrottle.inMemory(),
+      ...(options.events ? { events: options.events } : {}),
       ...(options.now ? { now: options.now } : {}),
     }),
   };

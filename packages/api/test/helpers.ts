@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { expect } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
+import type { SecurityEventSink } from '../src/services/security-events.js';
 import { RateLimiterLoginThrottle, type ThrottleConfig } from '../src/services/throttle.js';
 import type { ApiConfig } from '../src/services.js';
 import { createApiServices } from '../src/services.js';
@@ -26,18 +27,28 @@ export interface Harness {
 }
 
 export async function createHarness(
-  options: { throttle?: Partial<ThrottleConfig>; now?: () => Date; db?: TestDatabase } = {},
+  options: {
+    throttle?: Partial<ThrottleConfig>;
+    now?: () => Date;
+    db?: TestDatabase;
+    config?: Partial<ApiConfig>;
+    events?: SecurityEventSink;
+  } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await createTestDatabase());
-  const services = createApiServices(config, {
-    throttle: RateLimiterLoginThrottle.inMemory({
-      maxFailuresPerUsername: 10,
-      maxFailuresPerAddress: 100,
-      windowSeconds: 900,
-      ...options.throttle,
-    }),
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const services = createApiServices(
+    { ...config, ...options.config },
+    {
+      throttle: RateLimiterLoginThrottle.inMemory({
+        maxFailuresPerUsername: 10,
+        maxFailuresPerAddress: 100,
+        windowSeconds: 900,
+        ...options.throttle,
+      }),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.events ? { events: options.events } : {}),
+    },
+  );
   return {
     db,
     services,
@@ -48,6 +59,7 @@ export async function createHarness(
           services,
           authorization: accessToken ? `Bearer ${accessToken}` : undefined,
           clientAddress: address,
+          requestId: 'test-request',
         }),
       ),
   };

@@ -29,7 +29,7 @@ export const authRouter = router({
     })
     .input(credentialsSchema)
     .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => ctx.services.auth.register(ctx.em, input)),
+    .mutation(({ ctx, input }) => ctx.services.auth.register(ctx.em, input, ctx.request)),
 
   login: publicProcedure
     .meta({
@@ -51,7 +51,7 @@ export const authRouter = router({
     })
     .input(credentialsSchema)
     .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => ctx.services.auth.login(ctx.em, input, ctx.clientAddress)),
+    .mutation(({ ctx, input }) => ctx.services.auth.login(ctx.em, input, ctx.request)),
 
   refresh: publicProcedure
     .meta({
@@ -72,7 +72,7 @@ export const authRouter = router({
     })
     .input(refreshInputSchema)
     .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => ctx.services.auth.refresh(ctx.em, input.refreshToken)),
+    .mutation(({ ctx, input }) => ctx.services.auth.refresh(ctx.em, input.refreshToken, ctx.request)),
 
   logout: protectedProcedure
     .meta({
@@ -89,7 +89,7 @@ export const authRouter = router({
     .input(z.void())
     .output(logoutOutputSchema)
     .mutation(async ({ ctx }) => {
-      await ctx.services.auth.logout(ctx.em, ctx.auth);
+      await ctx.services.auth.logout(ctx.em, ctx.auth, ctx.request);
       return { success: true as const };
     }),
 
@@ -107,5 +107,7 @@ export const authRouter = router({
     })
     .input(z.void())
     .output(revokedSessionsOutputSchema)
-    .mutation(async ({ ctx }) => ({ revokedSessions: await ctx.services.auth.logoutAll(ctx.em, ctx.auth) })),
+    .mutation(async ({ ctx }) => ({
+      revokedSessions: await ctx.services.auth.logoutAll(ctx.em, ctx.auth, ctx.request),
+    })),
 });

@@ -86,6 +86,6 @@ export const userRouter = router({
     .input(changePasswordInputSchema)
     .output(revokedSessionsOutputSchema)
     .mutation(async ({ ctx, input }) => ({
-      revokedSessions: await ctx.services.auth.changePassword(ctx.em, ctx.auth, input),
+      revokedSessions: await ctx.services.auth.changePassword(ctx.em, ctx.auth, input, ctx.request),
     })),
 });

@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, invalidCredentials } from '../errors.js';
 import type { Credentials, PublicUser, TokenPair } from '../schemas.js';
 import type { PasswordHasher } from './passwords.js';
+import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import type { LoginThrottle } from './throttle.js';
 import type { TokenService } from './tokens.js';
 
@@ -11,6 +12,8 @@ export interface AuthDeps {
   tokens: TokenService;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
+  /** Where security events go (the server logs them); dropped by default. */
+  events?: SecurityEventSink;
   now?: () => Date;
 }
 
@@ -30,25 +33,30 @@ export function toPublicUser(user: User): PublicUser {
  */
 export class AuthService {
   readonly #now: () => Date;
+  readonly #emit: SecurityEventSink;
 
   constructor(private readonly deps: AuthDeps) {
     this.#now = deps.now ?? (() => new Date());
+    this.#emit = deps.events ?? ignoreSecurityEvents;
   }
 
-  async register(em: EntityManager, credentials: Credentials): Promise<TokenPair> {
+  async register(em: EntityManager, credentials: Credentials, request: RequestInfo = {}): Promise<TokenPair> {
     const { users } = repositoriesOf(em);
     const user = users.add({
       username: credentials.username,
       passwordHash: await this.deps.passwords.hash(credentials.password),
     });
     // One flush for user and session: a taken name (unique index) stores neither.
-    return this.#startSession(em, user);
+    const pair = await this.#startSession(em, user);
+    this.#emit({ type: 'register', userId: user.id, sessionId: pair.sessionId, ...request });
+    return pair.tokens;
   }
 
-  async login(em: EntityManager, credentials: Credentials, clientAddress?: string): Promise<TokenPair> {
-    const keys = { username: usernameKeyOf(credentials.username), address: clientAddress };
+  async login(em: EntityManager, credentials: Credentials, request: RequestInfo = {}): Promise<TokenPair> {
+    const keys = { username: usernameKeyOf(credentials.username), address: request.clientAddress };
     const wait = await this.deps.throttle.retryAfterSeconds(keys);
     if (wait > 0) {
+      this.#emit({ type: 'login.throttled', username: keys.username, ...request });
       throw new AppError('THROTTLED', `Too many failed logins; try again in ${wait} s`, { retryAfterSeconds: wait });
     }
     const user = await repositoriesOf(em).users.findByUsernameWithHash(credentials.username);
@@ -57,13 +65,16 @@ export class AuthService {
       : await this.deps.passwords.verifyUnknownUser(credentials.password);
     if (!user || !isValid) {
       await this.deps.throttle.recordFailure(keys);
+      this.#emit({ type: 'login.failed', username: keys.username, ...(user ? { userId: user.id } : {}), ...request });
       throw invalidCredentials();
     }
     await this.deps.throttle.recordSuccess(keys);
-    return this.#startSession(em, user);
+    const pair = await this.#startSession(em, user);
+    this.#emit({ type: 'login.succeeded', userId: user.id, sessionId: pair.sessionId, ...request });
+    return pair.tokens;
   }
 
-  async refresh(em: EntityManager, refreshToken: string): Promise<TokenPair> {
+  async refresh(em: EntityManager, refreshToken: string, request: RequestInfo = {}): Promise<TokenPair> {
     const claims = this.deps.tokens.verifyRefreshToken(refreshToken);
     const { sessions } = repositoriesOf(em);
     const now = this.#now();
@@ -88,6 +99,13 @@ export class AuthService {
       // A retired refresh token came back: whoever holds it, the session is
       // no longer trustworthy. End it, for the thief and the owner alike.
       await sessions.revoke(session.id, 'refresh_reuse', now);
+      this.#emit({
+        type: 'refresh.reuse_detected',
+        userId: session.user.id,
+        sessionId: session.id,
+        revokedSessions: 1,
+        ...request,
+      });
       throw new AppError('SESSION_REVOKED', 'Refresh token reuse detected; the session has been revoked');
     }
     return this.#issuePair(session.user, session.id, nextTokenId, now);
@@ -103,16 +121,25 @@ export class AuthService {
     return { user: session.user, session };
   }
 
-  async logout(em: EntityManager, identity: AuthIdentity): Promise<void> {
+  async logout(em: EntityManager, identity: AuthIdentity, request: RequestInfo = {}): Promise<void> {
     await repositoriesOf(em).sessions.revoke(identity.session.id, 'logout', this.#now());
+    this.#emit({ type: 'logout', userId: identity.user.id, sessionId: identity.session.id, ...request });
   }
 
-  async logoutAll(em: EntityManager, identity: AuthIdentity): Promise<number> {
-    return repositoriesOf(em).sessions.revokeAllOfUser({
+  async logoutAll(em: EntityManager, identity: AuthIdentity, request: RequestInfo = {}): Promise<number> {
+    const revokedSessions = await repositoriesOf(em).sessions.revokeAllOfUser({
       userId: identity.user.id,
       reason: 'logout_all',
       now: this.#now(),
     });
+    this.#emit({
+      type: 'logout_all',
+      userId: identity.user.id,
+      sessionId: identity.session.id,
+      revokedSessions,
+      ...request,
+    });
+    return revokedSessions;
   }
 
   /** Changes the password and ends every other session of the user. */
@@ -120,6 +147,7 @@ export class AuthService {
     em: EntityManager,
     identity: AuthIdentity,
     input: { currentPassword: string; newPassword: string },
+    request: RequestInfo = {},
   ): Promise<number> {
     const { users } = repositoriesOf(em);
     const user = await users.findByIdWithHash(identity.user.id);
@@ -130,7 +158,7 @@ export class AuthService {
     }
     const passwordHash = await this.deps.passwords.hash(input.newPassword);
     const now = this.#now();
-    return em.transactional(async (tx) => {
+    const revokedSessions = await em.transactional(async (tx) => {
       const repos = repositoriesOf(tx);
       await repos.users.nativeUpdate({ id: user.id }, { passwordHash, passwordChangedAt: now, updatedAt: now });
       return repos.sessions.revokeAllOfUser({
@@ -140,9 +168,17 @@ export class AuthService {
         keepSessionId: identity.session.id,
       });
     });
+    this.#emit({
+      type: 'password.changed',
+      userId: user.id,
+      sessionId: identity.session.id,
+      revokedSessions,
+      ...request,
+    });
+    return revokedSessions;
   }
 
-  async #startSession(em: EntityManager, user: User): Promise<TokenPair> {
+  async #startSession(em: EntityManager, user: User): Promise<{ tokens: TokenPair; sessionId: string }> {
     const now = this.#now();
     const refreshTokenId = uuidv7();
     const session = repositoriesOf(em).sessions.create({
@@ -155,7 +191,7 @@ export class AuthService {
       revokedReason: null,
     });
     await em.flush();
-    return this.#issuePair(user, session.id, refreshTokenId, now);
+    return { tokens: this.#issuePair(user, session.id, refreshTokenId, now), sessionId: session.id };
   }
 
   #issuePair(user: User, sessionId: string, refreshTokenId: string, now: Date): TokenPair {

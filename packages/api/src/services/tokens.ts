@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors.js';
@@ -6,6 +6,9 @@ import { AppError } from '../errors.js';
 export interface TokenConfig {
   accessSecret: string;
   refreshSecret: string;
+  /** Secrets being rotated out: still accepted on verify, never used to sign. */
+  previousAccessSecret?: string | undefined;
+  previousRefreshSecret?: string | undefined;
   accessTtlMs: number;
   refreshTtlMs: number;
   issuer: string;
@@ -30,21 +33,51 @@ export interface SignedToken {
 
 const ALGORITHM = 'HS256';
 
+interface SigningKey {
+  /** Names the secret in the token header, so verify picks the right one. */
+  kid: string;
+  key: KeyObject;
+}
+
+function signingKey(secret: string): SigningKey {
+  // An HMAC of a constant, not the secret itself: the id reveals nothing.
+  const kid = createHmac('sha256', secret).update('jwt key id').digest('base64url').slice(0, 16);
+  return { kid, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+}
+
+function keyIdOf(token: string): string | undefined {
+  const header = token.slice(0, token.indexOf('.'));
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && 'kid' in parsed && typeof parsed.kid === 'string'
+      ? parsed.kid
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Signs and verifies the two token types. Each type has its own secret and a
  * `typ` claim, so one is never accepted in place of the other. Keys are
  * `KeyObject`s made once: jsonwebtoken verifies far faster with them than
- * with string secrets.
+ * with string secrets. Tokens carry a `kid`: the current secret signs, and a
+ * previous one still verifies, so secrets rotate without signing anyone out.
  */
 export class TokenService {
-  readonly #keys: Record<TokenType, KeyObject>;
+  readonly #signing: Record<TokenType, SigningKey>;
+  readonly #verifying: Record<TokenType, Map<string, KeyObject>>;
   readonly #ttlMs: Record<TokenType, number>;
 
   constructor(private readonly config: TokenConfig) {
-    this.#keys = {
-      access: createSecretKey(Buffer.from(config.accessSecret, 'utf8')),
-      refresh: createSecretKey(Buffer.from(config.refreshSecret, 'utf8')),
+    const keys = (current: string, previous: string | undefined) => {
+      const all = [signingKey(current), ...(previous ? [signingKey(previous)] : [])];
+      return { signing: all[0] as SigningKey, verifying: new Map(all.map((k) => [k.kid, k.key])) };
     };
+    const access = keys(config.accessSecret, config.previousAccessSecret);
+    const refresh = keys(config.refreshSecret, config.previousRefreshSecret);
+    this.#signing = { access: access.signing, refresh: refresh.signing };
+    this.#verifying = { access: access.verifying, refresh: refresh.verifying };
     this.#ttlMs = { access: config.accessTtlMs, refresh: config.refreshTtlMs };
   }
 
@@ -73,9 +106,10 @@ export class TokenService {
     const exp = expirySeconds(now, this.#ttlMs[type]);
     const token = jwt.sign(
       { typ: type, sid: subject.sessionId, iat: Math.floor(now.getTime() / 1000), exp },
-      this.#keys[type],
+      this.#signing[type].key,
       {
         algorithm: ALGORITHM,
+        keyid: this.#signing[type].kid,
         subject: subject.userId,
         jwtid: tokenId,
         issuer: this.config.issuer,
@@ -86,9 +120,11 @@ export class TokenService {
   }
 
   #verify(type: TokenType, token: string): TokenClaims {
+    const key = this.#verifying[type].get(keyIdOf(token) ?? '');
+    if (!key) throw new AppError('INVALID_TOKEN', `Invalid ${type} token`);
     let payload: string | jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, this.#keys[type], {
+      payload = jwt.verify(token, key, {
         algorithms: [ALGORITHM],
         issuer: this.config.issuer,
         audience: this.config.audience,

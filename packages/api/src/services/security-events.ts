@@ -1,0 +1,33 @@
+/** Who asked, as far as the transport knows. */
+export interface RequestInfo {
+  requestId?: string | undefined;
+  clientAddress?: string | undefined;
+}
+
+export type SecurityEventType =
+  | 'register'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.throttled'
+  | 'refresh.reuse_detected'
+  | 'logout'
+  | 'logout_all'
+  | 'password.changed';
+
+/**
+ * One security-relevant fact, for the audit log. It names users and sessions
+ * by id and never carries a password, hash or token.
+ */
+export interface SecurityEvent extends RequestInfo {
+  type: SecurityEventType;
+  userId?: string;
+  sessionId?: string;
+  /** The (lower-cased) username tried, for failed and throttled logins. */
+  username?: string;
+  /** Sessions ended by the event (logout-all, password change, reuse). */
+  revokedSessions?: number;
+}
+
+export type SecurityEventSink = (event: SecurityEvent) => void;
+
+export const ignoreSecurityEvents: SecurityEventSink = () => {};
