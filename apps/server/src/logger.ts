@@ -15,6 +15,23 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+// Errors from the database driver quote the failed SQL, values included (a
+// password hash on register); a JWT can sit in any message. Masked wherever
+// they appear in an error's text.
+const SECRET_PATTERNS = [/\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}/g, /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g];
+
+function scrub(text: string): string {
+  return SECRET_PATTERNS.reduce((t, pattern) => t.replace(pattern, '[redacted]'), text);
+}
+
+/** pino's error serializer, with secrets masked in every string it yields. */
+export function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown;
+  return JSON.parse(
+    JSON.stringify(serialized ?? null, (_key, value: unknown) => (typeof value === 'string' ? scrub(value) : value)),
+  );
+}
+
 export interface LoggerOptions {
   level: string;
   /** Human-readable output (development); JSON lines otherwise. */
@@ -24,7 +41,11 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const base = { level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const base = {
+    level: options.level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
+  };
   if (options.isPretty) {
     // In-process pretty printing: no worker thread, lines stay in order.
     return pino(

@@ -4,6 +4,7 @@ import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES } from './app.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
+import { closeRedisClient, createRedisClient, createRedisLoginThrottle } from './redis.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
@@ -12,9 +13,6 @@ if (config.jwt.isGenerated) {
   logger.warn(
     'JWT secrets are not set: generated random ones for this process (tokens end with it). Set them in .env.local.',
   );
-}
-if (config.redisUrl) {
-  logger.warn('REDIS_URL is set, but this version keeps login throttling in memory (per instance).');
 }
 
 const target = resolveDatabaseTarget({ url: config.databaseUrl, rootDir: config.rootDir });
@@ -30,10 +28,18 @@ if (process.argv.includes('--migrate')) {
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 }
 
+// Login throttling: shared by every instance in Redis when REDIS_URL is set
+// (with an in-memory fallback while Redis is unreachable), per process otherwise.
+const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
+const throttle = redis ? await createRedisLoginThrottle(redis, logger) : undefined;
+
 const services = createApiServices(
   { ...config.jwt, bcryptCost: config.bcryptCost },
-  // One structured line per security event, with user, session, request and address.
-  { events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`) },
+  {
+    ...(throttle ? { throttle } : {}),
+    // One structured line per security event, with user, session, request and address.
+    events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`),
+  },
 );
 const app = createApp({
   orm,
@@ -75,6 +81,7 @@ async function shutdown(signal: string): Promise<void> {
     server.closeIdleConnections();
   });
   await orm.close();
+  if (redis) await closeRedisClient(redis);
   logger.info('stopped');
   process.exit(0);
 }

@@ -49,22 +49,33 @@ function fieldErrorsOf(issues: IssueLike[]): Record<string, string[]> {
 }
 
 const UNAVAILABLE_CODES = new Set([
+  // The network: refused, reset, unreachable, unknown or not yet resolvable host.
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'ENETUNREACH',
   'ENOTFOUND',
+  'EAI_AGAIN',
+  // mysql2: the server closed the connection; a statement outlived its timeout.
   'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  // MySQL: too many connections; the server is shutting down.
   'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
   'SQLITE_BUSY',
 ]);
 
 function isDatabaseUnavailable(cause: unknown): boolean {
   if (cause instanceof ConnectionException) return true;
   if (!(cause instanceof Error)) return false;
-  const code = (cause as { code?: unknown }).code;
+  const { code, fatal } = cause as { code?: unknown; fatal?: unknown };
   return (
     (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    // mysql2 marks errors that killed the connection (e.g. a command sent on a closed one).
+    fatal === true ||
     cause.name === 'KnexTimeoutError' ||
     // Knex: pool exhausted ("Timeout acquiring…") or closed ("Unable to acquire…").
     /Timeout acquiring a connection|Unable to acquire a connection/.test(cause.message)

@@ -14,8 +14,11 @@ export type {
 } from './services/security-events.js';
 export {
   DEFAULT_THROTTLE,
+  type FailureCounter,
   type LoginThrottle,
   RateLimiterLoginThrottle,
+  type RedisClientLike,
+  type RedisThrottleOptions,
   type ThrottleConfig,
   type ThrottleKeys,
 } from './services/throttle.js';

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { MikroORM, Options } from '@mikro-orm/core';
+import type { EventSubscriber, MikroORM, Options } from '@mikro-orm/core';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
 import { mysqlMigrations } from './migrations/mysql/index.js';
@@ -19,7 +19,50 @@ export interface DatabaseConfig {
   poolMax?: number;
   /** Do not log each migration as it is applied. */
   quiet?: boolean;
+  /**
+   * MySQL: how long opening one connection (TCP connect and handshake) may
+   * take before it fails with ETIMEDOUT. Default 3 s.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * MySQL: how long a query may wait for a pooled connection (a free one, or a
+   * new one being opened) before it fails. Default 5 s.
+   */
+  acquireTimeoutMs?: number;
+  /**
+   * MySQL: how long one statement may wait for its answer. Past it the
+   * statement fails and its connection is dropped (a connection whose peer
+   * went silent would otherwise hang every query sent on it). 0 disables it.
+   * Migrations run without it. Default 5 s.
+   */
+  queryTimeoutMs?: number;
+  /** How long `pingDatabase` (the readiness probe) waits for its round trip. Default 2 s. */
+  pingTimeoutMs?: number;
 }
+
+/**
+ * The bounds that turn an unreachable or silent database into a prompt error
+ * (and so a 503) instead of requests that hang.
+ */
+export const DEFAULT_DATABASE_TIMEOUTS = {
+  connectTimeoutMs: 3_000,
+  acquireTimeoutMs: 5_000,
+  queryTimeoutMs: 5_000,
+  pingTimeoutMs: 2_000,
+} as const satisfies Required<
+  Pick<DatabaseConfig, 'connectTimeoutMs' | 'acquireTimeoutMs' | 'queryTimeoutMs' | 'pingTimeoutMs'>
+>;
+
+/** The per-ORM bounds read at query time (mutable: migrations lift the query timeout). */
+interface QueryBounds {
+  queryTimeoutMs: number;
+  pingTimeoutMs: number;
+  /** Migrations in progress: while above 0, statements run without a timeout. */
+  unbounded: number;
+}
+
+const boundsOfOptions = new WeakMap<Options, QueryBounds>();
+const boundsOfOrm = new WeakMap<MikroORM, QueryBounds>();
 
 export type DatabaseTarget = { dialect: 'mysql'; url: string } | { dialect: 'sqlite'; file: string };
 
@@ -60,30 +103,122 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
     ensureIndexes: false,
   } satisfies Options;
   const { Migrator } = await import('@mikro-orm/migrations');
+  const bounds: QueryBounds = {
+    queryTimeoutMs: config.queryTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.queryTimeoutMs,
+    pingTimeoutMs: config.pingTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.pingTimeoutMs,
+    unbounded: 0,
+  };
 
   if (target.dialect === 'mysql') {
     const { MySqlDriver } = await import('@mikro-orm/mysql');
-    return {
+    const options: Options = {
       ...common,
       driver: MySqlDriver,
       clientUrl: target.url,
-      pool: { min: 0, max: config.poolMax ?? 10 },
+      pool: {
+        min: 0,
+        max: config.poolMax ?? 10,
+        // Knex turns this into "Timeout acquiring a connection" (a 503).
+        acquireTimeoutMillis: config.acquireTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.acquireTimeoutMs,
+        afterCreate: (connection: RawMySqlConnection, done: (error: Error | null, connection: unknown) => void) => {
+          boundQueries(connection, bounds);
+          done(null, connection);
+        },
+      },
+      // Merged by MikroORM into the knex config; `connection` goes to mysql2.
+      driverOptions: {
+        connection: { connectTimeout: config.connectTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs },
+      },
+      subscribers: [surfaceFailedBegin],
       extensions: [Migrator],
       // MySQL commits DDL implicitly: a transaction around it would be a pretence.
       migrations: migrationOptions(mysqlMigrations, { transactional: false, silent: config.quiet ?? false }),
     };
+    boundsOfOptions.set(options, bounds);
+    return options;
   }
 
   const { mkdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
   const { LibSqlDriver } = await import('@mikro-orm/libsql');
-  return {
+  const options: Options = {
     ...common,
     driver: LibSqlDriver,
     dbName: target.file,
     extensions: [Migrator],
     migrations: migrationOptions(sqliteMigrations, { transactional: true, silent: config.quiet ?? false }),
+  };
+  boundsOfOptions.set(options, bounds);
+  return options;
+}
+
+/** What MikroORM's `afterTransactionStart` hands over on MySQL: a knex transaction. */
+interface KnexTransactionLike {
+  isCompleted?: () => boolean;
+  executionPromise?: Promise<unknown>;
+}
+
+/**
+ * knex swallows a failed BEGIN on MySQL (knex/knex#4709): the transaction
+ * comes back as started, and its first statement fails with "Transaction query
+ * already complete", which hides the real cause (a dropped or silent
+ * connection) behind an error nothing can classify. This rethrows the real
+ * error as soon as the transaction starts.
+ */
+const surfaceFailedBegin: EventSubscriber = {
+  async afterTransactionStart({ transaction }) {
+    const trx = transaction as KnexTransactionLike | undefined;
+    if (!trx?.isCompleted?.()) return;
+    await trx.executionPromise; // rejects with the error of BEGIN
+    throw new Error('The database transaction ended as it started');
+  },
+};
+
+/** The part of a mysql2 connection (as knex's pool holds it) that the query timeout needs. */
+interface RawMySqlConnection {
+  query(...args: unknown[]): unknown;
+  stream?: { destroy(): void };
+  /** Knex's pool destroys, instead of reusing, a connection marked so. */
+  __knex__disposed?: unknown;
+}
+
+type QueryCallback = (error: unknown, ...results: unknown[]) => void;
+
+function isQueryTimeout(error: unknown): error is Error {
+  return error instanceof Error && (error as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+}
+
+/**
+ * Gives every statement on this connection mysql2's `timeout` (knex and
+ * MikroORM set none). mysql2 only fails the statement and keeps the
+ * connection, whose late or never-coming answer would then block every later
+ * statement on it; so a timed-out connection is cut and marked for the pool to
+ * discard. Streams (no callback) are left unbounded: they may run long on purpose.
+ */
+function boundQueries(connection: RawMySqlConnection, bounds: QueryBounds): void {
+  const query = connection.query.bind(connection);
+  connection.query = (options: unknown, ...rest: unknown[]) => {
+    const timeoutMs = bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs;
+    const callbackAt = rest.findIndex((arg) => typeof arg === 'function');
+    if (timeoutMs <= 0 || callbackAt < 0 || typeof options !== 'object' || options === null || 'timeout' in options) {
+      return query(options, ...rest);
+    }
+    const callback = rest[callbackAt] as QueryCallback;
+    let isSettled = false;
+    rest[callbackAt] = (error: unknown, ...results: unknown[]) => {
+      // mysql2 reports a timed-out statement again when its connection closes.
+      if (isSettled) return;
+      isSettled = true;
+      if (isQueryTimeout(error)) {
+        // Not `error` itself: knex prefixes its message with the SQL and its
+        // values, and logs the reason of a disposed connection on the console.
+        connection.__knex__disposed = new Error(`a statement got no answer within ${timeoutMs} ms`);
+        connection.stream?.destroy();
+      }
+      callback(error, ...results);
+    };
+    return query({ ...options, timeout: timeoutMs }, ...rest);
   };
 }
 
@@ -103,25 +238,53 @@ function migrationOptions(
 
 export async function createOrm(config: DatabaseConfig): Promise<MikroORM> {
   const { MikroORM } = await import('@mikro-orm/core');
-  return MikroORM.init(await createOrmOptions(config));
+  const options = await createOrmOptions(config);
+  const orm = await MikroORM.init(options);
+  const bounds = boundsOfOptions.get(options);
+  if (bounds) boundsOfOrm.set(orm, bounds);
+  return orm;
 }
 
 export function dialectOf(orm: MikroORM): Dialect {
   return orm.config.get('driver')?.name === 'MySqlDriver' ? 'mysql' : 'sqlite';
 }
 
-/** Applies every pending migration of the ORM's dialect; returns their names. */
+/**
+ * Applies every pending migration of the ORM's dialect; returns their names.
+ * Statements run without the query timeout: DDL on a large table may take long.
+ */
 export async function migrateToLatest(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((m) => m.name);
+  const bounds = boundsOfOrm.get(orm);
+  if (bounds) bounds.unbounded += 1;
+  try {
+    const applied = await orm.getMigrator().up();
+    return applied.map((m) => m.name);
+  } finally {
+    if (bounds) bounds.unbounded -= 1;
+  }
 }
 
-/** A real round trip to the database, for readiness probes. */
-export async function pingDatabase(orm: MikroORM): Promise<boolean> {
+/**
+ * A real round trip to the database, for readiness probes: false when it
+ * fails or takes longer than `timeoutMs` (default: the ORM's `pingTimeoutMs`).
+ */
+export async function pingDatabase(orm: MikroORM, timeoutMs?: number): Promise<boolean> {
+  const limitMs = timeoutMs ?? boundsOfOrm.get(orm)?.pingTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.pingTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), limitMs);
+  });
+  // The round trip may outlive the answer; it is bounded by the pool's own timeouts.
+  const roundTrip = orm.em
+    .getConnection()
+    .execute('select 1')
+    .then(
+      () => true,
+      () => false,
+    );
   try {
-    await orm.em.getConnection().execute('select 1');
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([roundTrip, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,6 +4,7 @@ export {
   type DatabaseConfig,
   type DatabaseTarget,
   DatabaseUrlError,
+  DEFAULT_DATABASE_TIMEOUTS,
   DEFAULT_SQLITE_FILE,
   type Dialect,
   dialectOf,

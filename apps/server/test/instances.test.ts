@@ -1,0 +1,132 @@
+/**
+ * Two instances of the app, as two processes would run them: each with its
+ * own ORM, services, Redis client and Redis-backed throttle, on one database
+ * and one Redis. What one instance does, the other honours at once.
+ */
+import { tmpdir } from 'node:os';
+import type { MikroORM } from '@mikro-orm/core';
+import { createApiServices, type TokenPair } from '@repo/api';
+import { createOrm } from '@repo/db';
+import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedisClient, createRedisClient, createRedisLoginThrottle, REDIS_LOG } from '../src/redis.js';
+import { apiConfig, login, meStatus, PASSWORD, register, startServer, type TestServer, uniqueName } from './helpers.js';
+import { capturingLogger, inspectRedis, redisTestsRun, TEST_REDIS_URL, uniqueKeyPrefix } from './redis-support.js';
+
+const redisTests = await redisTestsRun('the two-instance tests');
+const PREFIX = uniqueKeyPrefix('instances');
+const FAILURES_ALLOWED = 10;
+const WRONG = 'definitely wrong password';
+
+describe.runIf(redisTests.runs)('two instances on one database and one Redis', () => {
+  let db: TestDatabase;
+  let secondOrm: MikroORM;
+  const clients: Redis[] = [];
+  const servers: TestServer[] = [];
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    redisTests.requireRedis();
+    db = await createTestDatabase();
+    secondOrm = await createOrm({ url: db.url, rootDir: tmpdir(), quiet: true });
+    for (const orm of [db.orm, secondOrm]) {
+      const { logger, lines } = capturingLogger();
+      const client = createRedisClient(TEST_REDIS_URL, logger, { keyPrefix: PREFIX });
+      clients.push(client);
+      const throttle = await createRedisLoginThrottle(client, logger);
+      // Each instance really is on Redis, not on its in-memory fallback.
+      expect(lines.map((line) => line.msg)).toContain(REDIS_LOG.connected);
+      servers.push(await startServer({ orm, services: createApiServices(apiConfig, { throttle }) }));
+    }
+    [a, b] = servers as [TestServer, TestServer];
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    for (const client of clients) await closeRedisClient(client);
+    if (clients.length) {
+      const inspect = await inspectRedis();
+      await inspect.deleteKeys(PREFIX);
+      inspect.disconnect();
+    }
+    await secondOrm?.close(true);
+    await db?.destroy();
+  });
+
+  async function refreshStatus(server: TestServer, refreshToken: string): Promise<number> {
+    return (await server.rest('POST', '/api/auth/refresh', { body: { refreshToken } })).status;
+  }
+
+  async function failLogin(server: TestServer, username: string) {
+    return server.rest('POST', '/api/auth/login', { body: { username, password: WRONG } });
+  }
+
+  it('refuses the access and refresh tokens on the second instance as soon as the first logs the session out', async () => {
+    const username = uniqueName('out');
+    await register(a, username);
+    const pair = await login(a, username);
+    expect(await meStatus(b, pair.accessToken)).toBe(200);
+
+    const logout = await a.rest('POST', '/api/auth/logout', { token: pair.accessToken });
+    expect(logout.status).toBe(200);
+    expect(await meStatus(b, pair.accessToken)).toBe(401);
+    expect(await refreshStatus(b, pair.refreshToken)).toBe(401);
+  });
+
+  it('treats a refresh token rotated on one instance as stolen on the other, ending the session on both', async () => {
+    const username = uniqueName('reuse');
+    await register(a, username);
+    const first = await login(a, username);
+    const rotated = await a.rest<TokenPair>('POST', '/api/auth/refresh', {
+      body: { refreshToken: first.refreshToken },
+    });
+    expect(rotated.status).toBe(200);
+
+    expect(await refreshStatus(b, first.refreshToken)).toBe(401);
+    expect(await meStatus(a, rotated.body.accessToken)).toBe(401);
+    expect(await refreshStatus(a, rotated.body.refreshToken)).toBe(401);
+  });
+
+  it('ends on the second instance the sessions in use there when the first logs out all of them', async () => {
+    const username = uniqueName('all');
+    await register(a, username);
+    const onA = await login(a, username);
+    const onB = await login(b, username);
+    expect(await meStatus(b, onB.accessToken)).toBe(200);
+
+    const logoutAll = await a.rest('POST', '/api/auth/logout-all', { token: onA.accessToken });
+    expect(logoutAll.status).toBe(200);
+    expect(await meStatus(b, onB.accessToken)).toBe(401);
+    expect(await refreshStatus(b, onB.refreshToken)).toBe(401);
+    expect(await meStatus(a, onA.accessToken)).toBe(401);
+  });
+
+  it(`throttles failed logins alternating between the instances after ${FAILURES_ALLOWED} in total, with 429 and Retry-After on either`, async () => {
+    const username = uniqueName('alt');
+    await register(a, username);
+    for (let i = 0; i < FAILURES_ALLOWED; i++) {
+      const res = await failLogin(i % 2 ? b : a, username);
+      expect(res.status, `failed login #${i + 1}`).toBe(401);
+    }
+
+    for (const server of [a, b]) {
+      const res = await server.rest('POST', '/api/auth/login', { body: { username, password: PASSWORD } });
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(res.text).not.toContain('accessToken');
+    }
+  });
+
+  it("clears on both instances a username's failures when it signs in on one of them", async () => {
+    const username = uniqueName('clear');
+    await register(a, username);
+    for (let i = 0; i < FAILURES_ALLOWED - 1; i++) expect((await failLogin(a, username)).status).toBe(401);
+    await login(b, username);
+    for (let i = 0; i < FAILURES_ALLOWED - 1; i++) expect((await failLogin(a, username)).status).toBe(401);
+    // 18 failures in all, but never 10 since the success: not throttled.
+    const pair = await login(b, username);
+    expect(pair.user.username).toBe(username);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * `src/main.ts` as the real process, with REDIS_URL: it connects to Redis
+ * (or, when Redis is unreachable, says so once and starts anyway), counts
+ * failed logins there, and on SIGTERM closes the client and exits 0.
+ *
+ * It runs in the sqlite project only: the Redis wiring does not depend on the
+ * database, and the process on MySQL is covered by process.test.ts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REDIS_LOG } from '../src/redis.js';
+import { PASSWORD, uniqueName } from './helpers.js';
+import { inspectRedis, LEVEL, type LogLine, redisTestsRun, TEST_REDIS_URL } from './redis-support.js';
+
+const SERVER_DIR = resolve(import.meta.dirname, '..');
+const TSX = join(SERVER_DIR, 'node_modules/.bin/tsx');
+const isSqliteProject = process.env.TEST_DB !== 'mysql';
+const redisTests = isSqliteProject ? await redisTestsRun('the server process tests with REDIS_URL') : undefined;
+
+interface Running {
+  child: ChildProcess;
+  lines: () => LogLine[];
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  base: string;
+}
+
+const processes: ChildProcess[] = [];
+const files: string[] = [];
+afterAll(() => {
+  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill();
+  for (const file of files)
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolveListen) => probe.listen(0, '127.0.0.1', resolveListen));
+  const address = probe.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
+  return port;
+}
+
+/** Starts main.ts (production, JSON logs, a fresh SQLite file) and waits for /healthz. */
+async function startProcess(redisUrl: string): Promise<Running> {
+  const port = await freePort();
+  const file = join(tmpdir(), `redis-process-${randomBytes(6).toString('hex')}.sqlite`);
+  files.push(file);
+  const child = spawn(TSX, ['--conditions=source', 'src/main.ts', '--migrate'], {
+    cwd: SERVER_DIR,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      DATABASE_URL: `sqlite:${file}`,
+      REDIS_URL: redisUrl,
+      JWT_ACCESS_SECRET: 'redis-process-access-secret-of-32-bytes-plus',
+      JWT_REFRESH_SECRET: 'redis-process-refresh-secret-of-32-bytes-plus',
+      BCRYPT_COST: '10',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  processes.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited:\n${stdout}\n${stderr}`);
+    const ok = await fetch(`${base}/healthz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (i >= 300) throw new Error(`/healthz never answered 200:\n${stdout}\n${stderr}`);
+    await sleep(100);
+  }
+  const lines = () =>
+    stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine);
+  return { child, lines, stderr: () => stderr, exited, base };
+}
+
+async function loginStatus(base: string, username: string, password: string): Promise<number> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  return res.status;
+}
+
+async function registerStatus(base: string, username: string): Promise<number> {
+  const res = await fetch(`${base}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  return res.status;
+}
+
+async function stop(proc: Running): Promise<void> {
+  proc.child.kill('SIGTERM');
+  expect(await proc.exited).toEqual({ code: 0, signal: null });
+  expect(proc.lines().map((line) => line.msg)).toContain('stopped');
+  expect(proc.stderr()).toBe('');
+}
+
+describe.runIf(redisTests?.runs)('the server process with REDIS_URL', () => {
+  it('connects to Redis, counts failed logins there, and on SIGTERM stops with exit 0', async () => {
+    redisTests?.requireRedis();
+    const proc = await startProcess(TEST_REDIS_URL);
+    const inspect = await inspectRedis();
+    const username = uniqueName('procredis');
+    try {
+      expect(proc.lines().filter((line) => line.msg === REDIS_LOG.connected)).toHaveLength(1);
+      expect(await registerStatus(proc.base, username)).toBe(200);
+      expect(await loginStatus(proc.base, username, 'definitely wrong password')).toBe(401);
+      expect(await loginStatus(proc.base, username, 'definitely wrong password')).toBe(401);
+      // No key prefix in production: the counter is under login_user:<username>.
+      expect(await inspect.get(`login_user:${username}`)).toBe('2');
+      await stop(proc);
+      expect(proc.lines().filter((line) => line.level >= LEVEL.warn)).toEqual([]);
+    } finally {
+      await inspect.del(`login_user:${username}`, 'login_addr:127.0.0.1');
+      inspect.disconnect();
+    }
+  }, 60_000);
+
+  it('starts when Redis is unreachable, warns once, answers logins, and still stops with exit 0', async () => {
+    const proc = await startProcess(`redis://127.0.0.1:${await freePort()}`);
+    const username = uniqueName('procnoredis');
+    expect(await registerStatus(proc.base, username)).toBe(200);
+    expect(await loginStatus(proc.base, username, 'definitely wrong password')).toBe(401);
+    expect(await loginStatus(proc.base, username, PASSWORD)).toBe(200);
+
+    const warnings = proc.lines().filter((line) => line.msg === REDIS_LOG.unreachable);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.level).toBe(LEVEL.warn);
+    expect(proc.lines().filter((line) => line.msg === REDIS_LOG.connected)).toEqual([]);
+    await stop(proc);
+  }, 60_000);
+});

@@ -1,0 +1,151 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useRef, useSyncExternalStore } from 'react';
+import { useApi, useNotices, useSession, useTRPC } from './api-context.js';
+import { hrefOf, isSignedInRoute, type Route, replaceRoute, type SignedInRoute, useRoute } from './routes.js';
+import { PasswordScreen } from './screens/PasswordScreen.js';
+import { ProfileScreen } from './screens/ProfileScreen.js';
+import { RegisterScreen } from './screens/RegisterScreen.js';
+import { SignInScreen } from './screens/SignInScreen.js';
+import { UsersScreen } from './screens/UsersScreen.js';
+
+/** How often a signed-in app asks who it is: a session revoked elsewhere is noticed within this time. */
+const SESSION_CHECK_INTERVAL_MS = 60_000;
+
+const SCREENS: Record<Route, () => ReactNode> = {
+  'sign-in': () => <SignInScreen />,
+  register: () => <RegisterScreen />,
+  profile: () => <ProfileScreen />,
+  users: () => <UsersScreen />,
+  password: () => <PasswordScreen />,
+};
+
+export function App() {
+  const session = useSession();
+  const route = useRoute();
+  const isSignedIn = session !== null;
+  // Signed out, every signed-in screen shows sign-in and keeps its URL, so
+  // signing in (again, after a session ended) returns to it.
+  const screen: Route = isSignedIn
+    ? isSignedInRoute(route)
+      ? route
+      : 'profile'
+    : route === 'register'
+      ? 'register'
+      : 'sign-in';
+  // Signed in from #/register or #/sign-in: the URL follows, so signing out later does not land there.
+  useEffect(() => {
+    if (isSignedIn && route !== screen) replaceRoute(screen);
+  }, [isSignedIn, route, screen]);
+
+  // A new screen puts the keyboard (and screen readers) on its heading; the
+  // first one leaves focus where the browser puts it on a page load.
+  const mainRef = useRef<HTMLElement>(null);
+  const shownScreen = useRef<Route | null>(null);
+  useEffect(() => {
+    if (shownScreen.current !== null && shownScreen.current !== screen) {
+      mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
+    }
+    shownScreen.current = screen;
+  }, [screen]);
+
+  // Once a user's screens are gone, so is their data: the next user never sees it.
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (!isSignedIn) queryClient.removeQueries();
+  }, [isSignedIn, queryClient]);
+
+  return (
+    <>
+      <header>
+        <p className="app-name">Auth example</p>
+        {session && isSignedInRoute(screen) ? <SignedInNav screen={screen} /> : null}
+      </header>
+      <main ref={mainRef}>
+        <NoticeArea />
+        {SCREENS[screen]()}
+      </main>
+    </>
+  );
+}
+
+function NoticeArea() {
+  const notices = useNotices();
+  const notice = useSyncExternalStore(notices.subscribe, notices.get);
+  // Always in the page, so screen readers announce what appears in it.
+  return (
+    <div className={notice ? `notice ${notice.tone}` : undefined} role="status" aria-live="polite">
+      {notice?.text}
+    </div>
+  );
+}
+
+const NAV: { route: SignedInRoute; label: string }[] = [
+  { route: 'profile', label: 'Profile' },
+  { route: 'users', label: 'Users' },
+  { route: 'password', label: 'Change password' },
+];
+
+function SignedInNav({ screen }: { screen: SignedInRoute }) {
+  const api = useApi();
+  const notices = useNotices();
+  const trpc = useTRPC();
+  // Asking the server who we are, now and then and when the window regains
+  // focus, is what notices a session ended elsewhere (the client's renewal
+  // fails, onSessionExpired fires); each call also renews the token when due.
+  const me = useQuery({ ...trpc.user.me.queryOptions(), refetchInterval: SESSION_CHECK_INTERVAL_MS });
+  const session = useSession();
+  const username = me.data?.username ?? session?.user.username;
+
+  // The callbacks belong to the mutations, not to mutate(): the nav is gone
+  // by the time they run (the session ends before logout() resolves). Unlike
+  // an ended session, signing out forgets the screen: the next sign-in starts afresh.
+  const signOut = useMutation({
+    mutationFn: () => api.logout(),
+    onSettled: () => replaceRoute('sign-in'),
+    onSuccess: () => notices.show({ tone: 'info', text: 'You have signed out.' }),
+    onError: () =>
+      notices.show({ tone: 'error', text: 'Signed out on this device; the server could not be told (offline?).' }),
+  });
+  const signOutEverywhere = useMutation({
+    mutationFn: () => api.logoutAll(),
+    onSettled: () => replaceRoute('sign-in'),
+    onSuccess: (count) =>
+      notices.show({
+        tone: 'info',
+        text: `You have signed out everywhere (${count} ${count === 1 ? 'session' : 'sessions'} ended).`,
+      }),
+    onError: () =>
+      notices.show({
+        tone: 'error',
+        text: 'Signed out on this device, but the server could not be reached: other devices may still be signed in.',
+      }),
+  });
+  const isBusy = signOut.isPending || signOutEverywhere.isPending;
+
+  return (
+    <nav aria-label="Main">
+      <ul>
+        {NAV.map(({ route, label }) => (
+          <li key={route}>
+            <a
+              href={hrefOf(route)}
+              aria-current={route === screen ? 'page' : undefined}
+              onClick={() => notices.clear()}
+            >
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <p className="signed-in-as">
+        Signed in as <strong>{username}</strong>
+      </p>
+      <button type="button" onClick={() => signOut.mutate()} disabled={isBusy}>
+        {signOut.isPending ? 'Signing out…' : 'Sign out'}
+      </button>
+      <button type="button" onClick={() => signOutEverywhere.mutate()} disabled={isBusy}>
+        {signOutEverywhere.isPending ? 'Signing out everywhere…' : 'Sign out everywhere'}
+      </button>
+    </nav>
+  );
+}

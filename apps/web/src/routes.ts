@@ -1,0 +1,53 @@
+import { useSyncExternalStore } from 'react';
+
+/**
+ * Screens live in the URL's hash (`#/users`): a reload stays on the screen,
+ * the back button works, and any static host serves the app as it is.
+ */
+export const SIGNED_OUT_ROUTES = ['sign-in', 'register'] as const;
+export const SIGNED_IN_ROUTES = ['profile', 'users', 'password'] as const;
+export type SignedOutRoute = (typeof SIGNED_OUT_ROUTES)[number];
+export type SignedInRoute = (typeof SIGNED_IN_ROUTES)[number];
+export type Route = SignedOutRoute | SignedInRoute;
+
+const ROUTES: readonly string[] = [...SIGNED_OUT_ROUTES, ...SIGNED_IN_ROUTES];
+
+function isRoute(name: string): name is Route {
+  return ROUTES.includes(name);
+}
+
+export function isSignedInRoute(route: Route | null): route is SignedInRoute {
+  return route !== null && (SIGNED_IN_ROUTES as readonly string[]).includes(route);
+}
+
+export function hrefOf(route: Route): string {
+  return `#/${route}`;
+}
+
+function currentRoute(): Route | null {
+  const name = window.location.hash.replace(/^#\/?/, '');
+  return isRoute(name) ? name : null;
+}
+
+// replaceState fires no hashchange: replaceRoute() tells these itself.
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('hashchange', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('hashchange', listener);
+  };
+}
+
+/** The route named by the URL, or null when it names none. */
+export function useRoute(): Route | null {
+  return useSyncExternalStore(subscribe, currentRoute);
+}
+
+/** Shows `route` in the URL without a new history entry (the screen shown is not the one the URL names). */
+export function replaceRoute(route: Route): void {
+  window.history.replaceState(window.history.state, '', hrefOf(route));
+  for (const listener of [...listeners]) listener();
+}

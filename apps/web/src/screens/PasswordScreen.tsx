@@ -1,0 +1,90 @@
+import { useMutation } from '@tanstack/react-query';
+import { type FormEvent, useRef, useState } from 'react';
+import { useNotices, useTRPC } from '../api-context.js';
+import { describeError } from '../error-messages.js';
+import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
+
+const LABELS = {
+  currentPassword: 'Current password',
+  newPassword: 'New password',
+  confirmPassword: 'New password again',
+};
+
+export function PasswordScreen() {
+  const trpc = useTRPC();
+  const notices = useNotices();
+  const formRef = useRef<HTMLFormElement>(null);
+  // A typo in a new password locks the user out: the one check made here, not by the server.
+  const [mismatch, setMismatch] = useState<{ message: string } | null>(null);
+  const changePassword = useMutation(
+    trpc.user.changePassword.mutationOptions({
+      onSuccess: ({ revokedSessions }) => {
+        formRef.current?.reset();
+        notices.show({
+          tone: 'info',
+          text:
+            revokedSessions > 0
+              ? `Your password has been changed, and ${revokedSessions} other ${revokedSessions === 1 ? 'session was' : 'sessions were'} signed out.`
+              : 'Your password has been changed.',
+        });
+      },
+    }),
+  );
+  const errors = describeError(changePassword.error, LABELS);
+  const confirmError = mismatch?.message;
+  useFocusOnError(formRef, mismatch ?? changePassword.error);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    notices.clear();
+    const form = event.currentTarget;
+    const newPassword = textOf(form, 'newPassword');
+    if (newPassword !== textOf(form, 'confirmPassword')) {
+      changePassword.reset();
+      setMismatch({ message: 'This does not match the new password' });
+      return;
+    }
+    setMismatch(null);
+    changePassword.mutate({ currentPassword: textOf(form, 'currentPassword'), newPassword });
+  }
+
+  return (
+    <section aria-labelledby="password-title">
+      <h1 id="password-title" tabIndex={-1}>
+        Change password
+      </h1>
+      <p>Changing it signs out every other session of your account; this one stays signed in.</p>
+      <form ref={formRef} onSubmit={submit}>
+        <FormMessage message={errors.message} />
+        <Field
+          id="password-current"
+          name="currentPassword"
+          label={LABELS.currentPassword}
+          type="password"
+          autoComplete="current-password"
+          error={errors.fields.currentPassword}
+        />
+        <Field
+          id="password-new"
+          name="newPassword"
+          label={LABELS.newPassword}
+          type="password"
+          autoComplete="new-password"
+          hint="8 to 72 bytes."
+          error={errors.fields.newPassword}
+        />
+        <Field
+          id="password-confirm"
+          name="confirmPassword"
+          label={LABELS.confirmPassword}
+          type="password"
+          autoComplete="new-password"
+          error={confirmError}
+        />
+        <button type="submit" disabled={changePassword.isPending}>
+          {changePassword.isPending ? 'Changing…' : 'Change password'}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,297 @@
+/**
+ * The web app end to end: its production build, served by a static server,
+ * in headless Chromium (the Debian package, not Playwright's download),
+ * against the real API on a real database. A test fails on any console
+ * error, page error, failed request, request to a third origin or error
+ * response it did not announce with `watch.allow(status, procedure)`.
+ * Screenshots of every screen go to test-results/screens/.
+ *
+ * It runs once, on SQLite (see vitest.config.ts). Without /usr/bin/chromium
+ * (or CHROMIUM_PATH) it is skipped with a notice, except under CI=true,
+ * where it fails.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type ApiServer,
+  type BuiltApp,
+  buildApp,
+  CHROMIUM,
+  launchChromium,
+  newCredentials,
+  type PageWatch,
+  registerThroughApi,
+  screenshot,
+  serveStatic,
+  sleep,
+  startApi,
+  watchPage,
+} from './helpers.js';
+
+const isCi = process.env.CI === 'true' || process.env.CI === '1';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && !isCi) {
+  console.warn(
+    `[tests] ${CHROMIUM} is missing: skipping the web app's browser tests (apt-get install chromium; under CI=true they fail instead).`,
+  );
+}
+
+/** Users made before the tests, so the list has more than one page of 20. */
+const SEEDED_USERS = 25;
+const SESSION_KEY = 'repo-client.session';
+
+describe.runIf(hasChromium || isCi)('the web app in headless Chromium', () => {
+  let outDir: string;
+  let web: Awaited<ReturnType<typeof serveStatic>>;
+  let api: ApiServer;
+  let built: BuiltApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let watch: PageWatch;
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`CI=true and ${CHROMIUM} is missing: install the Debian package "chromium"`);
+    outDir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
+    web = await serveStatic(outDir);
+    api = await startApi(web.origin);
+    built = await buildApp(outDir, api.url);
+    // kB of 1000 bytes, as Vite prints them.
+    console.info(
+      `[tests] web app JavaScript: ${(built.jsBytes / 1000).toFixed(1)} kB, ${(built.jsGzipBytes / 1000).toFixed(1)} kB gzip`,
+    );
+    for (let i = 0; i < SEEDED_USERS; i += 1) await registerThroughApi(api, newCredentials('seed'));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await web?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    // A fresh context per test: its own localStorage, so no session carries over.
+    context = await browser.newContext();
+    page = await context.newPage();
+    watch = await watchPage(page, [web.origin, api.url]);
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  const heading = (name: string) => page.getByRole('heading', { level: 1, name });
+  const notice = () => page.getByRole('status').filter({ hasText: /\S/ }).first();
+  const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
+  const focusedText = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+
+  async function signIn(username: string, password: string): Promise<void> {
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** Submits the sign-in form and waits for the server's answer. */
+  async function signInAndWait(username: string, password: string): Promise<number> {
+    const answer = page.waitForResponse((r) => r.url().includes('/trpc/auth.login'));
+    await signIn(username, password);
+    return (await answer).status();
+  }
+
+  async function register(username: string, password: string): Promise<void> {
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+  }
+
+  it('registers, signs in, pages through users, stays signed in across a reload and an expired access token, changes the password and signs out everywhere', async () => {
+    const { username, password } = newCredentials('flow');
+
+    await page.goto(web.origin);
+    await heading('Sign in').waitFor();
+    await screenshot(page, 'sign-in');
+
+    await page.getByRole('link', { name: 'Create one' }).click();
+    await heading('Create an account').waitFor();
+    await expect.poll(focusedText).toBe('Create an account');
+    await screenshot(page, 'register');
+    await register(username, password);
+
+    await heading('Your profile').waitFor();
+    await expect.poll(focusedText).toBe('Your profile');
+    await page.locator('.profile').getByText(username, { exact: true }).waitFor();
+    await screenshot(page, 'profile');
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await heading('Sign in').waitFor();
+    await expect.poll(() => notice().textContent()).toBe('You have signed out.');
+    await screenshot(page, 'signed-out');
+
+    await signIn(username, password);
+    await heading('Your profile').waitFor();
+    await page.locator('.profile').getByText(username, { exact: true }).waitFor();
+
+    // One page of 20, then "Load more" with the cursor: the rest, ourselves last (oldest first).
+    await page.getByRole('link', { name: 'Users' }).click();
+    await heading('Users').waitFor();
+    const users = page.locator('ol.users > li');
+    await users.nth(19).waitFor();
+    expect(await users.count()).toBe(20);
+    await page.getByText('Showing the first 20 users.').waitFor();
+    await screenshot(page, 'users');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText(/^All \d+ users are shown\.$/).waitFor();
+    expect(await users.count()).toBeGreaterThan(SEEDED_USERS);
+    const me = users.filter({ hasText: '(you)' });
+    expect(await me.locator('.username').textContent()).toBe(username);
+    // The keyboard moved to the first user of the new page.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.matches('ol.users > li:nth-child(21)')))
+      .toBe(true);
+    await screenshot(page, 'users-all');
+
+    // A reload keeps the session (localStorage) and the screen (the URL's hash).
+    await page.waitForLoadState('networkidle');
+    const loginsBeforeReload = watch.calls('auth.login');
+    await page.reload();
+    await heading('Users').waitFor();
+    await users.nth(19).waitFor();
+    expect(await heading('Sign in').count()).toBe(0);
+    expect(watch.calls('auth.login')).toBe(loginsBeforeReload);
+    await screenshot(page, 'users-after-reload');
+
+    // Outwait the 3-second access token: the next calls renew it and go on.
+    const expiresAt = await page.evaluate(
+      (key) => (JSON.parse(localStorage.getItem(key) ?? 'null') as { expiresAt?: number } | null)?.expiresAt,
+      SESSION_KEY,
+    );
+    expect(expiresAt).toBeTypeOf('number');
+    await sleep(Math.max(0, (expiresAt ?? 0) - Date.now()) + 100);
+    const refreshesBefore = watch.calls('auth.refresh');
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await heading('Your profile').waitFor();
+    await page.locator('.profile').getByText(username, { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Users' }).click();
+    await users.nth(19).waitFor();
+    expect(await heading('Sign in').count()).toBe(0);
+    expect(watch.calls('auth.refresh')).toBeGreaterThan(refreshesBefore);
+    expect(watch.calls('auth.login')).toBe(loginsBeforeReload);
+
+    const newPassword = 'a brand new passphrase';
+    await page.getByRole('link', { name: 'Change password' }).click();
+    await heading('Change password').waitFor();
+    await page.getByLabel('Current password').fill(password);
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => notice().textContent()).toContain('Your password has been changed');
+    await screenshot(page, 'password-changed');
+
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await heading('Sign in').waitFor();
+    await expect.poll(() => notice().textContent()).toBe('You have signed out everywhere (1 session ended).');
+    expect(await page.evaluate((key) => localStorage.getItem(key), SESSION_KEY)).toBeNull();
+    await screenshot(page, 'signed-out-everywhere');
+
+    // The new password is the one that works now.
+    await signIn(username, newPassword);
+    await heading('Your profile').waitFor();
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('a session revoked elsewhere returns the app to sign-in with a message, and signing in returns to the screen', async () => {
+    const { username, password } = newCredentials('revoked');
+    await page.goto(`${web.origin}/#/register`);
+    await heading('Create an account').waitFor();
+    await register(username, password);
+    await heading('Your profile').waitFor();
+
+    // Another device signs in and signs out everywhere.
+    const login = await api.rest('POST', '/api/auth/login', { body: { username, password } });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    expect((await api.rest('POST', '/api/auth/logout-all', { token: accessToken })).status).toBe(200);
+
+    // The next call is refused, so is the renewal: the client ends the session.
+    const refusedCalls = watch.allow(401, 'user.list', 'user.me');
+    const refusedRenewals = watch.allow(401, 'auth.refresh');
+    await page.getByRole('link', { name: 'Users' }).click();
+    await heading('Sign in').waitFor();
+    await expect.poll(() => notice().textContent()).toContain('Your session has ended');
+    await expect.poll(focusedText).toBe('Sign in');
+    await expect.poll(refusedCalls).toBeGreaterThan(0);
+    await expect.poll(refusedRenewals).toBe(1);
+    expect(await page.evaluate((key) => localStorage.getItem(key), SESSION_KEY)).toBeNull();
+    await screenshot(page, 'session-ended');
+
+    await signIn(username, password);
+    await heading('Users').waitFor();
+    await page.locator('ol.users > li').nth(19).waitFor();
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('registering shows the invalid (400) and the taken (409) username next to the username field', async () => {
+    await page.goto(`${web.origin}/#/register`);
+    await heading('Create an account').waitFor();
+    const usernameError = page.locator('#register-username-error');
+
+    const invalid = watch.allow(400, 'auth.register');
+    await register('ab', 'correct horse battery');
+    await expect.poll(() => usernameError.textContent()).toBe('Username must be 3 to 40 characters');
+    expect(await page.getByLabel('Username').getAttribute('aria-describedby')).toContain('register-username-error');
+    expect(await page.getByLabel('Username').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(focusedId).toBe('register-username');
+    await expect.poll(invalid).toBe(1);
+    await screenshot(page, 'register-invalid');
+
+    const taken = newCredentials('taken');
+    await registerThroughApi(api, taken);
+    const conflicts = watch.allow(409, 'auth.register');
+    // Another letter case is the same name.
+    await register(taken.username.toUpperCase(), taken.password);
+    await expect.poll(() => usernameError.textContent()).toBe('Username is already taken');
+    await expect.poll(focusedId).toBe('register-username');
+    await expect.poll(conflicts).toBe(1);
+    await screenshot(page, 'register-taken');
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('a wrong password shows the sign-in error (401)', async () => {
+    const credentials = newCredentials('wrong');
+    await registerThroughApi(api, credentials);
+    await page.goto(web.origin);
+    await heading('Sign in').waitFor();
+
+    const refused = watch.allow(401, 'auth.login');
+    expect(await signInAndWait(credentials.username, 'not the password')).toBe(401);
+    const message = page.getByRole('alert');
+    await expect.poll(() => message.textContent()).toBe('Invalid username or password');
+    await expect.poll(focusedText).toBe('Invalid username or password');
+    await expect.poll(refused).toBe(1);
+    await screenshot(page, 'sign-in-wrong-password');
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('after 10 failed sign-ins the app says how many seconds to wait (429)', async () => {
+    const credentials = newCredentials('throttled');
+    await registerThroughApi(api, credentials);
+    await page.goto(web.origin);
+    await heading('Sign in').waitFor();
+
+    const refused = watch.allow(401, 'auth.login');
+    for (let i = 0; i < 10; i += 1) {
+      expect(await signInAndWait(credentials.username, 'not the password')).toBe(401);
+    }
+    const throttled = watch.allow(429, 'auth.login');
+    // Even the right password waits now.
+    expect(await signInAndWait(credentials.username, credentials.password)).toBe(429);
+    const message = page.getByRole('alert');
+    await expect.poll(() => message.textContent()).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds/);
+    expect(refused()).toBe(10);
+    expect(throttled()).toBe(1);
+    await screenshot(page, 'sign-in-throttled');
+    expect(watch.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,285 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { type ApiConfig, createApiServices } from '@repo/api';
+import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
+import { createApp, createLogger } from '@repo/server';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
+/** Screenshots of every screen the tests pass through (git-ignored). */
+export const SCREENS_DIR = join(WEB_DIR, 'test-results', 'screens');
+
+/** The Debian package's binary, not a Playwright download; CHROMIUM_PATH names another one. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Access tokens live 3 s here, so a test can outwait one and see the app renew it. */
+export const ACCESS_TTL_MS = 3000;
+export const PASSWORD = 'correct horse battery';
+
+const apiConfig: ApiConfig = {
+  accessSecret: 'web-e2e-access-secret-of-32-bytes-or-more',
+  refreshSecret: 'web-e2e-refresh-secret-of-32-bytes-or-more',
+  accessTtlMs: ACCESS_TTL_MS,
+  refreshTtlMs: 30 * 86_400_000,
+  issuer: 'auth-api',
+  audience: 'auth-api',
+  // The lowest bcrypt cost: these tests are about the browser, not hashing.
+  bcryptCost: 4,
+};
+
+let counter = 0;
+/** Credentials of a fresh account, so tests sharing a database never collide. */
+export function newCredentials(prefix = 'w'): { username: string; password: string } {
+  counter += 1;
+  return { username: `${prefix}_${process.pid}_${counter}`, password: PASSWORD };
+}
+
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+interface Listening {
+  origin: string;
+  close(): Promise<void>;
+}
+
+async function listen(server: ReturnType<typeof createServer>): Promise<Listening> {
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((done, fail) => {
+    server.once('listening', done);
+    server.once('error', fail);
+  });
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Serves the files of `dir` as a static host would (`/` is index.html). It
+ * reads them per request, so it can start before the build that fills `dir`:
+ * the build needs the API's URL, and the API needs this origin for CORS.
+ */
+export async function serveStatic(dir: string): Promise<Listening> {
+  const root = resolve(dir);
+  return listen(
+    createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const file = resolve(root, `.${path === '/' ? '/index.html' : decodeURIComponent(path)}`);
+      let body: Buffer | undefined;
+      if (file.startsWith(`${root}${sep}`)) {
+        try {
+          body = readFileSync(file);
+        } catch {
+          body = undefined;
+        }
+      }
+      if (!body) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+        return;
+      }
+      res
+        .writeHead(200, {
+          'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+          'cache-control': 'no-store',
+        })
+        .end(body);
+    }),
+  );
+}
+
+export interface BuiltApp {
+  /** Bytes of the JavaScript files, and the same gzip-compressed. */
+  jsBytes: number;
+  jsGzipBytes: number;
+}
+
+/** The production build of the app (the same vite.config.ts as `pnpm build`), calling the API at `apiUrl`. */
+export async function buildApp(outDir: string, apiUrl: string): Promise<BuiltApp> {
+  // Vitest runs with NODE_ENV=test, which would give the bundle React's
+  // development build: build what production ships.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: join(WEB_DIR, 'vite.config.ts'),
+      root: WEB_DIR,
+      mode: 'production',
+      logLevel: 'warn',
+      // `define` rather than the environment: a VITE_API_URL in the developer's shell must not win.
+      define: { 'import.meta.env.VITE_API_URL': JSON.stringify(apiUrl) },
+      build: { outDir, emptyOutDir: true },
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  const assets = join(outDir, 'assets');
+  const scripts = readdirSync(assets)
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => readFileSync(join(assets, name)));
+  return {
+    jsBytes: scripts.reduce((sum, code) => sum + code.length, 0),
+    jsGzipBytes: scripts.reduce((sum, code) => sum + gzipSync(code).length, 0),
+  };
+}
+
+export interface ApiServer {
+  url: string;
+  db: TestDatabase;
+  /** A plain REST call, as another device would make it. */
+  rest(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The real app on an ephemeral port and a fresh database, letting `webOrigin` call it from a browser. */
+export async function startApi(webOrigin: string): Promise<ApiServer> {
+  const db = await createTestDatabase();
+  const app = createApp({
+    orm: db.orm,
+    services: createApiServices(apiConfig),
+    logger: createLogger({ level: 'silent', isPretty: false }),
+    corsOrigins: [webOrigin],
+  });
+  const server = await listen(app.listen(0, '127.0.0.1'));
+  return {
+    url: server.origin,
+    db,
+    rest: (method, path, options = {}) =>
+      fetch(`${server.origin}${path}`, {
+        method,
+        headers: {
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      }),
+    async close() {
+      await server.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Registers an account through REST and returns its access token. */
+export async function registerThroughApi(
+  api: ApiServer,
+  credentials: { username: string; password: string },
+): Promise<string> {
+  const res = await api.rest('POST', '/api/auth/register', { body: credentials });
+  if (res.status !== 200) throw new Error(`register ${credentials.username}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** The tRPC procedures a request carried (several for a batch), or [] for another URL. */
+export function proceduresOf(url: string): string[] {
+  const match = /\/trpc\/([^?]+)/.exec(new URL(url).pathname);
+  return match?.[1] ? decodeURIComponent(match[1]).split(',') : [];
+}
+
+interface ExpectedFailure {
+  status: number;
+  procedures: readonly string[];
+  seen: number;
+}
+
+export interface PageWatch {
+  /** Everything that went wrong in the page and was not expected: a test passes only when it is empty. */
+  problems: string[];
+  /**
+   * Lets responses with `status` through when every procedure of the request
+   * is one of `procedures` (a batch may carry several); anything else >= 400
+   * is a problem. Returns how many such responses came, so far.
+   */
+  allow(status: number, ...procedures: string[]): () => number;
+  /** How many calls of `procedure` the page has made (a batch of 3 counts 3). */
+  calls(procedure: string): number;
+}
+
+/**
+ * Records every console error, page error, failed request, error response
+ * and request to a third origin; the test asserts the list is empty. Chromium
+ * logs "Failed to load resource" for every error response, so an allowed
+ * response's console line is allowed with it.
+ */
+export async function watchPage(page: Page, origins: readonly string[]): Promise<PageWatch> {
+  const problems: string[] = [];
+  const expected: ExpectedFailure[] = [];
+  const called: string[] = [];
+  const expectationFor = (status: number, url: string) => {
+    const procedures = proceduresOf(url);
+    return expected.find(
+      (e) => e.status === status && procedures.length > 0 && procedures.every((p) => e.procedures.includes(p)),
+    );
+  };
+
+  await page.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (url.startsWith('data:') || origins.includes(new URL(url).origin)) {
+      await route.continue();
+    } else {
+      problems.push(`request to another origin: ${url}`);
+      await route.abort('blockedbyclient');
+    }
+  });
+  page.on('request', (request) => called.push(...proceduresOf(request.url())));
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const status = /the server responded with a status of (\d+)/.exec(message.text())?.[1];
+    if (status && expectationFor(Number(status), message.location().url)) return;
+    problems.push(`console error: ${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) =>
+    problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`),
+  );
+  page.on('response', (response) => {
+    if (response.status() < 400) return;
+    const expectation = expectationFor(response.status(), response.url());
+    if (expectation) expectation.seen += 1;
+    else problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+  });
+
+  return {
+    problems,
+    allow(status, ...procedures) {
+      const expectation: ExpectedFailure = { status, procedures, seen: 0 };
+      expected.push(expectation);
+      return () => expectation.seen;
+    },
+    calls: (procedure) => called.filter((p) => p === procedure).length,
+  };
+}
+
+/** Saves the page as test-results/screens/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENS_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true });
+}

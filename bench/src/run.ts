@@ -1,0 +1,343 @@
+/**
+ * `pnpm bench`: the built server as in production (NODE_ENV=production, a real
+ * database) and a bare Express app, each in its own process, loaded side by
+ * side in one run with autocannon. Prints a table and the ratios, and writes
+ * bench/results/<time>.json.
+ *
+ * Environment: BENCH_DATABASE_URL (mysql://… of a server where a fresh
+ * database may be created; else the embedded SQLite), BENCH_DURATION (s, 10),
+ * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createOrm } from '@repo/db';
+import autocannon from 'autocannon';
+import bcrypt from 'bcrypt';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SERVER_DIR = join(ROOT, 'apps/server');
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 10);
+const WARMUP = Number(env.BENCH_WARMUP ?? 3);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
+const BCRYPT_COST = Number(env.BENCH_BCRYPT_COST ?? 12);
+const NOISE_LIMIT = 0.15;
+
+interface Row {
+  name: string;
+  target: 'bare' | 'server';
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  requests: number;
+  peakRssMb: number | null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 150; i += 1) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} never answered 200`);
+}
+
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('exit', (code) =>
+      code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+/** Peak resident memory since the last reset (Linux: VmHWM, reset through clear_refs). */
+function peakRssMb(pid: number | undefined): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? Math.round(kb / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+function resetPeakRss(pid: number | undefined): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not Linux, or not allowed: the peak then covers the whole run so far.
+  }
+}
+
+async function load(
+  name: string,
+  target: Row['target'],
+  child: ChildProcess,
+  options: autocannon.Options,
+): Promise<Row> {
+  await autocannon({ ...options, connections: CONNECTIONS, duration: WARMUP });
+  resetPeakRss(child.pid);
+  const result = await autocannon({ ...options, connections: CONNECTIONS, duration: DURATION });
+  const row: Row = {
+    name,
+    target,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    requests: result.requests.total,
+    peakRssMb: peakRssMb(child.pid),
+  };
+  console.log(
+    `  ${name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}`,
+  );
+  return row;
+}
+
+/** bcrypt.compare calls per second in this process, as many at once as libuv has threads. */
+async function bcryptCeiling(cost: number, seconds: number): Promise<number> {
+  const hash = await bcrypt.hash('correct horse battery', cost);
+  const threads = Number(env.UV_THREADPOOL_SIZE ?? 4);
+  const deadline = Date.now() + seconds * 1000;
+  let done = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: threads }, async () => {
+      while (Date.now() < deadline) {
+        await bcrypt.compare('correct horse battery', hash);
+        done += 1;
+      }
+    }),
+  );
+  return done / ((Date.now() - started) / 1000);
+}
+
+async function prepareDatabase(): Promise<{ url: string; dispose: () => Promise<void>; label: string }> {
+  const serverUrl = env.BENCH_DATABASE_URL;
+  if (!serverUrl) {
+    const file = join(tmpdir(), `bench-${Date.now()}.sqlite`);
+    return {
+      url: `sqlite:${file}`,
+      label: 'embedded SQLite (set BENCH_DATABASE_URL=mysql://… for MySQL)',
+      dispose: async () => {
+        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+      },
+    };
+  }
+  const name = `bench_${Date.now()}`;
+  const admin = await createOrm({ url: serverUrl, rootDir: tmpdir(), poolMax: 1, quiet: true });
+  await admin.em.getConnection().execute(`create database \`${name}\``);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    label: `MySQL at ${url.host} (fresh database ${name})`,
+    dispose: async () => {
+      await admin.em.getConnection().execute(`drop database if exists \`${name}\``);
+      await admin.close(true);
+    },
+  };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(SERVER_DIR, 'dist/main.js'))) {
+    throw new Error('apps/server/dist is missing: run `pnpm bench` from the root (it builds first)');
+  }
+  const database = await prepareDatabase();
+  const serverPort = await freePort();
+  const barePort = await freePort();
+  const serverEnv: NodeJS.ProcessEnv = {
+    PATH: env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(serverPort),
+    DATABASE_URL: database.url,
+    JWT_ACCESS_SECRET: randomBytes(32).toString('hex'),
+    JWT_REFRESH_SECRET: randomBytes(32).toString('hex'),
+    BCRYPT_COST: String(BCRYPT_COST),
+    ...(env.LOG_LEVEL ? { LOG_LEVEL: env.LOG_LEVEL } : {}),
+  };
+  const children: ChildProcess[] = [];
+  try {
+    await run('node', ['dist/commands/migrate.js'], { cwd: SERVER_DIR, env: serverEnv });
+    const server = spawn('node', ['dist/main.js'], {
+      cwd: SERVER_DIR,
+      env: serverEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const bare = spawn('node', [join(import.meta.dirname, 'bare-server.mjs')], {
+      env: { PATH: env.PATH, NODE_ENV: 'production', PORT: String(barePort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(server, bare);
+    const api = `http://127.0.0.1:${serverPort}`;
+    const bareUrl = `http://127.0.0.1:${barePort}/`;
+    await Promise.all([waitFor(`${api}/readyz`), waitFor(bareUrl)]);
+
+    const credentials = { username: `bench_${Date.now()}`, password: 'bench password 123' };
+    const signUp = await fetch(`${api}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    const { accessToken } = (await signUp.json()) as { accessToken: string };
+    for (let i = 0; i < 30; i += 1) {
+      await fetch(`${api}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: `bench_list_${Date.now()}_${i}`, password: 'bench password 123' }),
+      });
+    }
+    const bearer = { authorization: `Bearer ${accessToken}` };
+
+    console.log(
+      `\nDatabase: ${database.label}\nLoad: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each; bcrypt cost ${BCRYPT_COST}; ${cpus().length} CPUs\n`,
+    );
+    const rows: Row[] = [];
+    rows.push(await load('bare Express GET / (baseline)', 'bare', bare, { url: bareUrl }));
+    rows.push(await load('tRPC user.me', 'server', server, { url: `${api}/trpc/user.me`, headers: bearer }));
+    rows.push(await load('REST GET /api/users/me', 'server', server, { url: `${api}/api/users/me`, headers: bearer }));
+    rows.push(
+      await load('tRPC user.list limit=20', 'server', server, {
+        url: `${api}/trpc/user.list?input=${encodeURIComponent(JSON.stringify({ limit: 20 }))}`,
+        headers: bearer,
+      }),
+    );
+    rows.push(
+      await load(`tRPC auth.login (bcrypt cost ${BCRYPT_COST})`, 'server', server, {
+        url: `${api}/trpc/auth.login`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(credentials),
+      }),
+    );
+    let registered = 0;
+    rows.push(
+      await load('REST register, distinct names', 'server', server, {
+        url: api,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/auth/register',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (request) => {
+              registered += 1;
+              return {
+                ...request,
+                body: JSON.stringify({ username: `r${process.pid}_${registered}`, password: 'bench password 123' }),
+              };
+            },
+          },
+        ],
+      }),
+    );
+    rows.push(await load('bare Express GET / (baseline, again)', 'bare', bare, { url: bareUrl }));
+
+    console.log(`  measuring raw bcrypt.compare at cost ${BCRYPT_COST} in-process (${DURATION} s)…`);
+    const ceiling = await bcryptCeiling(BCRYPT_COST, DURATION);
+
+    const by = (name: string) => rows.find((r) => r.name.startsWith(name)) as Row;
+    const baselines = rows.filter((r) => r.target === 'bare');
+    const [first, second] = baselines.map((r) => r.requestsPerSecond) as [number, number];
+    const baseline = (first + second) / 2;
+    const noise = Math.abs(first - second) / Math.max(first, second);
+    const trpcMe = by('tRPC user.me');
+    const restMe = by('REST GET /api/users/me');
+    const login = by('tRPC auth.login');
+    const serverPeak = Math.max(...rows.filter((r) => r.target === 'server').map((r) => r.peakRssMb ?? 0));
+    const ratios = {
+      trpcMeOverBareExpress: trpcMe.requestsPerSecond / baseline,
+      restOverTrpc: restMe.requestsPerSecond / trpcMe.requestsPerSecond,
+      loginOverBcryptCeiling: login.requestsPerSecond / ceiling,
+    };
+    const budget = [
+      ['tRPC user.me ≥ 0.25× bare Express', ratios.trpcMeOverBareExpress >= 0.25],
+      ['tRPC user.me p99 ≤ 50 ms', trpcMe.p99Ms <= 50],
+      ['REST ≥ 0.8× tRPC user.me', ratios.restOverTrpc >= 0.8],
+      ['login ≥ 0.9× raw bcrypt ceiling', ratios.loginOverBcryptCeiling >= 0.9],
+      ['server peak RSS < 200 MB', serverPeak < 200],
+    ] as const;
+
+    console.log('\n| scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const r of rows) {
+      console.log(
+        `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.peakRssMb ?? 'n/a'} |`,
+      );
+    }
+    console.log(`| raw bcrypt.compare ceiling (in-process) | ${ceiling.toFixed(1)} | | | | |`);
+    console.log('\nRatios');
+    console.log(`  tRPC user.me ÷ bare Express     ${ratios.trpcMeOverBareExpress.toFixed(2)}`);
+    console.log(`  REST /users/me ÷ tRPC user.me   ${ratios.restOverTrpc.toFixed(2)}`);
+    console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
+    console.log('\nBudget');
+    for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
+    if (noise > NOISE_LIMIT) {
+      console.log(
+        `\nWARNING: the two baseline runs differ by ${(noise * 100).toFixed(0)}% (> ${NOISE_LIMIT * 100}%): this machine is too noisy to trust these figures.`,
+      );
+    } else {
+      console.log(`\nBaseline runs differ by ${(noise * 100).toFixed(1)}%: steady enough to compare.`);
+    }
+
+    const resultsDir = join(ROOT, 'bench/results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(
+      file,
+      `${JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          database: database.label,
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+          warmupSeconds: WARMUP,
+          bcryptCost: BCRYPT_COST,
+          cpus: cpus().length,
+          node: process.version,
+          rows,
+          bcryptCeilingPerSecond: ceiling,
+          ratios,
+          budget: Object.fromEntries(budget),
+          baselineNoise: noise,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\nWrote ${file}`);
+  } finally {
+    await Promise.all(children.map(stop));
+    await database.dispose();
+  }
+}
+
+await main();

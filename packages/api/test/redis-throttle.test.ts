@@ -1,0 +1,243 @@
+/**
+ * RateLimiterLoginThrottle.withRedis on a real Redis (TEST_REDIS_URL, default
+ * redis://127.0.0.1:6379). Each run of this file keeps its keys under its own
+ * prefix, so runs never share counters. Redis unreachable: skipped with a
+ * notice locally, a failure under CI=true.
+ *
+ * It needs no database, so it runs in the sqlite project only.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiterLoginThrottle, type RedisThrottleOptions, type ThrottleConfig } from '../src/services/throttle.js';
+import { uniqueName } from './helpers.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const isCi = process.env.CI === 'true' || process.env.CI === '1';
+const isSqliteProject = process.env.TEST_DB !== 'mysql';
+
+/** Fail fast, as a server would configure its client (no queueing while disconnected). */
+const FAST: RedisOptions = {
+  enableOfflineQueue: false,
+  connectTimeout: 1_000,
+  commandTimeout: 1_000,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+};
+
+async function isReachable(url: string): Promise<boolean> {
+  const probe = new Redis(url, { ...FAST, lazyConnect: true, retryStrategy: () => null });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+const hasRedis = isSqliteProject ? await isReachable(REDIS_URL) : false;
+if (isSqliteProject && !hasRedis && !isCi) {
+  console.warn(
+    `[tests] Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable: skipping the Redis throttle tests (under CI=true they fail instead).`,
+  );
+}
+
+const CONFIG: ThrottleConfig = { maxFailuresPerUsername: 10, maxFailuresPerAddress: 15, windowSeconds: 900 };
+/** This file's run: every key it writes starts with it. */
+const PREFIX = `test:api-throttle:${process.pid}:${randomBytes(4).toString('hex')}:`;
+
+const clients: Redis[] = [];
+function client(options: RedisOptions = {}, url = REDIS_URL): Redis {
+  const c = new Redis(url, { ...FAST, keyPrefix: PREFIX, ...options });
+  c.on('error', () => {});
+  clients.push(c);
+  return c;
+}
+
+async function ready(c: Redis): Promise<Redis> {
+  if (c.status !== 'ready') await new Promise((resolve) => c.once('ready', resolve));
+  return c;
+}
+
+/** A port nothing listens on. */
+async function deadPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** What the throttle reported about its store. */
+function reports() {
+  const seen = { errors: [] as unknown[], recoveries: 0 };
+  const options: RedisThrottleOptions = {
+    onStoreError: (error) => seen.errors.push(error),
+    onStoreRecovered: () => {
+      seen.recoveries += 1;
+    },
+  };
+  return { seen, options };
+}
+
+async function fail(throttle: RateLimiterLoginThrottle, username: string, times: number, address?: string) {
+  for (let i = 0; i < times; i++) await throttle.recordFailure({ username, address });
+}
+
+describe.runIf(isSqliteProject && (hasRedis || isCi))('RateLimiterLoginThrottle.withRedis', () => {
+  let raw: Redis;
+
+  beforeAll(async () => {
+    if (!hasRedis) throw new Error(`CI=true and Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable`);
+    raw = await ready(client({ keyPrefix: '' }));
+  });
+  afterEach(() => {
+    // Clients of one test are not reused by the next.
+    for (const c of clients.splice(0)) if (c !== raw) c.disconnect();
+  });
+  afterAll(async () => {
+    if (raw) {
+      const keys = await raw.keys(`${PREFIX}*`);
+      if (keys.length) await raw.del(...keys);
+      raw.disconnect();
+    }
+  });
+
+  it('counts the failures of one username made through two clients together', async () => {
+    const a = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const username = uniqueName('shared');
+    await fail(a, username, 5);
+    await fail(b, username, 4);
+    expect(await a.retryAfterSeconds({ username })).toBe(0);
+    expect(await b.retryAfterSeconds({ username })).toBe(0);
+
+    await fail(b, username, 1);
+    for (const throttle of [a, b]) {
+      const wait = await throttle.retryAfterSeconds({ username });
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(CONFIG.windowSeconds);
+    }
+    expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('10');
+  });
+
+  it('counts the failures of one address through two clients together, across usernames', async () => {
+    const a = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const address = uniqueName('addr');
+    for (let i = 0; i < CONFIG.maxFailuresPerAddress; i++) {
+      await (i % 2 ? a : b).recordFailure({ username: uniqueName('spray'), address });
+    }
+    expect(await a.retryAfterSeconds({ username: uniqueName('fresh'), address })).toBeGreaterThan(0);
+    expect(await b.retryAfterSeconds({ username: uniqueName('fresh'), address: uniqueName('other') })).toBe(0);
+  });
+
+  it("clears a username's failures for every client when one of them records a success", async () => {
+    const a = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const username = uniqueName('cleared');
+    await fail(a, username, 9);
+    await b.recordSuccess({ username });
+    await fail(a, username, 9);
+    expect(await b.retryAfterSeconds({ username })).toBe(0);
+    expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('9');
+  });
+
+  it("keeps its counters under the client's keyPrefix, apart from a client with another prefix", async () => {
+    const ours = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const otherPrefix = `${PREFIX}other:`;
+    const theirs = RateLimiterLoginThrottle.withRedis(await ready(client({ keyPrefix: otherPrefix })), CONFIG);
+    const username = uniqueName('apart');
+    await fail(ours, username, 10);
+    expect(await ours.retryAfterSeconds({ username })).toBeGreaterThan(0);
+    expect(await theirs.retryAfterSeconds({ username })).toBe(0);
+    expect(await raw.exists(`${PREFIX}login_user:${username}`, `${otherPrefix}login_user:${username}`)).toBe(1);
+  });
+
+  it('answers from memory when Redis cannot be reached, throttles there after 10 failures, and reports it once', async () => {
+    const unreachable = client({}, `redis://127.0.0.1:${await deadPort()}`);
+    const { seen, options } = reports();
+    const throttle = RateLimiterLoginThrottle.withRedis(unreachable, CONFIG, options);
+    const username = uniqueName('offline');
+
+    await fail(throttle, username, 9);
+    expect(await throttle.retryAfterSeconds({ username })).toBe(0);
+    await fail(throttle, username, 1);
+    expect(await throttle.retryAfterSeconds({ username })).toBeGreaterThan(0);
+    await throttle.recordSuccess({ username });
+    expect(await throttle.retryAfterSeconds({ username })).toBe(0);
+
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.errors[0]).toBeInstanceOf(Error);
+    expect(String(seen.errors[0])).toMatch(/Redis is not connected/);
+    expect(seen.recoveries).toBe(0);
+  });
+
+  it('reports each outage once and each return once, and counts in Redis again once it answers', async () => {
+    // Not connected until told to: an outage at will, on the real Redis.
+    const flaky = client({ lazyConnect: true });
+    const { seen, options } = reports();
+    const throttle = RateLimiterLoginThrottle.withRedis(flaky, CONFIG, options);
+    const username = uniqueName('flaky');
+
+    await fail(throttle, username, 3);
+    expect(seen).toEqual({ errors: [expect.any(Error)], recoveries: 0 });
+
+    await flaky.connect();
+    await fail(throttle, username, 1);
+    expect(await throttle.retryAfterSeconds({ username })).toBe(0);
+    expect(seen.recoveries).toBe(1);
+    // The failures counted in memory during the outage stay there.
+    expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('1');
+
+    const ended = once(flaky, 'end');
+    flaky.disconnect();
+    await ended;
+    await fail(throttle, username, 2);
+    await flaky.connect();
+    await fail(throttle, username, 1);
+    expect(seen).toEqual({ errors: [expect.any(Error), expect.any(Error)], recoveries: 2 });
+    expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('2');
+  });
+
+  it('with startsUnavailable, reports no error for a store already known to be down, and reports its return', async () => {
+    const late = client({ lazyConnect: true });
+    const { seen, options } = reports();
+    const throttle = RateLimiterLoginThrottle.withRedis(late, CONFIG, { ...options, startsUnavailable: true });
+    const username = uniqueName('late');
+    await fail(throttle, username, 2);
+    expect(seen).toEqual({ errors: [], recoveries: 0 });
+    await late.connect();
+    await fail(throttle, username, 1);
+    expect(seen).toEqual({ errors: [], recoveries: 1 });
+  });
+
+  it('answers from memory when a connected Redis does not answer within the command timeout', async () => {
+    // A server that accepts the connection and never answers: a hung Redis.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      // No ready check (it would wait for an answer too): the client is "ready" on connect.
+      const hung = await ready(client({ enableReadyCheck: false, commandTimeout: 100 }, `redis://127.0.0.1:${port}`));
+      const { seen, options } = reports();
+      const throttle = RateLimiterLoginThrottle.withRedis(hung, CONFIG, options);
+      const username = uniqueName('hung');
+      await fail(throttle, username, 10);
+      expect(await throttle.retryAfterSeconds({ username })).toBeGreaterThan(0);
+      expect(seen.errors).toHaveLength(1);
+      expect(String(seen.errors[0])).toMatch(/timed out/i);
+    } finally {
+      for (const c of clients.splice(0)) if (c !== raw) c.disconnect();
+      silent.close();
+    }
+  });
+});
