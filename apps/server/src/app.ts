@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/core';
 import { type ApiServices, appRouter, createContext, createOpenApiDocument, errorResponseHeaders } from '@repo/api';
 import { pingDatabase } from '@repo/db';
 import type { TRPCError } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -18,6 +19,12 @@ export const BODY_LIMIT_BYTES = 100 * 1024;
 export const MAX_BATCH_SIZE = 10;
 /** Request headers beyond this get 431 from Node itself. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * Nesting allowed in a JSON body on /api. Every input is a flat object; deeper
+ * bodies would only make the REST bridge, which serialises the parsed body
+ * again with the recursive JSON.stringify, overflow the stack (a 500).
+ */
+export const MAX_JSON_DEPTH = 32;
 
 export interface AppDeps {
   orm: MikroORM;
@@ -39,6 +46,44 @@ function requestIdOf(req: IncomingMessage): string {
 function errorBody(message: string, code: string) {
   return { message, code };
 }
+
+/** The tRPC code of a 4xx status raised by Express or body-parser, so REST codes match tRPC's. */
+const CODE_OF_STATUS: Partial<Record<number, TRPC_ERROR_CODE_KEY>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_CONTENT',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+/** Whether a parsed JSON value nests deeper than `max` (iterative: deep input cannot overflow it). */
+export function isNestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const refuseDeepJson: RequestHandler = (req, res, next) => {
+  if (isNestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
+    res
+      .status(400)
+      .json(errorBody(`JSON in the request body is nested more than ${MAX_JSON_DEPTH} levels deep`, 'BAD_REQUEST'));
+    return;
+  }
+  next();
+};
 
 /**
  * The Express app: transport concerns only (headers, CORS, limits, logging,
@@ -102,7 +147,14 @@ export function createApp(deps: AppDeps): Express {
       clientAddress: req.ip,
       requestId: String(req.id),
     });
-  const responseMeta = ({ errors }: { errors: readonly TRPCError[] }) => ({ headers: errorResponseHeaders(errors) });
+  const responseMeta = ({ errors }: { errors: readonly TRPCError[] }) => ({
+    headers: {
+      // tRPC leaves it out on errors raised before any procedure runs (415, a batch
+      // over the cap, mixed queries and mutations…): the body is JSON all the same.
+      ...(errors.length ? { 'content-type': 'application/json' } : {}),
+      ...errorResponseHeaders(errors),
+    },
+  });
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
     const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'debug';
     logger[level](
@@ -113,6 +165,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     '/trpc',
+    // tRPC writes the errors it meets before routing (an unparsable Host header, say)
+    // without a content type; its other responses set their own.
+    (_req, res, next) => {
+      res.setHeader('Content-Type', 'application/json');
+      next();
+    },
+    refuseUnfetchableMethods,
     createExpressMiddleware({
       router: appRouter,
       createContext: ({ req }) => contextOf(req),
@@ -133,6 +192,7 @@ export function createApp(deps: AppDeps): Express {
     '/api',
     acceptBodilessPosts,
     express.json({ limit: BODY_LIMIT_BYTES }),
+    refuseDeepJson,
     createOpenApiExpressMiddleware({
       router: appRouter,
       createContext: ({ req }) => contextOf(req as Request),
@@ -144,22 +204,88 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => {
     res.status(404).json(errorBody('Not found', 'NOT_FOUND'));
   });
-  app.use(((error, req, res, _next) => {
+  app.use(((error, req, res, next) => {
+    if (res.headersSent) {
+      // Too late for an error body: the fallback of answerUnroutedRequests ends the connection.
+      next(error);
+      return;
+    }
     const status = typeof error?.status === 'number' ? error.status : 500;
     if (error?.type === 'entity.too.large') {
       res.status(413).json(errorBody(`Request body is larger than ${BODY_LIMIT_BYTES / 1024} kB`, 'PAYLOAD_TOO_LARGE'));
     } else if (error?.type === 'entity.parse.failed') {
       res.status(400).json(errorBody('Malformed JSON in the request body', 'PARSE_ERROR'));
     } else if (status >= 400 && status < 500) {
-      res.status(status).json(errorBody(error.expose ? String(error.message) : 'Bad request', 'BAD_REQUEST'));
+      res
+        .status(status)
+        .json(errorBody(error.expose ? String(error.message) : 'Bad request', CODE_OF_STATUS[status] ?? 'BAD_REQUEST'));
     } else {
       req.log.error({ err: error }, 'unhandled error');
       res.status(500).json(errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
     }
   }) as ErrorRequestHandler);
 
+  answerUnroutedRequests(app, logger);
   return app;
 }
+
+type Done = (error?: unknown) => void;
+/** `app.handle`: Express's entry point, untyped by @types/express. */
+interface ExpressEntryPoint {
+  handle(req: IncomingMessage, res: ServerResponse, done?: Done): void;
+}
+
+/**
+ * Express's router gives up before any middleware runs on a request whose URL
+ * it cannot parse (an absolute-form target such as `GET http://[x/api HTTP/1.1`)
+ * and hands it to finalhandler, which answers with an HTML page. Those get the
+ * JSON error body every other error gets. (Also reached by an error raised
+ * after the response has started: then only the connection can be ended.)
+ */
+function answerUnroutedRequests(app: Express, logger: Logger): void {
+  const entry = app as Express & ExpressEntryPoint;
+  const handle = entry.handle.bind(app);
+  entry.handle = (req, res, done) => {
+    handle(req, res, done ?? ((error) => answerUnrouted(req, res, error, logger)));
+  };
+}
+
+function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
+  if (res.headersSent) {
+    if (error !== undefined) logger.error({ err: error, url: req.url }, 'error after the response had started');
+    res.destroy();
+    return;
+  }
+  const [status, body] =
+    error === undefined
+      ? [400, errorBody('Malformed request URL', 'BAD_REQUEST')]
+      : [500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR')];
+  if (error !== undefined) logger.error({ err: error, url: req.url }, 'unhandled error');
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+/** Methods the Fetch API cannot build a Request with: tRPC's adapter would fail on them with a 500. */
+const UNFETCHABLE_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** Answers them (over /trpc) with tRPC's own 405, in its error envelope. */
+const refuseUnfetchableMethods: RequestHandler = (req, res, next) => {
+  if (!UNFETCHABLE_METHODS.has(req.method)) {
+    next();
+    return;
+  }
+  res
+    .status(405)
+    .set('Allow', 'GET, POST')
+    .json({
+      error: {
+        message: `Unsupported ${req.method} request`,
+        code: TRPC_ERROR_CODES_BY_KEY.METHOD_NOT_SUPPORTED,
+        data: { code: 'METHOD_NOT_SUPPORTED', httpStatus: 405 },
+      },
+    });
+};
 
 /**
  * POST /api/auth/logout and /logout-all take no body. The REST bridge insists

@@ -49,7 +49,9 @@ const app = createApp({
   trustProxy: config.trustProxy,
   maxBatchSize: config.maxBatchSize,
 });
-const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+// Bounded headers, and bounded time to send them and the whole request: a
+// slow-drip client cannot hold a connection for Node's default 5 minutes.
+const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 }, app);
 server.listen(config.port, config.host, () => {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${addressPort(server, config)}`;
   logger.info(

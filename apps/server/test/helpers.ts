@@ -60,6 +60,7 @@ export async function startServer(options: {
   services?: ApiServices;
   corsOrigins?: string[];
   logLevel?: string;
+  maxBatchSize?: number;
 }): Promise<TestServer> {
   const logLines: string[] = [];
   let pending = '';
@@ -74,7 +75,13 @@ export async function startServer(options: {
   });
   const logger = createLogger({ level: options.logLevel ?? 'debug', isPretty: false, destination });
   const services = options.services ?? createApiServices(apiConfig);
-  const app = createApp({ orm: options.orm, services, logger, corsOrigins: options.corsOrigins ?? [] });
+  const app = createApp({
+    orm: options.orm,
+    services,
+    logger,
+    corsOrigins: options.corsOrigins ?? [],
+    ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -5,6 +5,20 @@ const PASSWORD_MIN_BYTES = 8;
 // bcrypt reads no more than 72 bytes: longer is refused, never silently cut.
 const PASSWORD_MAX_BYTES = 72;
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+/** A UTF-16 surrogate without its other half: no UTF-8 encoding exists (Node writes U+FFFD instead). */
+const LONE_SURROGATE = /\p{Cs}/u;
+/**
+ * Ids and cursors are printable: a control character is never part of one,
+ * and a NUL would end the SQL text early on SQLite (MikroORM inlines
+ * parameters there, escaping quotes only), a 500 instead of a 400 or 404.
+ */
+function isPrintable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
 
 // Examples for the OpenAPI document: one user, one session, one moment.
 const EXAMPLE_USER = {
@@ -40,6 +54,8 @@ export const passwordSchema = z
   })
   // bcrypt stops at a NUL byte, which would make "password\0x" equal "password".
   .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' })
+  // Every lone surrogate would reach bcrypt as the same U+FFFD: different passwords, one hash.
+  .refine((s) => !LONE_SURROGATE.test(s), { message: 'must be valid Unicode (no lone UTF-16 surrogates)' })
   .meta({ description: '8 to 72 bytes of UTF-8', example: 'correct horse battery' });
 
 export const credentialsSchema = z.object({ username: usernameSchema, password: passwordSchema }).meta({
@@ -101,6 +117,7 @@ export const listUsersInputSchema = z.object({
     .string()
     .min(1)
     .max(64, 'is not a valid cursor')
+    .refine(isPrintable, 'is not a valid cursor')
     // No example: Swagger UI would fill it in on "Try it out" and skip real users.
     .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
     .optional(),
@@ -118,7 +135,12 @@ export const userPageSchema = z
   });
 
 export const userIdInputSchema = z.object({
-  id: z.string().min(1).max(64, 'is not a valid user id').meta({ description: 'User id', example: EXAMPLE_USER.id }),
+  id: z
+    .string()
+    .min(1)
+    .max(64, 'is not a valid user id')
+    .refine(isPrintable, 'is not a valid user id')
+    .meta({ description: 'User id', example: EXAMPLE_USER.id }),
 });
 
 export const changePasswordInputSchema = z.object({

@@ -32,6 +32,8 @@ export interface SignedToken {
 }
 
 const ALGORITHM = 'HS256';
+/** Every id we put in a token (user, session, token) is a UUID. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface SigningKey {
   /** Names the secret in the token header, so verify picks the right one. */
@@ -139,6 +141,10 @@ export class TokenService {
       typeof payload.sub !== 'string' ||
       typeof payload.sid !== 'string' ||
       typeof payload.jti !== 'string' ||
+      // Anything else never came from us, even correctly signed: refused before it reaches a query.
+      !UUID.test(payload.sub) ||
+      !UUID.test(payload.sid) ||
+      !UUID.test(payload.jti) ||
       typeof payload.exp !== 'number'
     ) {
       throw new AppError('INVALID_TOKEN', `Invalid ${type} token`);
