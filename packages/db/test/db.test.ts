@@ -126,6 +126,22 @@ describe('sessions', () => {
     expect(await repositoriesOf(db.orm.em.fork()).sessions.findAliveWithUser(session.id, new Date())).toBeNull();
   });
 
+  it('reads the identity of a live session as plain data in one query, and nothing once it is revoked', async () => {
+    const user = await addUser('identity');
+    const session = await addSession(user, 't');
+    const identity = await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity(session.id, new Date());
+    expect(identity).toEqual({
+      sessionId: session.id,
+      user: { id: user.id, username: 'identity', role: 'user', createdAt: user.createdAt },
+    });
+    expect(identity?.user.createdAt.getTime()).toBe(user.createdAt.getTime());
+    const later = new Date(Date.now() + 120_000);
+    expect(await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity(session.id, later)).toBeNull();
+    await repositoriesOf(db.orm.em.fork()).sessions.revoke(session.id, 'logout', new Date());
+    expect(await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity(session.id, new Date())).toBeNull();
+    expect(await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity('no-such-session', new Date())).toBeNull();
+  });
+
   it('does not find an expired session', async () => {
     const user = await addUser('expirer');
     const session = await addSession(user, 't');

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { repositoriesOf, type Session, type User, usernameKeyOf } from '@repo/db';
+import { repositoriesOf, type SessionIdentity, type User, usernameKeyOf } from '@repo/db';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, invalidCredentials } from '../errors.js';
 import type { Credentials, PublicUser, TokenPair } from '../schemas.js';
@@ -18,12 +18,9 @@ export interface AuthDeps {
 }
 
 /** Who made a request: resolved from a valid access token and a live session. */
-export interface AuthIdentity {
-  user: User;
-  session: Session;
-}
+export type AuthIdentity = SessionIdentity;
 
-export function toPublicUser(user: User): PublicUser {
+export function toPublicUser(user: Pick<User, 'id' | 'username' | 'role' | 'createdAt'>): PublicUser {
   return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt.toISOString() };
 }
 
@@ -114,16 +111,16 @@ export class AuthService {
   /** Verifies an access token and checks in the database that its session is alive. */
   async authenticate(em: EntityManager, accessToken: string): Promise<AuthIdentity> {
     const claims = this.deps.tokens.verifyAccessToken(accessToken);
-    const session = await repositoriesOf(em).sessions.findAliveWithUser(claims.sessionId, this.#now());
-    if (!session || session.user.id !== claims.userId) {
+    const identity = await repositoriesOf(em).sessions.findLiveIdentity(claims.sessionId, this.#now());
+    if (!identity || identity.user.id !== claims.userId) {
       throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
     }
-    return { user: session.user, session };
+    return identity;
   }
 
   async logout(em: EntityManager, identity: AuthIdentity, request: RequestInfo = {}): Promise<void> {
-    await repositoriesOf(em).sessions.revoke(identity.session.id, 'logout', this.#now());
-    this.#emit({ type: 'logout', userId: identity.user.id, sessionId: identity.session.id, ...request });
+    await repositoriesOf(em).sessions.revoke(identity.sessionId, 'logout', this.#now());
+    this.#emit({ type: 'logout', userId: identity.user.id, sessionId: identity.sessionId, ...request });
   }
 
   async logoutAll(em: EntityManager, identity: AuthIdentity, request: RequestInfo = {}): Promise<number> {
@@ -135,7 +132,7 @@ export class AuthService {
     this.#emit({
       type: 'logout_all',
       userId: identity.user.id,
-      sessionId: identity.session.id,
+      sessionId: identity.sessionId,
       revokedSessions,
       ...request,
     });
@@ -165,13 +162,13 @@ export class AuthService {
         userId: user.id,
         reason: 'password_change',
         now,
-        keepSessionId: identity.session.id,
+        keepSessionId: identity.sessionId,
       });
     });
     this.#emit({
       type: 'password.changed',
       userId: user.id,
-      sessionId: identity.session.id,
+      sessionId: identity.sessionId,
       revokedSessions,
       ...request,
     });
