@@ -21,6 +21,6 @@ export {
 export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/user.entity.js';
 export { createMigration, migrationsFolder } from './migrations.js';
 export { repositoriesOf } from './repositories/index.js';
-export { SessionRepository, type SessionIdentity } from './repositories/session.repository.js';
+export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';
 export { type UserPage, UserRepository, usernameKeyOf } from './repositories/user.repository.js';
 export { type SeedResult, type SeedUser, seedUsers } from './seed.js';
