@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
 
 /** Paths that must never reach a log line, wherever they appear. */
 export const REDACTED_PATHS = [
@@ -47,6 +47,8 @@ export function createLogger(options: LoggerOptions): Logger {
     serializers: { err: serializeError },
   };
   if (options.isPretty) {
+    // Required here, not imported at the top: production never pays for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     // In-process pretty printing: no worker thread, lines stay in order.
     return pino(
       base,

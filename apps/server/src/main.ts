@@ -4,7 +4,6 @@ import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES } from './app.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
-import { closeRedisClient, createRedisClient, createRedisLoginThrottle } from './redis.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
@@ -16,22 +15,25 @@ if (config.jwt.isGenerated) {
 }
 
 const target = resolveDatabaseTarget({ url: config.databaseUrl, rootDir: config.rootDir });
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir });
+// Only `pnpm dev` passes --migrate; production migrates with `pnpm db:migrate`.
+const shouldMigrate = process.argv.includes('--migrate');
+const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, migrations: shouldMigrate });
 logger.info(
   { dialect: target.dialect, ...(target.dialect === 'sqlite' ? { file: target.file } : {}) },
   'database connected',
 );
 
-// Only `pnpm dev` passes --migrate; production migrates with `pnpm db:migrate`.
-if (process.argv.includes('--migrate')) {
+if (shouldMigrate) {
   const applied = await migrateToLatest(orm);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 }
 
 // Login throttling: shared by every instance in Redis when REDIS_URL is set
 // (with an in-memory fallback while Redis is unreachable), per process otherwise.
-const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
-const throttle = redis ? await createRedisLoginThrottle(redis, logger) : undefined;
+// Loaded only when used: the Redis client costs memory every instance would pay.
+const redisModule = config.redisUrl ? await import('./redis.js') : undefined;
+const redis = config.redisUrl && redisModule ? redisModule.createRedisClient(config.redisUrl, logger) : undefined;
+const throttle = redis && redisModule ? await redisModule.createRedisLoginThrottle(redis, logger) : undefined;
 
 const services = createApiServices(
   { ...config.jwt, bcryptCost: config.bcryptCost },
@@ -83,7 +85,7 @@ async function shutdown(signal: string): Promise<void> {
     server.closeIdleConnections();
   });
   await orm.close();
-  if (redis) await closeRedisClient(redis);
+  if (redis && redisModule) await redisModule.closeRedisClient(redis);
   logger.info('stopped');
   process.exit(0);
 }

@@ -1,9 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { EventSubscriber, MikroORM, Options } from '@mikro-orm/core';
+import type { EventSubscriber, MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
-import { mysqlMigrations } from './migrations/mysql/index.js';
-import { sqliteMigrations } from './migrations/sqlite/index.js';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -17,6 +15,11 @@ export interface DatabaseConfig {
   debug?: boolean;
   /** Upper bound of the connection pool (MySQL). */
   poolMax?: number;
+  /**
+   * Load the migrator (default true). A server that never migrates by itself
+   * leaves it out and saves the memory of the migration toolchain.
+   */
+  migrations?: boolean;
   /** Do not log each migration as it is applied. */
   quiet?: boolean;
   /**
@@ -102,7 +105,18 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
     forceUtcTimezone: true,
     ensureIndexes: false,
   } satisfies Options;
-  const { Migrator } = await import('@mikro-orm/migrations');
+  const migrator = async (dialect: Dialect, transactional: boolean): Promise<Partial<Options>> => {
+    if (config.migrations === false) return {};
+    const { Migrator } = await import('@mikro-orm/migrations');
+    const list =
+      dialect === 'mysql'
+        ? (await import('./migrations/mysql/index.js')).mysqlMigrations
+        : (await import('./migrations/sqlite/index.js')).sqliteMigrations;
+    return {
+      extensions: [Migrator],
+      migrations: migrationOptions(list, { transactional, silent: config.quiet ?? false }),
+    };
+  };
   const bounds: QueryBounds = {
     queryTimeoutMs: config.queryTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.queryTimeoutMs,
     pingTimeoutMs: config.pingTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.pingTimeoutMs,
@@ -130,9 +144,8 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
         connection: { connectTimeout: config.connectTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs },
       },
       subscribers: [surfaceFailedBegin],
-      extensions: [Migrator],
       // MySQL commits DDL implicitly: a transaction around it would be a pretence.
-      migrations: migrationOptions(mysqlMigrations, { transactional: false, silent: config.quiet ?? false }),
+      ...(await migrator('mysql', false)),
     };
     boundsOfOptions.set(options, bounds);
     return options;
@@ -146,8 +159,7 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
     ...common,
     driver: LibSqlDriver,
     dbName: target.file,
-    extensions: [Migrator],
-    migrations: migrationOptions(sqliteMigrations, { transactional: true, silent: config.quiet ?? false }),
+    ...(await migrator('sqlite', true)),
   };
   boundsOfOptions.set(options, bounds);
   return options;
@@ -223,7 +235,7 @@ function boundQueries(connection: RawMySqlConnection, bounds: QueryBounds): void
 }
 
 function migrationOptions(
-  list: typeof mysqlMigrations,
+  list: MigrationObject[],
   options: { transactional: boolean; silent: boolean },
 ): Options['migrations'] {
   return {
