@@ -1,6 +1,7 @@
 // Plain JavaScript: Vite loads config files with Node, which runs no TypeScript
 // from linked packages. Types are in index.d.ts.
 import { defineConfig } from 'vitest/config';
+import { isCi } from './browser.js';
 
 /**
  * Shared test config: workspace packages resolve to their TypeScript sources
@@ -18,7 +19,6 @@ export function defineTestConfig(options) {
   // by itself.
   const conditions = ['source', 'module', 'node'];
   const mysqlUrl = process.env.TEST_DATABASE_URL;
-  const isCi = process.env.CI === 'true' || process.env.CI === '1';
   const base = {
     include: ['test/**/*.test.ts'],
     testTimeout: options.testTimeout ?? 20_000,

@@ -9,23 +9,14 @@
  * Without /usr/bin/chromium (or CHROMIUM_PATH) it is skipped with a notice,
  * except under CI=true, where it fails.
  */
-import { existsSync } from 'node:fs';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
+import { assertChromium, CHROMIUM_ARGS, CHROMIUM_PATH, shouldRunBrowserTests } from '@repo/vitest-config/browser';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { register, startServer, type TestServer } from './helpers.js';
 
-// The Debian package's binary; CHROMIUM_PATH names another one.
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const isCi = process.env.CI === 'true' || process.env.CI === '1';
-const hasChromium = existsSync(CHROMIUM);
 const isSqliteProject = process.env.TEST_DB !== 'mysql';
-
-if (!hasChromium && !isCi && isSqliteProject) {
-  console.warn(
-    `[tests] ${CHROMIUM} is missing: skipping the docs browser test (apt-get install chromium; under CI=true it fails instead).`,
-  );
-}
+const runsHere = isSqliteProject && shouldRunBrowserTests('the docs browser test');
 
 const REST_ROUTES = [
   'POST /auth/register',
@@ -39,7 +30,7 @@ const REST_ROUTES = [
   'POST /users/me/password',
 ].sort();
 
-describe.runIf(isSqliteProject && (hasChromium || isCi))('GET /api/docs in headless Chromium', () => {
+describe.runIf(runsHere)('GET /api/docs in headless Chromium', () => {
   let db: TestDatabase;
   let server: TestServer;
   let browser: Browser;
@@ -49,21 +40,10 @@ describe.runIf(isSqliteProject && (hasChromium || isCi))('GET /api/docs in headl
   let problems: string[];
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`CI=true and ${CHROMIUM} is missing: install the Debian package "chromium"`);
+    assertChromium();
     db = await createTestDatabase();
     server = await startServer({ orm: db.orm });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser?.close();

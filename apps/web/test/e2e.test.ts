@@ -10,16 +10,16 @@
  * (or CHROMIUM_PATH) it is skipped with a notice, except under CI=true,
  * where it fails.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertChromium, shouldRunBrowserTests } from '@repo/vitest-config/browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ApiServer,
   type BuiltApp,
   buildApp,
-  CHROMIUM,
   launchChromium,
   newCredentials,
   type PageWatch,
@@ -31,19 +31,11 @@ import {
   watchPage,
 } from './helpers.js';
 
-const isCi = process.env.CI === 'true' || process.env.CI === '1';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && !isCi) {
-  console.warn(
-    `[tests] ${CHROMIUM} is missing: skipping the web app's browser tests (apt-get install chromium; under CI=true they fail instead).`,
-  );
-}
-
 /** Users made before the tests, so the list has more than one page of 20. */
 const SEEDED_USERS = 25;
 const SESSION_KEY = 'repo-client.session';
 
-describe.runIf(hasChromium || isCi)('the web app in headless Chromium', () => {
+describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web app in headless Chromium', () => {
   let outDir: string;
   let web: Awaited<ReturnType<typeof serveStatic>>;
   let api: ApiServer;
@@ -54,7 +46,7 @@ describe.runIf(hasChromium || isCi)('the web app in headless Chromium', () => {
   let watch: PageWatch;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`CI=true and ${CHROMIUM} is missing: install the Debian package "chromium"`);
+    assertChromium();
     outDir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
     web = await serveStatic(outDir);
     api = await startApi(web.origin);

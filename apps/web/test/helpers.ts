@@ -7,15 +7,13 @@ import { gzipSync } from 'node:zlib';
 import { type ApiConfig, createApiServices } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createApp, createLogger } from '@repo/server';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@repo/vitest-config/browser';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 
 const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
 /** Screenshots of every screen the tests pass through (git-ignored). */
 export const SCREENS_DIR = join(WEB_DIR, 'test-results', 'screens');
-
-/** The Debian package's binary, not a Playwright download; CHROMIUM_PATH names another one. */
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Access tokens live 3 s here, so a test can outwait one and see the app renew it. */
 export const ACCESS_TTL_MS = 3000;
@@ -183,19 +181,9 @@ export async function registerThroughApi(
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
 
+/** The Debian package's Chromium (not a Playwright download), started for a closed network. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /** The tRPC procedures a request carried (several for a batch), or [] for another URL. */
