@@ -6,20 +6,17 @@
  * It runs in the sqlite project only: the Redis wiring does not depend on the
  * database, and the process on MySQL is covered by process.test.ts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_LOG } from '../src/redis.js';
 import { PASSWORD, uniqueName } from './helpers.js';
 import { inspectRedis, LEVEL, type LogLine, redisTestsRun, TEST_REDIS_URL } from './redis-support.js';
+import { freePort, spawnServer, waitForOk } from './server-process.js';
 
-const SERVER_DIR = resolve(import.meta.dirname, '..');
-const TSX = join(SERVER_DIR, 'node_modules/.bin/tsx');
 const isSqliteProject = process.env.TEST_DB !== 'mysql';
 const redisTests = isSqliteProject ? await redisTestsRun('the server process tests with REDIS_URL') : undefined;
 
@@ -39,25 +36,13 @@ afterAll(() => {
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolveListen) => probe.listen(0, '127.0.0.1', resolveListen));
-  const address = probe.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
-  return port;
-}
-
 /** Starts main.ts (production, JSON logs, a fresh SQLite file) and waits for /healthz. */
 async function startProcess(redisUrl: string): Promise<Running> {
   const port = await freePort();
   const file = join(tmpdir(), `redis-process-${randomBytes(6).toString('hex')}.sqlite`);
   files.push(file);
-  const child = spawn(TSX, ['--conditions=source', 'src/main.ts', '--migrate'], {
-    cwd: SERVER_DIR,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? tmpdir(),
+  const proc = spawnServer(
+    {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -68,37 +53,18 @@ async function startProcess(redisUrl: string): Promise<Running> {
       JWT_REFRESH_SECRET: 'redis-process-refresh-secret-of-32-bytes-plus',
       BCRYPT_COST: '10',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    ['--migrate'],
+  );
+  const { child, stdout, stderr, exited } = proc;
   processes.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.once('exit', (code, signal) => resolveExit({ code, signal }));
-  });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${stdout}\n${stderr}`);
-    const ok = await fetch(`${base}/healthz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i >= 300) throw new Error(`/healthz never answered 200:\n${stdout}\n${stderr}`);
-    await sleep(100);
-  }
+  await waitForOk(`${base}/healthz`, proc);
   const lines = () =>
-    stdout
+    stdout()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine);
-  return { child, lines, stderr: () => stderr, exited, base };
+  return { child, lines, stderr, exited, base };
 }
 
 async function loginStatus(base: string, username: string, password: string): Promise<number> {
