@@ -1,18 +1,7 @@
-import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from './helpers.js';
 
-let db: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ orm: db.orm });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.destroy();
-});
+const ctx = useTestServer();
 
 /** The directives of a Content-Security-Policy header, by name. */
 function directivesOf(header: string | null): Map<string, string[]> {
@@ -26,7 +15,7 @@ function directivesOf(header: string | null): Map<string, string[]> {
 }
 
 async function get(path: string) {
-  const res = await fetch(`${server.baseUrl}${path}`);
+  const res = await fetch(`${ctx.server.baseUrl}${path}`);
   return { res, text: await res.text() };
 }
 
@@ -109,7 +98,7 @@ describe('GET /api/docs', () => {
       '/api/docs/assets/%2e%2e/%2e%2e/package.json',
       '/api/docs/swagger-ui-bundle.js',
     ]) {
-      const res = await fetch(`${server.baseUrl}${path}`);
+      const res = await fetch(`${ctx.server.baseUrl}${path}`);
       expect(res.status, path).toBe(404);
       expect(await res.json(), path).toMatchObject({ code: 'NOT_FOUND' });
     }

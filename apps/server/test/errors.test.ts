@@ -1,5 +1,4 @@
 import { createApiServices, type LoginThrottle, type TokenPair } from '@repo/api';
-import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiConfig,
@@ -9,19 +8,10 @@ import {
   startServer,
   type TestServer,
   uniqueName,
+  useTestServer,
 } from './helpers.js';
 
-let db: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ orm: db.orm });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.destroy();
-});
+const ctx = useTestServer();
 
 const STACK_FRAME = /\n\s+at |node_modules|\.ts:\d+/;
 
@@ -49,7 +39,7 @@ async function trpcRaw(
   if (options.authorization) headers.authorization = options.authorization;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const query = options.input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(options.input))}`;
-  const res = await fetch(`${server.baseUrl}/trpc/${path}${query}`, {
+  const res = await fetch(`${ctx.server.baseUrl}/trpc/${path}${query}`, {
     method,
     headers,
     ...(options.body !== undefined ? { body: options.body } : {}),
@@ -79,7 +69,7 @@ describe('400: invalid input names the field', () => {
   ];
   for (const [what, body, message] of cases) {
     it(`POST /api/auth/register with ${what}`, async () => {
-      const res = await server.rest('POST', '/api/auth/register', { body });
+      const res = await ctx.server.rest('POST', '/api/auth/register', { body });
       expectRestError(res, 400, 'BAD_REQUEST');
       expect(res.body.message).toMatch(message);
     });
@@ -91,29 +81,29 @@ describe('400: invalid input names the field', () => {
   }
 
   it('POST /api/auth/refresh without a refresh token', async () => {
-    const res = await server.rest('POST', '/api/auth/refresh', { body: {} });
+    const res = await ctx.server.rest('POST', '/api/auth/refresh', { body: {} });
     expectRestError(res, 400, 'BAD_REQUEST');
     expect(res.body.message).toMatch(/^refreshToken: /);
   });
 
   it('GET /api/users with a limit out of range or not a number', async () => {
-    const pair = await register(server);
+    const pair = await register(ctx.server);
     for (const limit of ['0', '101', 'ten']) {
-      const res = await server.rest('GET', `/api/users?limit=${limit}`, { token: pair.accessToken });
+      const res = await ctx.server.rest('GET', `/api/users?limit=${limit}`, { token: pair.accessToken });
       expectRestError(res, 400, 'BAD_REQUEST');
       expect(res.body.message).toMatch(/^limit: /);
     }
   });
 
   it('GET /api/users/{id} with an over-long id', async () => {
-    const pair = await register(server);
-    const res = await server.rest('GET', `/api/users/${'x'.repeat(65)}`, { token: pair.accessToken });
+    const pair = await register(ctx.server);
+    const res = await ctx.server.rest('GET', `/api/users/${'x'.repeat(65)}`, { token: pair.accessToken });
     expectRestError(res, 400, 'BAD_REQUEST');
     expect(res.body.message).toMatch(/^id: /);
   });
 
   it('user.list over tRPC with limit 0', async () => {
-    const pair = await register(server);
+    const pair = await register(ctx.server);
     const res = await trpcRaw('GET', 'user.list', { authorization: `Bearer ${pair.accessToken}`, input: { limit: 0 } });
     expectTrpcError(res, 400, 'BAD_REQUEST');
     expect(res.body.error.message).toMatch(/^limit: /);
@@ -122,7 +112,7 @@ describe('400: invalid input names the field', () => {
 
 describe('400: malformed JSON', () => {
   it('POST /api/auth/login with a truncated JSON body', async () => {
-    const res = await server.rest('POST', '/api/auth/login', { body: '{"username":' });
+    const res = await ctx.server.rest('POST', '/api/auth/login', { body: '{"username":' });
     expectRestError(res, 400, 'PARSE_ERROR');
   });
 
@@ -140,13 +130,13 @@ describe('401: missing, malformed, expired, revoked or wrong-type tokens', () =>
   const alsoPast: TestServer[] = [];
 
   beforeAll(async () => {
-    pair = await register(server);
-    revoked = await register(server);
-    expect((await server.rest('POST', '/api/auth/logout', { token: revoked.accessToken })).status).toBe(200);
+    pair = await register(ctx.server);
+    revoked = await register(ctx.server);
+    expect((await ctx.server.rest('POST', '/api/auth/logout', { token: revoked.accessToken })).status).toBe(200);
 
     // Tokens issued two hours ago (on the same secrets): both already expired.
     const past = await startServer({
-      orm: db.orm,
+      orm: ctx.db.orm,
       services: createApiServices(
         { ...apiConfig, refreshTtlMs: 3_600_000 },
         { now: () => new Date(Date.now() - 2 * 3_600_000) },
@@ -157,7 +147,7 @@ describe('401: missing, malformed, expired, revoked or wrong-type tokens', () =>
 
     // Tokens signed with other secrets.
     const other = await startServer({
-      orm: db.orm,
+      orm: ctx.db.orm,
       services: createApiServices({
         ...apiConfig,
         accessSecret: 'another-access-secret-of-at-least-32-bytes',
@@ -185,7 +175,7 @@ describe('401: missing, malformed, expired, revoked or wrong-type tokens', () =>
   for (const [what, authorization] of authorizations) {
     it(`GET /api/users/me with ${what}`, async () => {
       const auth = authorization();
-      const res = await server.rest('GET', '/api/users/me', { headers: auth ? { authorization: auth } : {} });
+      const res = await ctx.server.rest('GET', '/api/users/me', { headers: auth ? { authorization: auth } : {} });
       expectRestError(res, 401, 'UNAUTHORIZED');
     });
     it(`user.me over tRPC with ${what}`, async () => {
@@ -196,15 +186,15 @@ describe('401: missing, malformed, expired, revoked or wrong-type tokens', () =>
   }
 
   it('the valid token of these tests is accepted (so the 401s above are about the token)', async () => {
-    expect((await server.rest('GET', '/api/users/me', { token: pair.accessToken })).status).toBe(200);
-    const res = await fetch(`${server.baseUrl}/trpc/user.me`, {
+    expect((await ctx.server.rest('GET', '/api/users/me', { token: pair.accessToken })).status).toBe(200);
+    const res = await fetch(`${ctx.server.baseUrl}/trpc/user.me`, {
       headers: { authorization: `Bearer ${pair.accessToken}` },
     });
     expect(res.status).toBe(200);
   });
 
   it('the expired access token is refused as expired', async () => {
-    const res = await server.rest('GET', '/api/users/me', { token: expired.accessToken });
+    const res = await ctx.server.rest('GET', '/api/users/me', { token: expired.accessToken });
     expectRestError(res, 401, 'UNAUTHORIZED');
     expect(res.body.message).toMatch(/expired/i);
   });
@@ -218,7 +208,7 @@ describe('401: missing, malformed, expired, revoked or wrong-type tokens', () =>
   ];
   for (const [what, token] of refreshTokens) {
     it(`POST /api/auth/refresh with ${what}`, async () => {
-      const res = await server.rest('POST', '/api/auth/refresh', { body: { refreshToken: token() } });
+      const res = await ctx.server.rest('POST', '/api/auth/refresh', { body: { refreshToken: token() } });
       expectRestError(res, 401, 'UNAUTHORIZED');
     });
     it(`auth.refresh over tRPC with ${what}`, async () => {
@@ -240,7 +230,7 @@ describe('401: missing, malformed, expired, revoked or wrong-type tokens', () =>
       const body = path.endsWith('/password')
         ? { currentPassword: PASSWORD, newPassword: 'whatever works' }
         : undefined;
-      const res = await server.rest(method, path, body ? { body } : {});
+      const res = await ctx.server.rest(method, path, body ? { body } : {});
       expectRestError(res, 401, 'UNAUTHORIZED');
     }
   });
@@ -249,11 +239,11 @@ describe('401: missing, malformed, expired, revoked or wrong-type tokens', () =>
 describe('401: bad credentials', () => {
   it('a wrong password and an unknown username get the same status and body over REST', async () => {
     const username = uniqueName('cred');
-    await register(server, username);
-    const wrongPassword = await server.rest('POST', '/api/auth/login', {
+    await register(ctx.server, username);
+    const wrongPassword = await ctx.server.rest('POST', '/api/auth/login', {
       body: { username, password: 'not the right one' },
     });
-    const unknownUser = await server.rest('POST', '/api/auth/login', {
+    const unknownUser = await ctx.server.rest('POST', '/api/auth/login', {
       body: { username: uniqueName('nobody'), password: PASSWORD },
     });
     expectRestError(wrongPassword, 401, 'UNAUTHORIZED');
@@ -263,7 +253,7 @@ describe('401: bad credentials', () => {
 
   it('a wrong password and an unknown username get the same status and body over tRPC', async () => {
     const username = uniqueName('cred');
-    await register(server, username);
+    await register(ctx.server, username);
     const wrongPassword = await trpcRaw('POST', 'auth.login', {
       body: JSON.stringify({ username, password: 'not the right one' }),
     });
@@ -278,8 +268,8 @@ describe('401: bad credentials', () => {
 
 describe('404', () => {
   it('GET /api/users/{id} for an unknown id', async () => {
-    const pair = await register(server);
-    const res = await server.rest('GET', '/api/users/00000000-0000-7000-8000-000000000000', {
+    const pair = await register(ctx.server);
+    const res = await ctx.server.rest('GET', '/api/users/00000000-0000-7000-8000-000000000000', {
       token: pair.accessToken,
     });
     expectRestError(res, 404, 'NOT_FOUND');
@@ -292,7 +282,7 @@ describe('404', () => {
       ['DELETE', '/api/users/me'],
       ['GET', '/nope'],
     ] as const) {
-      const res = await server.rest(method, path);
+      const res = await ctx.server.rest(method, path);
       expectRestError(res, 404, 'NOT_FOUND');
     }
   });
@@ -306,9 +296,11 @@ describe('404', () => {
 describe('409: username taken', () => {
   it('POST /api/auth/register with a taken username, in the same or another letter case', async () => {
     const username = uniqueName('Dup');
-    await register(server, username);
+    await register(ctx.server, username);
     for (const again of [username, username.toLowerCase(), username.toUpperCase()]) {
-      const res = await server.rest('POST', '/api/auth/register', { body: { username: again, password: PASSWORD } });
+      const res = await ctx.server.rest('POST', '/api/auth/register', {
+        body: { username: again, password: PASSWORD },
+      });
       expectRestError(res, 409, 'CONFLICT');
       expect(res.body.message).toMatch(/^username: /);
     }
@@ -316,7 +308,7 @@ describe('409: username taken', () => {
 
   it('auth.register over tRPC with a taken username in another letter case', async () => {
     const username = uniqueName('Dup');
-    await register(server, username);
+    await register(ctx.server, username);
     const res = await trpcRaw('POST', 'auth.register', {
       body: JSON.stringify({ username: username.toUpperCase(), password: PASSWORD }),
     });
@@ -328,7 +320,7 @@ describe('413: body over 100 kB', () => {
   const big = JSON.stringify({ username: 'big_body', password: 'x'.repeat(150 * 1024) });
 
   it('POST /api/auth/register answers 413 in JSON', async () => {
-    const res = await server.rest('POST', '/api/auth/register', { body: big });
+    const res = await ctx.server.rest('POST', '/api/auth/register', { body: big });
     expectRestError(res, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -338,7 +330,7 @@ describe('413: body over 100 kB', () => {
   });
 
   it('a body just under the limit is not refused for its size', async () => {
-    const res = await server.rest('POST', '/api/auth/register', {
+    const res = await ctx.server.rest('POST', '/api/auth/register', {
       body: JSON.stringify({ username: 'almost_big', password: PASSWORD, padding: 'x'.repeat(90 * 1024) }),
     });
     expect(res.status).toBe(200);
@@ -354,7 +346,7 @@ describe('500: unexpected failures', () => {
       recordSuccess: () => Promise.resolve(),
     };
     const brokenServer = await startServer({
-      orm: db.orm,
+      orm: ctx.db.orm,
       services: createApiServices(apiConfig, { throttle: broken }),
     });
     try {

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/core';
 import { type ApiConfig, type ApiServices, type AppRouter, createApiServices, type TokenPair } from '@repo/api';
+import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/logger.js';
 
@@ -140,6 +142,39 @@ export async function startServer(options: {
 }
 
 /** Registers a new account through REST and returns its token pair. */
+/**
+ * The usual test file: its own database and the real app on it, started
+ * before its tests and torn down after them. Read `.server` and `.db` inside
+ * the tests (they exist once `beforeAll` has run).
+ */
+export function useTestServer(options: Omit<Parameters<typeof startServer>[0], 'orm'> = {}): {
+  readonly server: TestServer;
+  readonly db: TestDatabase;
+} {
+  let db: TestDatabase | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startServer({ ...options, orm: db.orm });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.destroy();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the test server is started in beforeAll');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get db() {
+      return started(db);
+    },
+  };
+}
+
 export async function register(server: TestServer, username = uniqueName(), password = PASSWORD): Promise<TokenPair> {
   const res = await server.rest<TokenPair>('POST', '/api/auth/register', { body: { username, password } });
   if (res.status !== 200) throw new Error(`register ${username} failed: ${res.status} ${res.text}`);

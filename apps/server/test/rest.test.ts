@@ -1,19 +1,8 @@
 import type { PublicUser, TokenPair } from '@repo/api';
-import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, meStatus, PASSWORD, register, startServer, type TestServer, uniqueName } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { login, meStatus, PASSWORD, register, uniqueName, useTestServer } from './helpers.js';
 
-let db: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ orm: db.orm });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.destroy();
-});
+const ctx = useTestServer();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -35,17 +24,19 @@ function expectTokenPair(pair: TokenPair, username: string) {
 describe('REST success paths', () => {
   it('POST /api/auth/register creates an account and returns a token pair', async () => {
     const username = uniqueName('Reg');
-    const res = await server.rest<TokenPair>('POST', '/api/auth/register', { body: { username, password: PASSWORD } });
+    const res = await ctx.server.rest<TokenPair>('POST', '/api/auth/register', {
+      body: { username, password: PASSWORD },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expectTokenPair(res.body, username);
-    expect(await meStatus(server, res.body.accessToken)).toBe(200);
+    expect(await meStatus(ctx.server, res.body.accessToken)).toBe(200);
   });
 
   it('POST /api/auth/login signs in with any letter case of the username', async () => {
     const username = uniqueName('Login');
-    const registered = await register(server, username);
-    const res = await server.rest<TokenPair>('POST', '/api/auth/login', {
+    const registered = await register(ctx.server, username);
+    const res = await ctx.server.rest<TokenPair>('POST', '/api/auth/login', {
       body: { username: username.toUpperCase(), password: PASSWORD },
     });
     expect(res.status).toBe(200);
@@ -56,8 +47,8 @@ describe('REST success paths', () => {
 
   it('POST /api/auth/refresh returns a new token pair for the same user', async () => {
     const username = uniqueName();
-    const first = await register(server, username);
-    const res = await server.rest<TokenPair>('POST', '/api/auth/refresh', {
+    const first = await register(ctx.server, username);
+    const res = await ctx.server.rest<TokenPair>('POST', '/api/auth/refresh', {
       body: { refreshToken: first.refreshToken },
     });
     expect(res.status).toBe(200);
@@ -65,57 +56,61 @@ describe('REST success paths', () => {
     expect(res.body.user.id).toBe(first.user.id);
     expect(res.body.refreshToken).not.toBe(first.refreshToken);
     expect(res.body.accessToken).not.toBe(first.accessToken);
-    expect(await meStatus(server, res.body.accessToken)).toBe(200);
+    expect(await meStatus(ctx.server, res.body.accessToken)).toBe(200);
   });
 
   it('POST /api/auth/logout ends the session', async () => {
-    const pair = await register(server);
-    const res = await server.rest('POST', '/api/auth/logout', { token: pair.accessToken, body: {} });
+    const pair = await register(ctx.server);
+    const res = await ctx.server.rest('POST', '/api/auth/logout', { token: pair.accessToken, body: {} });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true });
-    expect(await meStatus(server, pair.accessToken)).toBe(401);
+    expect(await meStatus(ctx.server, pair.accessToken)).toBe(401);
   });
 
   it('POST /api/auth/logout works without any Content-Type or body', async () => {
-    const pair = await register(server);
-    const res = await fetch(`${server.baseUrl}/api/auth/logout`, {
+    const pair = await register(ctx.server);
+    const res = await fetch(`${ctx.server.baseUrl}/api/auth/logout`, {
       method: 'POST',
       headers: { authorization: `Bearer ${pair.accessToken}` },
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ success: true });
-    expect(await meStatus(server, pair.accessToken)).toBe(401);
+    expect(await meStatus(ctx.server, pair.accessToken)).toBe(401);
   });
 
   it('POST /api/auth/logout-all ends every session and says how many', async () => {
     const username = uniqueName();
-    const a = await register(server, username);
-    const b = await login(server, username);
-    const res = await server.rest('POST', '/api/auth/logout-all', { token: b.accessToken });
+    const a = await register(ctx.server, username);
+    const b = await login(ctx.server, username);
+    const res = await ctx.server.rest('POST', '/api/auth/logout-all', { token: b.accessToken });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ revokedSessions: 2 });
-    expect(await meStatus(server, a.accessToken)).toBe(401);
-    expect(await meStatus(server, b.accessToken)).toBe(401);
+    expect(await meStatus(ctx.server, a.accessToken)).toBe(401);
+    expect(await meStatus(ctx.server, b.accessToken)).toBe(401);
   });
 
   it('GET /api/users/me returns the signed-in user', async () => {
-    const pair = await register(server);
-    const res = await server.rest<PublicUser>('GET', '/api/users/me', { token: pair.accessToken });
+    const pair = await register(ctx.server);
+    const res = await ctx.server.rest<PublicUser>('GET', '/api/users/me', { token: pair.accessToken });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(pair.user);
   });
 
   it('GET /api/users pages through every user with limit and cursor', async () => {
-    const pair = await register(server);
-    for (let i = 0; i < 3; i++) await register(server);
+    const pair = await register(ctx.server);
+    for (let i = 0; i < 3; i++) await register(ctx.server);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
       const query: string = `?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const res = await server.rest<{ items: PublicUser[]; nextCursor: string | null }>('GET', `/api/users${query}`, {
-        token: pair.accessToken,
-      });
+      const res = await ctx.server.rest<{ items: PublicUser[]; nextCursor: string | null }>(
+        'GET',
+        `/api/users${query}`,
+        {
+          token: pair.accessToken,
+        },
+      );
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       for (const user of res.body.items)
@@ -125,9 +120,13 @@ describe('REST success paths', () => {
       pages += 1;
     } while (cursor && pages < 100);
 
-    const all = await server.rest<{ items: PublicUser[]; nextCursor: string | null }>('GET', '/api/users?limit=100', {
-      token: pair.accessToken,
-    });
+    const all = await ctx.server.rest<{ items: PublicUser[]; nextCursor: string | null }>(
+      'GET',
+      '/api/users?limit=100',
+      {
+        token: pair.accessToken,
+      },
+    );
     expect(all.body.nextCursor).toBeNull();
     expect(all.body.items.length).toBeGreaterThanOrEqual(4);
     expect(seen).toEqual(all.body.items.map((u) => u.id));
@@ -136,69 +135,71 @@ describe('REST success paths', () => {
   });
 
   it('GET /api/users without limit returns the first page of 20 at most', async () => {
-    const pair = await register(server);
-    const res = await server.rest<{ items: PublicUser[] }>('GET', '/api/users', { token: pair.accessToken });
+    const pair = await register(ctx.server);
+    const res = await ctx.server.rest<{ items: PublicUser[] }>('GET', '/api/users', { token: pair.accessToken });
     expect(res.status).toBe(200);
     expect(res.body.items.length).toBeGreaterThan(0);
     expect(res.body.items.length).toBeLessThanOrEqual(20);
   });
 
   it('GET /api/users/{id} returns that user', async () => {
-    const other = await register(server);
-    const me = await register(server);
-    const res = await server.rest<PublicUser>('GET', `/api/users/${other.user.id}`, { token: me.accessToken });
+    const other = await register(ctx.server);
+    const me = await register(ctx.server);
+    const res = await ctx.server.rest<PublicUser>('GET', `/api/users/${other.user.id}`, { token: me.accessToken });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(other.user);
   });
 
   it('POST /api/users/me/password changes the password', async () => {
     const username = uniqueName();
-    const pair = await register(server, username);
+    const pair = await register(ctx.server, username);
     const newPassword = 'a brand new passphrase';
-    const res = await server.rest('POST', '/api/users/me/password', {
+    const res = await ctx.server.rest('POST', '/api/users/me/password', {
       token: pair.accessToken,
       body: { currentPassword: PASSWORD, newPassword },
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ revokedSessions: 0 });
-    const oldLogin = await server.rest('POST', '/api/auth/login', { body: { username, password: PASSWORD } });
+    const oldLogin = await ctx.server.rest('POST', '/api/auth/login', { body: { username, password: PASSWORD } });
     expect(oldLogin.status).toBe(401);
-    await login(server, username, newPassword);
+    await login(ctx.server, username, newPassword);
   });
 });
 
 describe('sessions over REST', () => {
   it('refresh rotates: the old refresh token is refused and its reuse revokes the session', async () => {
-    const first = await register(server);
-    const second = await server.rest<TokenPair>('POST', '/api/auth/refresh', {
+    const first = await register(ctx.server);
+    const second = await ctx.server.rest<TokenPair>('POST', '/api/auth/refresh', {
       body: { refreshToken: first.refreshToken },
     });
     expect(second.status).toBe(200);
-    expect(await meStatus(server, second.body.accessToken)).toBe(200);
+    expect(await meStatus(ctx.server, second.body.accessToken)).toBe(200);
 
-    const reuse = await server.rest('POST', '/api/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    const reuse = await ctx.server.rest('POST', '/api/auth/refresh', { body: { refreshToken: first.refreshToken } });
     expect(reuse.status).toBe(401);
     expect(reuse.body).toMatchObject({ code: 'UNAUTHORIZED', message: expect.any(String) });
 
     // The whole session is gone: the new access and refresh tokens too.
-    expect(await meStatus(server, second.body.accessToken)).toBe(401);
-    const next = await server.rest('POST', '/api/auth/refresh', { body: { refreshToken: second.body.refreshToken } });
+    expect(await meStatus(ctx.server, second.body.accessToken)).toBe(401);
+    const next = await ctx.server.rest('POST', '/api/auth/refresh', {
+      body: { refreshToken: second.body.refreshToken },
+    });
     expect(next.status).toBe(401);
   });
 
   it('logout refuses that session’s access and refresh tokens but keeps other sessions of the user', async () => {
     const username = uniqueName();
-    const ended = await register(server, username);
-    const other = await login(server, username);
+    const ended = await register(ctx.server, username);
+    const other = await login(ctx.server, username);
 
-    expect((await server.rest('POST', '/api/auth/logout', { token: ended.accessToken })).status).toBe(200);
+    expect((await ctx.server.rest('POST', '/api/auth/logout', { token: ended.accessToken })).status).toBe(200);
 
-    expect(await meStatus(server, ended.accessToken)).toBe(401);
-    const refresh = await server.rest('POST', '/api/auth/refresh', { body: { refreshToken: ended.refreshToken } });
+    expect(await meStatus(ctx.server, ended.accessToken)).toBe(401);
+    const refresh = await ctx.server.rest('POST', '/api/auth/refresh', { body: { refreshToken: ended.refreshToken } });
     expect(refresh.status).toBe(401);
 
-    expect(await meStatus(server, other.accessToken)).toBe(200);
-    const otherRefresh = await server.rest('POST', '/api/auth/refresh', {
+    expect(await meStatus(ctx.server, other.accessToken)).toBe(200);
+    const otherRefresh = await ctx.server.rest('POST', '/api/auth/refresh', {
       body: { refreshToken: other.refreshToken },
     });
     expect(otherRefresh.status).toBe(200);
@@ -206,62 +207,64 @@ describe('sessions over REST', () => {
 
   it('logout-all ends every session of the user, refresh tokens included, and no one else’s', async () => {
     const username = uniqueName();
-    const a = await register(server, username);
-    const b = await login(server, username);
-    const c = await login(server, username);
-    const bystander = await register(server);
+    const a = await register(ctx.server, username);
+    const b = await login(ctx.server, username);
+    const c = await login(ctx.server, username);
+    const bystander = await register(ctx.server);
 
-    const res = await server.rest('POST', '/api/auth/logout-all', { token: a.accessToken });
+    const res = await ctx.server.rest('POST', '/api/auth/logout-all', { token: a.accessToken });
     expect(res.body).toEqual({ revokedSessions: 3 });
     for (const pair of [a, b, c]) {
-      expect(await meStatus(server, pair.accessToken)).toBe(401);
-      const refresh = await server.rest('POST', '/api/auth/refresh', { body: { refreshToken: pair.refreshToken } });
+      expect(await meStatus(ctx.server, pair.accessToken)).toBe(401);
+      const refresh = await ctx.server.rest('POST', '/api/auth/refresh', { body: { refreshToken: pair.refreshToken } });
       expect(refresh.status).toBe(401);
     }
-    expect(await meStatus(server, bystander.accessToken)).toBe(200);
+    expect(await meStatus(ctx.server, bystander.accessToken)).toBe(200);
   });
 
   it('changing the password ends the other sessions but not the current one', async () => {
     const username = uniqueName();
-    const current = await register(server, username);
-    const otherA = await login(server, username);
-    const otherB = await login(server, username);
+    const current = await register(ctx.server, username);
+    const otherA = await login(ctx.server, username);
+    const otherB = await login(ctx.server, username);
 
-    const res = await server.rest('POST', '/api/users/me/password', {
+    const res = await ctx.server.rest('POST', '/api/users/me/password', {
       token: current.accessToken,
       body: { currentPassword: PASSWORD, newPassword: 'another good passphrase' },
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ revokedSessions: 2 });
 
-    expect(await meStatus(server, current.accessToken)).toBe(200);
-    const refresh = await server.rest('POST', '/api/auth/refresh', { body: { refreshToken: current.refreshToken } });
+    expect(await meStatus(ctx.server, current.accessToken)).toBe(200);
+    const refresh = await ctx.server.rest('POST', '/api/auth/refresh', {
+      body: { refreshToken: current.refreshToken },
+    });
     expect(refresh.status).toBe(200);
     for (const pair of [otherA, otherB]) {
-      expect(await meStatus(server, pair.accessToken)).toBe(401);
-      const r = await server.rest('POST', '/api/auth/refresh', { body: { refreshToken: pair.refreshToken } });
+      expect(await meStatus(ctx.server, pair.accessToken)).toBe(401);
+      const r = await ctx.server.rest('POST', '/api/auth/refresh', { body: { refreshToken: pair.refreshToken } });
       expect(r.status).toBe(401);
     }
   });
 
   it('a wrong current password is a 400 naming currentPassword and changes nothing', async () => {
     const username = uniqueName();
-    const pair = await register(server, username);
-    const other = await login(server, username);
-    const res = await server.rest('POST', '/api/users/me/password', {
+    const pair = await register(ctx.server, username);
+    const other = await login(ctx.server, username);
+    const res = await ctx.server.rest('POST', '/api/users/me/password', {
       token: pair.accessToken,
       body: { currentPassword: 'not the password', newPassword: 'another good passphrase' },
     });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^currentPassword: /) });
-    expect(await meStatus(server, other.accessToken)).toBe(200);
-    await login(server, username, PASSWORD);
+    expect(await meStatus(ctx.server, other.accessToken)).toBe(200);
+    await login(ctx.server, username, PASSWORD);
   });
 });
 
 describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3 document listing every REST route with a bearer security scheme', async () => {
-    const res = await server.rest<{
+    const res = await ctx.server.rest<{
       openapi: string;
       servers: { url: string }[];
       paths: Record<string, Record<string, unknown>>;

@@ -1,21 +1,10 @@
 import type { AppRouter } from '@repo/api';
-import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_SIZE } from '../src/app.js';
-import { PASSWORD, startServer, type TestServer, uniqueName } from './helpers.js';
+import { PASSWORD, uniqueName, useTestServer } from './helpers.js';
 
-let db: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ orm: db.orm });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.destroy();
-});
+const ctx = useTestServer();
 
 /** The tRPC error code and HTTP status a call failed with. */
 async function failureOf(
@@ -32,72 +21,72 @@ async function failureOf(
   return { code: data?.code, httpStatus: data?.httpStatus, message };
 }
 
-const signUp = (username = uniqueName('t')) => server.trpc().auth.register.mutate({ username, password: PASSWORD });
+const signUp = (username = uniqueName('t')) => ctx.server.trpc().auth.register.mutate({ username, password: PASSWORD });
 
 describe('tRPC procedures through the real client', () => {
   it('auth.register creates an account and returns a token pair', async () => {
     const username = uniqueName('TReg');
-    const pair = await server.trpc().auth.register.mutate({ username, password: PASSWORD });
+    const pair = await ctx.server.trpc().auth.register.mutate({ username, password: PASSWORD });
     expect(pair).toMatchObject({ tokenType: 'Bearer', user: { username, role: 'user' } });
     expect(pair.accessToken).toEqual(expect.any(String));
     expect(pair.refreshToken).toEqual(expect.any(String));
     expect(pair.expiresAt).toBeGreaterThan(Date.now());
-    expect(await server.trpc(pair.accessToken).user.me.query()).toEqual(pair.user);
+    expect(await ctx.server.trpc(pair.accessToken).user.me.query()).toEqual(pair.user);
   });
 
   it('auth.login signs in and starts a new session', async () => {
     const username = uniqueName('t');
     const registered = await signUp(username);
-    const pair = await server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    const pair = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
     expect(pair.user).toEqual(registered.user);
     expect(pair.refreshToken).not.toBe(registered.refreshToken);
   });
 
   it('auth.refresh returns a new pair and retires the old refresh token', async () => {
     const first = await signUp();
-    const second = await server.trpc().auth.refresh.mutate({ refreshToken: first.refreshToken });
+    const second = await ctx.server.trpc().auth.refresh.mutate({ refreshToken: first.refreshToken });
     expect(second.user).toEqual(first.user);
     expect(second.refreshToken).not.toBe(first.refreshToken);
-    expect(await server.trpc(second.accessToken).user.me.query()).toEqual(first.user);
+    expect(await ctx.server.trpc(second.accessToken).user.me.query()).toEqual(first.user);
 
-    const reuse = await failureOf(server.trpc().auth.refresh.mutate({ refreshToken: first.refreshToken }));
+    const reuse = await failureOf(ctx.server.trpc().auth.refresh.mutate({ refreshToken: first.refreshToken }));
     expect(reuse).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401 });
     // Reuse revoked the whole session.
-    expect(await failureOf(server.trpc(second.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
+    expect(await failureOf(ctx.server.trpc(second.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
   });
 
   it('auth.logout ends only the current session', async () => {
     const username = uniqueName('t');
     const ended = await signUp(username);
-    const other = await server.trpc().auth.login.mutate({ username, password: PASSWORD });
-    expect(await server.trpc(ended.accessToken).auth.logout.mutate()).toEqual({ success: true });
-    expect(await failureOf(server.trpc(ended.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
-    expect(await failureOf(server.trpc().auth.refresh.mutate({ refreshToken: ended.refreshToken }))).toMatchObject({
+    const other = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    expect(await ctx.server.trpc(ended.accessToken).auth.logout.mutate()).toEqual({ success: true });
+    expect(await failureOf(ctx.server.trpc(ended.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
+    expect(await failureOf(ctx.server.trpc().auth.refresh.mutate({ refreshToken: ended.refreshToken }))).toMatchObject({
       httpStatus: 401,
     });
-    expect((await server.trpc(other.accessToken).user.me.query()).id).toBe(ended.user.id);
+    expect((await ctx.server.trpc(other.accessToken).user.me.query()).id).toBe(ended.user.id);
   });
 
   it('auth.logoutAll ends every session of the user', async () => {
     const username = uniqueName('t');
     const a = await signUp(username);
-    const b = await server.trpc().auth.login.mutate({ username, password: PASSWORD });
-    expect(await server.trpc(a.accessToken).auth.logoutAll.mutate()).toEqual({ revokedSessions: 2 });
+    const b = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    expect(await ctx.server.trpc(a.accessToken).auth.logoutAll.mutate()).toEqual({ revokedSessions: 2 });
     for (const pair of [a, b]) {
-      expect(await failureOf(server.trpc(pair.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
+      expect(await failureOf(ctx.server.trpc(pair.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
     }
   });
 
   it('user.me returns the signed-in user', async () => {
     const pair = await signUp();
-    expect(await server.trpc(pair.accessToken).user.me.query()).toEqual(pair.user);
+    expect(await ctx.server.trpc(pair.accessToken).user.me.query()).toEqual(pair.user);
   });
 
   it('user.list pages through users with a cursor', async () => {
     const pair = await signUp();
     await signUp();
     await signUp();
-    const client = server.trpc(pair.accessToken);
+    const client = ctx.server.trpc(pair.accessToken);
     const first = await client.user.list.query({ limit: 2 });
     expect(first.items).toHaveLength(2);
     expect(first.nextCursor).toEqual(expect.any(String));
@@ -116,7 +105,7 @@ describe('tRPC procedures through the real client', () => {
   it('user.byId returns that user, and NOT_FOUND (404) for an unknown id', async () => {
     const other = await signUp();
     const pair = await signUp();
-    const client = server.trpc(pair.accessToken);
+    const client = ctx.server.trpc(pair.accessToken);
     expect(await client.user.byId.query({ id: other.user.id })).toEqual(other.user);
     const missing = await failureOf(client.user.byId.query({ id: '00000000-0000-7000-8000-000000000000' }));
     expect(missing).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
@@ -125,33 +114,33 @@ describe('tRPC procedures through the real client', () => {
   it('user.changePassword changes the password and ends the other sessions only', async () => {
     const username = uniqueName('t');
     const current = await signUp(username);
-    const other = await server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    const other = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
     const newPassword = 'fresh passphrase 42';
-    const result = await server
+    const result = await ctx.server
       .trpc(current.accessToken)
       .user.changePassword.mutate({ currentPassword: PASSWORD, newPassword });
     expect(result).toEqual({ revokedSessions: 1 });
-    expect((await server.trpc(current.accessToken).user.me.query()).id).toBe(current.user.id);
-    expect(await failureOf(server.trpc(other.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
-    await server.trpc().auth.login.mutate({ username, password: newPassword });
+    expect((await ctx.server.trpc(current.accessToken).user.me.query()).id).toBe(current.user.id);
+    expect(await failureOf(ctx.server.trpc(other.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
+    await ctx.server.trpc().auth.login.mutate({ username, password: newPassword });
   });
 });
 
 describe('tRPC errors', () => {
   it('invalid input is BAD_REQUEST (400) with a message naming the field', async () => {
-    const failure = await failureOf(server.trpc().auth.register.mutate({ username: 'ab', password: PASSWORD }));
+    const failure = await failureOf(ctx.server.trpc().auth.register.mutate({ username: 'ab', password: PASSWORD }));
     expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
     expect(failure.message).toMatch(/^username: /);
   });
 
   it('a missing token is UNAUTHORIZED (401)', async () => {
-    expect(await failureOf(server.trpc().user.me.query())).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401 });
+    expect(await failureOf(ctx.server.trpc().user.me.query())).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401 });
   });
 
   it('bad credentials are UNAUTHORIZED (401)', async () => {
     const username = uniqueName('t');
     await signUp(username);
-    const failure = await failureOf(server.trpc().auth.login.mutate({ username, password: 'wrong password!' }));
+    const failure = await failureOf(ctx.server.trpc().auth.login.mutate({ username, password: 'wrong password!' }));
     expect(failure).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401 });
   });
 
@@ -159,7 +148,7 @@ describe('tRPC errors', () => {
     const username = uniqueName('Taken');
     await signUp(username);
     const failure = await failureOf(
-      server.trpc().auth.register.mutate({ username: username.toLowerCase(), password: PASSWORD }),
+      ctx.server.trpc().auth.register.mutate({ username: username.toLowerCase(), password: PASSWORD }),
     );
     expect(failure).toMatchObject({ code: 'CONFLICT', httpStatus: 409 });
     expect(failure.message).toMatch(/^username: /);
@@ -170,7 +159,7 @@ describe('tRPC batching', () => {
   it(`runs a batch of ${MAX_BATCH_SIZE} calls in one HTTP request`, async () => {
     const pair = await signUp();
     const requests: string[] = [];
-    const client = server.trpc(pair.accessToken, (url) => requests.push(url));
+    const client = ctx.server.trpc(pair.accessToken, (url) => requests.push(url));
     const results = await Promise.all(Array.from({ length: MAX_BATCH_SIZE }, () => client.user.me.query()));
     expect(results).toHaveLength(MAX_BATCH_SIZE);
     for (const user of results) expect(user).toEqual(pair.user);
@@ -181,7 +170,7 @@ describe('tRPC batching', () => {
   it(`refuses a batch of more than ${MAX_BATCH_SIZE} calls with a 4xx`, async () => {
     const pair = await signUp();
     const requests: string[] = [];
-    const client = server.trpc(pair.accessToken, (url) => requests.push(url));
+    const client = ctx.server.trpc(pair.accessToken, (url) => requests.push(url));
     const results = await Promise.allSettled(Array.from({ length: MAX_BATCH_SIZE + 1 }, () => client.user.me.query()));
     expect(requests).toHaveLength(1);
     for (const result of results) {
@@ -195,7 +184,7 @@ describe('tRPC batching', () => {
 
     // The same over plain HTTP: one request of MAX_BATCH_SIZE + 1 calls.
     const paths = Array.from({ length: MAX_BATCH_SIZE + 1 }, () => 'user.me').join(',');
-    const res = await fetch(`${server.baseUrl}/trpc/${paths}?batch=1&input=${encodeURIComponent('{}')}`, {
+    const res = await fetch(`${ctx.server.baseUrl}/trpc/${paths}?batch=1&input=${encodeURIComponent('{}')}`, {
       headers: { authorization: `Bearer ${pair.accessToken}` },
     });
     expect(res.status).toBeGreaterThanOrEqual(400);
