@@ -1,18 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/core';
 import { type ApiServices, appRouter, createContext, createOpenApiDocument, errorResponseHeaders } from '@repo/api';
 import { pingDatabase } from '@repo/db';
 import type { TRPCError } from '@trpc/server';
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { createDocsRouter } from './docs.js';
+import { requestLog } from './request-log.js';
+import { createTrpcHandler } from './trpc-handler.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
@@ -34,13 +33,6 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
   maxBatchSize?: number;
-}
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 function errorBody(message: string, code: string) {
@@ -95,28 +87,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = requestIdOf(req);
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      customSuccessMessage: (req, res, responseTime) => `${req.method} ${req.url} ${res.statusCode} ${responseTime}ms`,
-      // Method, path and status only: bodies and headers never reach the log.
-      serializers: {
-        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(helmet());
   app.use(
     cors({
@@ -145,7 +116,7 @@ export function createApp(deps: AppDeps): Express {
       services,
       authorization: req.headers.authorization,
       clientAddress: req.ip,
-      requestId: String(req.id),
+      requestId: req.id,
     });
   const responseMeta = ({ errors }: { errors: readonly TRPCError[] }) => ({
     headers: {
@@ -172,7 +143,7 @@ export function createApp(deps: AppDeps): Express {
       next();
     },
     refuseUnfetchableMethods,
-    createExpressMiddleware({
+    createTrpcHandler({
       router: appRouter,
       createContext: ({ req }) => contextOf(req),
       maxBodySize: BODY_LIMIT_BYTES,
@@ -220,7 +191,7 @@ export function createApp(deps: AppDeps): Express {
         .status(status)
         .json(errorBody(error.expose ? String(error.message) : 'Bad request', CODE_OF_STATUS[status] ?? 'BAD_REQUEST'));
     } else {
-      req.log.error({ err: error }, 'unhandled error');
+      logger.error({ err: error, reqId: req.id }, 'unhandled error');
       res.status(500).json(errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
     }
   }) as ErrorRequestHandler);

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The caller's `X-Request-Id` when it is a sane token, else a fresh UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** Set by `requestLog`: echoed as `X-Request-Id` and carried by every log line of the request. */
+    id: string;
+  }
+}
+
+/**
+ * One access-log line per request, written when the response is done (or the
+ * client went away first): method, path, status and time, never headers or
+ * bodies. The request gets its id (`req.id`, echoed as `X-Request-Id`).
+ *
+ * This is what pino-http did here, without its per-request child logger and
+ * serializer passes, which `pnpm bench` showed were a measurable share of a
+ * small request's time.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  // These lines hold only the fields below, none of them secret, so they skip
+  // the logger's redaction pass (a deep copy per line: a tenth of what a small
+  // request allocated).
+  const access = logger.child({}, { redact: { paths: [] } });
+  return (req, res, next) => {
+    const started = performance.now();
+    const id = requestIdOf(req);
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    res.once('close', () => {
+      const responseTime = Math.round(performance.now() - started);
+      const fields = {
+        req: { id, method: req.method, url: req.originalUrl, remoteAddress: req.socket.remoteAddress },
+        res: { statusCode: res.statusCode },
+        responseTime,
+      };
+      if (!res.writableFinished) {
+        access.warn(fields, `${req.method} ${req.originalUrl} aborted after ${responseTime}ms`);
+      } else if (res.statusCode >= 500) {
+        access.error(fields, `${req.method} ${req.originalUrl} ${res.statusCode} ${responseTime}ms`);
+      } else {
+        access.info(fields, `${req.method} ${req.originalUrl} ${res.statusCode} ${responseTime}ms`);
+      }
+    });
+    next();
+  };
+}
