@@ -302,6 +302,42 @@ describe('GET queries', () => {
   it('a mutation called with GET: 405', async () => {
     expect((await expectSameAnswer({ path: '/auth.logout', headers: auth() })).status).toBe(405);
   });
+
+  // createTrpcHandler answers a lone GET query itself (answerSingleQuery) and leaves
+  // everything else to resolveResponse: both sides of that line, alike.
+  it('user.byId: found (200), and an unknown id failing inside the procedure (404)', async () => {
+    expect(
+      (await expectSameAnswer({ path: `/user.byId?input=${input({ id: user.id })}`, headers: auth() })).status,
+    ).toBe(200);
+    const missing = input({ id: '00000000-0000-7000-8000-000000000000' });
+    expect((await expectSameAnswer({ path: `/user.byId?input=${missing}`, headers: auth() })).status).toBe(404);
+  });
+
+  it('an empty, null or missing input; a repeated or unknown parameter', async () => {
+    for (const query of [
+      '?input=',
+      '?input=null',
+      '',
+      '?input={}&input={}',
+      '?limit=5',
+      `?input=${input({ limit: 1 })}&x=1`,
+    ]) {
+      const res = await expectSameAnswer({ path: `/user.list${query}`, headers: auth() });
+      expect([200, 400], query).toContain(res.status);
+    }
+  });
+
+  it('names no router should resolve: an inherited property, an empty path', async () => {
+    for (const path of ['/constructor', '/__proto__', '/toString', '/user.constructor', '/']) {
+      expect((await expectSameAnswer({ path, headers: auth() })).status, path).toBe(404);
+    }
+  });
+
+  it('a lone query asking for a stream, or sent with a content type', async () => {
+    for (const headers of [{ accept: 'application/jsonl' }, { 'trpc-accept': 'application/jsonl' }, JSON_TYPE]) {
+      await expectSameAnswer({ path: '/user.me', headers: { ...auth(), ...headers } });
+    }
+  });
 });
 
 describe('GET batches', () => {
