@@ -13,7 +13,8 @@ export PORT=$(node -e "const s=require('net').createServer().listen(0,()=>{conso
 
 pnpm db:migrate
 
-(cd apps/server && exec node dist/main.js) &
+# The package's start script, flags and all: the command the Docker image runs.
+(cd apps/server && exec $(node -p "require('./package.json').scripts.start")) &
 pid=$!
 node .ci/smoke.mjs "http://127.0.0.1:$PORT"
 

@@ -114,15 +114,19 @@ function resetPeakRss(pid: number | undefined): void {
   }
 }
 
+/** The server and the bare app: each scenario starts only once both are idle. */
+const children: ChildProcess[] = [];
+
 async function load(
   name: string,
   target: Row['target'],
   child: ChildProcess,
   options: autocannon.Options,
 ): Promise<Row> {
-  await waitUntilIdle(child.pid);
+  const allIdle = () => Promise.all(children.map((p) => waitUntilIdle(p.pid)));
+  await allIdle();
   await autocannon({ ...options, connections: CONNECTIONS, duration: WARMUP, timeout: 60 });
-  await waitUntilIdle(child.pid);
+  await allIdle();
   resetPeakRss(child.pid);
   // A generous timeout: at bcrypt cost 12, 50 queued logins wait seconds, which is a latency, not an error.
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: DURATION, timeout: 60 });
@@ -187,6 +191,18 @@ async function prepareDatabase(): Promise<{ url: string; dispose: () => Promise<
   };
 }
 
+/**
+ * The server's production start command, its `start` script (which the
+ * Dockerfile's CMD repeats; a test keeps the two equal): the benchmark runs
+ * the server with the same Node flags as production does.
+ */
+function productionStartCommand(): string[] {
+  const manifest = JSON.parse(readFileSync(join(SERVER_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = manifest.scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`apps/server's start script should run node: ${manifest.scripts.start}`);
+  return words;
+}
+
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
     if (child.exitCode !== null) return done();
@@ -213,10 +229,13 @@ async function main(): Promise<void> {
     BCRYPT_COST: String(BCRYPT_COST),
     ...(env.LOG_LEVEL ? { LOG_LEVEL: env.LOG_LEVEL } : {}),
   };
-  const children: ChildProcess[] = [];
   try {
     await run('node', ['dist/commands/migrate.js'], { cwd: SERVER_DIR, env: serverEnv });
-    const server = spawn('node', ['dist/main.js'], {
+    const [command = 'node', ...args] = productionStartCommand();
+    console.log(
+      `Server: ${[command, ...args].join(' ')} (the start script of @repo/server, as the Docker image runs it)`,
+    );
+    const server = spawn(command, args, {
       cwd: SERVER_DIR,
       env: serverEnv,
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -334,7 +334,12 @@ describe('GET queries', () => {
   });
 
   it('a lone query asking for a stream, or sent with a content type', async () => {
-    for (const headers of [{ accept: 'application/jsonl' }, { 'trpc-accept': 'application/jsonl' }, JSON_TYPE]) {
+    const variants: Record<string, string>[] = [
+      { accept: 'application/jsonl' },
+      { 'trpc-accept': 'application/jsonl' },
+      JSON_TYPE,
+    ];
+    for (const headers of variants) {
       await expectSameAnswer({ path: '/user.me', headers: { ...auth(), ...headers } });
     }
   });

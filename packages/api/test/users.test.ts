@@ -51,6 +51,16 @@ describe('user.list', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it('lists each user as user.byId shows it (name, role, creation time to the millisecond)', async () => {
+    const page = await h.caller(alice.accessToken).user.list({ limit: 100 });
+    expect(page.items.length).toBeGreaterThan(0);
+    for (const item of page.items) {
+      expect(item).toEqual(await h.caller(alice.accessToken).user.byId({ id: item.id }));
+    }
+    const me = await h.caller(alice.accessToken).user.me();
+    expect(page.items).toContainEqual(me);
+  });
+
   it('defaults to 20 and caps the limit at 100', async () => {
     for (let i = 0; i < 16; i += 1)
       await h.caller().auth.register({ username: uniqueName('many'), password: PASSWORD });

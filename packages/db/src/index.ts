@@ -22,5 +22,5 @@ export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/use
 export { createMigration, migrationsFolder } from './migrations.js';
 export { repositoriesOf } from './repositories/index.js';
 export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';
-export { type UserPage, UserRepository, usernameKeyOf } from './repositories/user.repository.js';
+export { type UserPage, UserRepository, type UserSummary, usernameKeyOf } from './repositories/user.repository.js';
 export { type SeedResult, type SeedUser, seedUsers } from './seed.js';

@@ -1,6 +1,7 @@
 import { EntityRepository } from '@mikro-orm/core';
 import type { Session, SessionRevokeReason } from '../entities/session.entity.js';
 import type { UserRole } from '../entities/user.entity.js';
+import { dateOf, type RawDate } from './raw-values.js';
 
 /** Who a live session belongs to: plain data, read on every authenticated call. */
 export interface SessionIdentity {
@@ -22,14 +23,7 @@ interface IdentityRow {
   user_id: string;
   username: string;
   role: UserRole;
-  created_at: Date | string | number;
-}
-
-/** SQLite returns epoch ms, mysql2 a UTC "YYYY-MM-DD HH:MM:SS.mmm" string (forceUtcTimezone). */
-function dateOf(value: Date | string | number): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  return new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+  created_at: RawDate;
 }
 
 export class SessionRepository extends EntityRepository<Session> {
