@@ -266,7 +266,7 @@ async function main(): Promise<void> {
     const bearer = { authorization: `Bearer ${accessToken}` };
 
     console.log(
-      `\nDatabase: ${database.label}\nLoad: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each; bcrypt cost ${BCRYPT_COST}; ${cpus().length} CPUs\n`,
+      `\nDatabase: ${database.label}\nLoad: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each; bcrypt cost ${BCRYPT_COST}; ${cpus().length} CPUs; Node ${process.version} (the ratios depend on it: see the README)\n`,
     );
     console.log(
       `  measuring raw bcrypt.compare at cost ${BCRYPT_COST} in-process (${DURATION} s), everything else idle…`,

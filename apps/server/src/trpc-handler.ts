@@ -36,8 +36,9 @@ import type { Request as ExpressRequest, Response as ExpressResponse, RequestHan
  * Either way the request's signal aborts when the client goes away, and
  * whatever is thrown ends in tRPC's own error response.
  *
- * The commonest request of all, one query by GET (`/trpc/user.me`), skips
- * the Fetch objects altogether: see `answerSingleQuery`.
+ * The commonest requests of all, queries by GET, one (`/trpc/user.me`) or a
+ * batch (`/trpc/user.me,user.list?batch=1&input=…`, what `httpBatchLink`
+ * sends), skip the Fetch objects altogether: see `answerQueries`.
  */
 export function createTrpcHandler<TRouter extends AnyTRPCRouter>(
   // Express middleware goes in front with app.use: no `middleware` option here.
@@ -48,9 +49,9 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(
     handle(req, res).catch(internal_exceptionHandler({ ...opts, req, res, path }));
 
     async function handle(req: ExpressRequest, res: ExpressResponse): Promise<void> {
-      const single = singleQueryOf(opts.router, req, path);
-      if (single) {
-        await answerSingleQuery(opts, single, req, res);
+      const queries = queriesOf(opts.router, req, path, opts.maxBatchSize);
+      if (queries) {
+        await answerQueries(opts, queries, req, res);
         return;
       }
       const request = toFetchRequest(req, res, opts.maxBodySize ?? null);
@@ -129,59 +130,96 @@ function isStreamed(response: Response): boolean {
   );
 }
 
-/** One query by GET: what `answerSingleQuery` needs, read off the request. */
-interface SingleQuery {
-  path: string;
-  procedure: AnyTRPCProcedure;
-  /** The input as the client sent it, deserialized; undefined when there is none. */
-  input: unknown;
+/** Queries by GET: what `answerQueries` needs, read off the request. */
+interface Queries {
+  isBatchCall: boolean;
+  calls: {
+    path: string;
+    procedure: AnyTRPCProcedure;
+    /** The input as the client sent it, deserialized; undefined when there is none. */
+    input: unknown;
+  }[];
   url: URL;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
- * The request, if it is the plainest tRPC call: a GET of one query procedure
- * (found, not lazy), not batched, not streamed, whose only parameter is a
- * well-formed JSON `input`. Anything else, including every request tRPC
- * answers with an error before calling a procedure, is left to
- * `resolveResponse`.
+ * The request, if it is one of the plainest tRPC calls: a GET of query
+ * procedures (each found, none lazy), one or a batch within `maxBatchSize`,
+ * not streamed, whose only parameters are `batch=1` and a well-formed JSON
+ * `input`. Anything else, including every request tRPC answers with an error
+ * before calling a procedure, is left to `resolveResponse`.
  */
-function singleQueryOf(router: AnyTRPCRouter, req: ExpressRequest, path: string): SingleQuery | undefined {
-  if (req.method !== 'GET' || path.includes('%') || path.includes(',')) return undefined;
+function queriesOf(
+  router: AnyTRPCRouter,
+  req: ExpressRequest,
+  path: string,
+  maxBatchSize: number | undefined,
+): Queries | undefined {
+  const config = router._def._config as { pathSeparator?: string; transformer: TransformerLike };
+  if (req.method !== 'GET' || path.includes('%') || (config.pathSeparator ?? '.') !== '.') return undefined;
   const { headers } = req;
   if (headers['trpc-accept'] !== undefined || headers.accept?.includes('application/jsonl')) return undefined;
   if (headers['content-type'] !== undefined) return undefined;
-  const procedures = router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
-  const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined;
-  if (typeof procedure !== 'function' || procedure._def?.type !== 'query') return undefined;
   let url: URL;
   try {
     url = createURL(req);
   } catch {
     return undefined;
   }
-  let input: unknown;
+  let batch: string | undefined;
+  let rawInput: string | undefined;
   for (const [name, value] of url.searchParams) {
-    if (name !== 'input' || input !== undefined) return undefined;
-    if (!value) continue;
+    if (name === 'batch' && batch === undefined) batch = value;
+    else if (name === 'input' && rawInput === undefined) rawInput = value;
+    else return undefined;
+  }
+  if (batch !== undefined && batch !== '1') return undefined;
+  const isBatchCall = batch === '1';
+  const paths = isBatchCall ? path.split(',') : [path];
+  if (isBatchCall && maxBatchSize !== undefined && paths.length > maxBatchSize) return undefined;
+  let inputs: unknown;
+  try {
+    if (rawInput) inputs = JSON.parse(rawInput);
+  } catch {
+    return undefined;
+  }
+  if (isBatchCall && inputs !== undefined && !isObject(inputs)) return undefined;
+  const procedures = router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
+  const calls: Queries['calls'] = [];
+  for (const [index, callPath] of paths.entries()) {
+    const procedure = Object.hasOwn(procedures, callPath) ? procedures[callPath] : undefined;
+    if (typeof procedure !== 'function' || procedure._def?.type !== 'query') return undefined;
+    const sent = isBatchCall ? (inputs as Record<string, unknown> | undefined)?.[index] : inputs;
+    let input: unknown;
     try {
-      input = router._def._config.transformer.input.deserialize(JSON.parse(value));
+      input = sent === undefined ? undefined : config.transformer.input.deserialize(sent);
     } catch {
       return undefined;
     }
+    calls.push({ path: callPath, procedure, input });
   }
-  return { path, procedure, input, url };
+  return { isBatchCall, calls, url };
 }
 
+interface TransformerLike {
+  input: { deserialize(value: unknown): unknown };
+}
+
+type Settled = readonly [error: TRPCError, data: undefined] | readonly [error: undefined, data: unknown];
+
 /**
- * What `resolveResponse` does for a single query, step for step (context,
- * call, error shape, `onError`, `responseMeta`, status, headers, body), on
- * Node's objects directly: no `Request`, `Headers`, `Response` or stream.
- * The differential test (test/trpc-handler.test.ts) holds both to tRPC's
- * own Express adapter.
+ * What `resolveResponse` does for queries answered as one JSON document, step
+ * for step (context, calls, error shapes, `onError`, `responseMeta`, status,
+ * headers, body), on Node's objects directly: no `Request`, `Headers`,
+ * `Response` or stream. The differential test (test/trpc-handler.test.ts)
+ * holds both to tRPC's own Express adapter.
  */
-async function answerSingleQuery<TRouter extends AnyTRPCRouter>(
+async function answerQueries<TRouter extends AnyTRPCRouter>(
   opts: NodeHTTPHandlerOptions<TRouter, ExpressRequest, ExpressResponse>,
-  call: SingleQuery,
+  queries: Queries,
   req: ExpressRequest,
   res: ExpressResponse,
 ): Promise<void> {
@@ -190,76 +228,98 @@ async function answerSingleQuery<TRouter extends AnyTRPCRouter>(
   res.once('close', () => {
     if (!res.writableEnded) controller.abort();
   });
-  let inputRead = false;
-  const getRawInput = async () => {
-    inputRead = true;
-    return call.input;
-  };
+  const { signal } = controller;
+  // tRPC reads every input of a request at once, the first time a call asks for its own.
+  let inputsRead = false;
   const info: TRPCRequestInfo = {
     accept: null,
     type: 'query',
-    isBatchCall: false,
-    calls: [
-      {
-        path: call.path,
-        getRawInput,
-        result: () => (inputRead ? call.input : undefined),
-        procedure: call.procedure,
-        batchIndex: 0,
+    isBatchCall: queries.isBatchCall,
+    calls: queries.calls.map((call, batchIndex) => ({
+      path: call.path,
+      procedure: call.procedure,
+      batchIndex,
+      getRawInput: async () => {
+        inputsRead = true;
+        return call.input;
       },
-    ],
+      result: () => (inputsRead ? call.input : undefined),
+    })),
     connectionParams: null,
-    signal: controller.signal,
-    url: call.url,
+    signal,
+    url: queries.url,
   };
   let ctx: unknown;
-  let body: { result: { data: unknown } } | { error: unknown };
-  let error: TRPCError | undefined;
+  let contextError: TRPCError | undefined;
   try {
     ctx = await opts.createContext?.({ req, res, info });
-    const data: unknown = await call.procedure({
-      path: call.path,
-      getRawInput,
-      ctx,
-      type: 'query',
-      signal: controller.signal,
-      batchIndex: 0,
-    });
-    if (isDataStream(data)) {
-      throw new TRPCError({
-        code: 'UNSUPPORTED_MEDIA_TYPE',
-        message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
-      });
-    }
-    body = { result: { data } };
   } catch (cause) {
-    error = getTRPCErrorFromUnknown(cause);
-    const input = info.calls[0]?.result();
-    opts.onError?.({ error, path: call.path, input, ctx, type: 'query', req });
-    body = { error: getTRPCErrorShape({ config, error, type: 'query', path: call.path, input, ctx }) };
+    contextError = getTRPCErrorFromUnknown(cause);
   }
-  const errors = error ? [error] : [];
+  const settled = await Promise.all(
+    info.calls.map(async (call, batchIndex): Promise<Settled> => {
+      try {
+        if (contextError) throw contextError;
+        const { getRawInput, path } = call;
+        const procedure = queries.calls[batchIndex]?.procedure as AnyTRPCProcedure;
+        return [undefined, await procedure({ path, getRawInput, ctx, type: 'query', signal, batchIndex })];
+      } catch (cause) {
+        const error = getTRPCErrorFromUnknown(cause);
+        opts.onError?.({ error, path: call.path, input: call.result(), ctx, type: 'query', req });
+        return [error, undefined];
+      }
+    }),
+  );
+  const streamLike = () =>
+    new TRPCError({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
+    });
+  const shapeOf = (error: TRPCError, call?: TRPCRequestInfo['calls'][number]) =>
+    getTRPCErrorShape({ config, error, type: 'query', path: call?.path, input: call?.result(), ctx });
+
+  let untransformed: ({ result: { data: unknown } } | { error: unknown })[];
+  let errors: (TRPCError | undefined)[];
+  const [first] = settled;
+  if (!queries.isBatchCall && first && !first[0] && isDataStream(first[1])) {
+    // resolveResponse throws this one past the call: reported without its path or input.
+    const error = streamLike();
+    opts.onError?.({ error, path: undefined, input: undefined, ctx, type: 'query', req });
+    untransformed = [{ error: shapeOf(error) }];
+    errors = [error];
+  } else {
+    errors = settled.map(
+      ([error, data]) => error ?? (queries.isBatchCall && isDataStream(data) ? streamLike() : undefined),
+    );
+    untransformed = settled.map(([, data], index) => {
+      const error = errors[index];
+      return error ? { error: shapeOf(error, info.calls[index]) } : { result: { data } };
+    });
+  }
+  const body = queries.isBatchCall ? untransformed : untransformed[0];
+
   const headers = new Map<string, string[]>([
     ['vary', ['trpc-accept, accept']],
     ['content-type', ['application/json']],
   ]);
-  let status = getHTTPStatusCode([body] as Parameters<typeof getHTTPStatusCode>[0], errors);
+  let status = getHTTPStatusCode(untransformed as Parameters<typeof getHTTPStatusCode>[0], errors as TRPCError[]);
   const meta = opts.responseMeta?.({
     ctx: ctx as never,
     info,
-    paths: [call.path],
+    paths: info.calls.map((call) => call.path),
     type: 'query',
-    data: [body] as never,
-    errors,
+    data: untransformed as never,
+    errors: errors.filter((error): error is TRPCError => error !== undefined),
     eagerGeneration: false,
   });
   if (meta?.headers) {
-    const entries = meta.headers instanceof Headers ? [...meta.headers.entries()] : Object.entries(meta.headers);
+    const fromHeaders = meta.headers instanceof Headers;
+    const entries = fromHeaders ? [...(meta.headers as Headers).entries()] : Object.entries(meta.headers);
     for (const [name, value] of entries) {
       const key = name.toLowerCase();
       if (Array.isArray(value)) headers.set(key, [...(headers.get(key) ?? []), ...value]);
       else if (typeof value === 'string')
-        headers.set(key, meta.headers instanceof Headers ? [...(headers.get(key) ?? []), value] : [value]);
+        headers.set(key, fromHeaders ? [...(headers.get(key) ?? []), value] : [value]);
     }
   }
   if (meta?.status) status = meta.status;
@@ -270,7 +330,6 @@ async function answerSingleQuery<TRouter extends AnyTRPCRouter>(
 
 /** tRPC's test for data only a stream can carry: an async iterable, or an object holding promises or iterables. */
 function isDataStream(value: unknown): boolean {
-  const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
   const isAsyncIterable = (v: unknown) => isObject(v) && Symbol.asyncIterator in v;
   const isPromise = (v: unknown) =>
     (isObject(v) || typeof v === 'function') &&

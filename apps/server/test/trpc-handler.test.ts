@@ -365,6 +365,25 @@ describe('GET batches', () => {
     expect(res.status).toBe(207);
   });
 
+  it('a batch whose calls fail inside their procedures: one 404 beside a 200 (207)', async () => {
+    const missing = '00000000-0000-7000-8000-000000000000';
+    const path = `/user.byId,user.byId?batch=1&input=${input({ 0: { id: user.id }, 1: { id: missing } })}`;
+    expect((await expectSameAnswer({ path, headers: auth() })).status).toBe(207);
+  });
+
+  it('odd batches: inputs not an object, no input, batch=0, batch twice, an empty call', async () => {
+    for (const path of [
+      `/user.me,user.list?batch=1&input=${input([{}, { limit: 1 }])}`,
+      '/user.me,user.me?batch=1',
+      `/user.me,user.me?batch=0&input=${input({})}`,
+      `/user.me,user.me?batch=1&batch=1&input=${input({})}`,
+      `/user.me,?batch=1&input=${input({})}`,
+      `/user.list,user.list?batch=1&input=${input({ 0: null, 1: { limit: 2 } })}`,
+    ]) {
+      await expectSameAnswer({ path, headers: auth() });
+    }
+  });
+
   it(`${MAX_BATCH_SIZE} calls: 200; ${MAX_BATCH_SIZE + 1} calls: refused alike`, async () => {
     const calls = (n: number) => `/${Array.from({ length: n }, () => 'user.me').join(',')}?batch=1&input={}`;
     expect((await expectSameAnswer({ path: calls(MAX_BATCH_SIZE), headers: auth() })).status).toBe(200);
