@@ -71,11 +71,16 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(
 function toFetchRequest(req: IncomingMessage, res: ServerResponse, maxBodySize: number | null): Request {
   if (req.method !== 'GET' && req.method !== 'HEAD') return incomingMessageToRequest(req, res, { maxBodySize });
   const url = createURL(req);
+  return new Request(url, { method: req.method, headers: headersOf(req), signal: abortedWhenClientGoes(res) });
+}
+
+/** A signal that aborts if the connection closes before the response has been sent. */
+function abortedWhenClientGoes(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableEnded) controller.abort();
   });
-  return new Request(url, { method: req.method, headers: headersOf(req), signal: controller.signal });
+  return controller.signal;
 }
 
 /** Node's header object as a Fetch header record (HTTP/2 pseudo-headers left out, repeated values joined). */
@@ -224,11 +229,7 @@ async function answerQueries<TRouter extends AnyTRPCRouter>(
   res: ExpressResponse,
 ): Promise<void> {
   const config = opts.router._def._config;
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableEnded) controller.abort();
-  });
-  const { signal } = controller;
+  const signal = abortedWhenClientGoes(res);
   // tRPC reads every input of a request at once, the first time a call asks for its own.
   let inputsRead = false;
   const info: TRPCRequestInfo = {
