@@ -7,17 +7,9 @@ import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/logger.js';
+import { testApiConfig } from '../src/testing.js';
 
-export const apiConfig: ApiConfig = {
-  accessSecret: 'server-test-access-secret-of-32-bytes-or-more',
-  refreshSecret: 'server-test-refresh-secret-of-32-bytes-or-more',
-  accessTtlMs: 15 * 60_000,
-  refreshTtlMs: 30 * 86_400_000,
-  issuer: 'auth-api',
-  audience: 'auth-api',
-  // The lowest bcrypt cost: these tests are about HTTP behaviour, not hashing.
-  bcryptCost: 4,
-};
+export const apiConfig: ApiConfig = testApiConfig();
 
 export const PASSWORD = 'correct horse battery';
 

@@ -4,9 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type ApiConfig, createApiServices } from '@repo/api';
-import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { createApp, createLogger } from '@repo/server';
+import { startTestApi, type TestApi } from '@repo/server/testing';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@repo/vitest-config/browser';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -18,17 +16,6 @@ export const SCREENS_DIR = join(WEB_DIR, 'test-results', 'screens');
 /** Access tokens live 3 s here, so a test can outwait one and see the app renew it. */
 export const ACCESS_TTL_MS = 3000;
 export const PASSWORD = 'correct horse battery';
-
-const apiConfig: ApiConfig = {
-  accessSecret: 'web-e2e-access-secret-of-32-bytes-or-more',
-  refreshSecret: 'web-e2e-refresh-secret-of-32-bytes-or-more',
-  accessTtlMs: ACCESS_TTL_MS,
-  refreshTtlMs: 30 * 86_400_000,
-  issuer: 'auth-api',
-  audience: 'auth-api',
-  // The lowest bcrypt cost: these tests are about the browser, not hashing.
-  bcryptCost: 4,
-};
 
 let counter = 0;
 /** Credentials of a fresh account, so tests sharing a database never collide. */
@@ -134,41 +121,11 @@ export async function buildApp(outDir: string, apiUrl: string): Promise<BuiltApp
   };
 }
 
-export interface ApiServer {
-  url: string;
-  db: TestDatabase;
-  /** A plain REST call, as another device would make it. */
-  rest(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<Response>;
-  close(): Promise<void>;
-}
+export type ApiServer = TestApi;
 
 /** The real app on an ephemeral port and a fresh database, letting `webOrigin` call it from a browser. */
-export async function startApi(webOrigin: string): Promise<ApiServer> {
-  const db = await createTestDatabase();
-  const app = createApp({
-    orm: db.orm,
-    services: createApiServices(apiConfig),
-    logger: createLogger({ level: 'silent', isPretty: false }),
-    corsOrigins: [webOrigin],
-  });
-  const server = await listen(app.listen(0, '127.0.0.1'));
-  return {
-    url: server.origin,
-    db,
-    rest: (method, path, options = {}) =>
-      fetch(`${server.origin}${path}`, {
-        method,
-        headers: {
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      }),
-    async close() {
-      await server.close();
-      await db.destroy();
-    },
-  };
+export function startApi(webOrigin: string): Promise<ApiServer> {
+  return startTestApi({ config: { accessTtlMs: ACCESS_TTL_MS }, corsOrigins: [webOrigin] });
 }
 
 /** Registers an account through REST and returns its access token. */

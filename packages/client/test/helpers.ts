@@ -1,24 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { type ApiConfig, type AppRouter, createApiServices } from '@repo/api';
-import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { createApp, createLogger } from '@repo/server';
+import type { AppRouter } from '@repo/api';
+import { startTestApi, type TestApi } from '@repo/server/testing';
 import { TRPCClientError } from '@trpc/client';
 import { expect } from 'vitest';
 import type { FetchLike } from '../src/index.js';
 
 /** Access tokens live 4 s here, so tests can outwait one. */
 export const ACCESS_TTL_MS = 4000;
-
-const apiConfig: ApiConfig = {
-  accessSecret: 'client-test-access-secret-of-32-bytes-or-more',
-  refreshSecret: 'client-test-refresh-secret-of-32-bytes-or-more',
-  accessTtlMs: ACCESS_TTL_MS,
-  refreshTtlMs: 30 * 86_400_000,
-  issuer: 'auth-api',
-  audience: 'auth-api',
-  // The lowest bcrypt cost: these tests are about the client, not hashing.
-  bcryptCost: 4,
-};
 
 export const PASSWORD = 'correct horse battery';
 
@@ -29,47 +16,11 @@ export function newCredentials(prefix = 'c'): { username: string; password: stri
   return { username: `${prefix}_${process.pid}_${counter}`, password: PASSWORD };
 }
 
-export interface TestServer {
-  url: string;
-  db: TestDatabase;
-  /** A plain REST call, as another device or Postman would make it. */
-  rest(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<Response>;
-  close(): Promise<void>;
-}
+export type TestServer = TestApi;
 
 /** The real app on an ephemeral port, on a fresh database of the project's dialect. */
-export async function startServer(): Promise<TestServer> {
-  const db = await createTestDatabase();
-  const app = createApp({
-    orm: db.orm,
-    services: createApiServices(apiConfig),
-    logger: createLogger({ level: 'silent', isPretty: false }),
-    corsOrigins: [],
-  });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    db,
-    rest: (method, path, options = {}) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      }),
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.destroy();
-    },
-  };
+export function startServer(): Promise<TestServer> {
+  return startTestApi({ config: { accessTtlMs: ACCESS_TTL_MS } });
 }
 
 export interface SentRequest {

@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net';
+import { type ApiConfig, createApiServices } from '@repo/api';
+import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
+import { createApp } from './app.js';
+import { createLogger } from './logger.js';
+
+/**
+ * The API config of test suites: test-only secrets and the lowest bcrypt
+ * cost (suites test behaviour, not hashing); a suite overrides what it needs,
+ * such as a short `accessTtlMs`.
+ */
+export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    accessSecret: 'test-access-secret-of-32-bytes-or-more',
+    refreshSecret: 'test-refresh-secret-of-32-bytes-or-more',
+    accessTtlMs: 15 * 60_000,
+    refreshTtlMs: 30 * 86_400_000,
+    issuer: 'auth-api',
+    audience: 'auth-api',
+    bcryptCost: 4,
+    ...overrides,
+  };
+}
+
+export interface TestApi {
+  url: string;
+  db: TestDatabase;
+  /** A plain REST call, as another device or Postman would make it. */
+  rest(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app, silent, on an ephemeral port and a fresh database of the
+ * project's dialect (`@repo/db/testing`): what the client's and the web app's
+ * tests run against.
+ */
+export async function startTestApi(
+  options: { config?: Partial<ApiConfig>; corsOrigins?: string[] } = {},
+): Promise<TestApi> {
+  const db = await createTestDatabase();
+  const app = createApp({
+    orm: db.orm,
+    services: createApiServices(testApiConfig(options.config)),
+    logger: createLogger({ level: 'silent', isPretty: false }),
+    corsOrigins: options.corsOrigins ?? [],
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db,
+    rest: (method, path, options = {}) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}
