@@ -1,5 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   migrateToLatest,
   pingDatabase,
@@ -8,7 +8,8 @@ import {
   seedUsers,
   type User,
 } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { preparedRead } from '../src/repositories/prepared-read.js';
+import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -168,6 +169,70 @@ describe('sessions', () => {
     expect((await sessions.findOneOrFail({ id: untouched.id })).revokedAt).toBeNull();
   });
 });
+
+describe('preparedRead', () => {
+  const SQL = 'select id, username, ? as flag from `users` where created_at <= ? order by id';
+
+  it('returns what execute returns for the same statement, Date and boolean parameters included', async () => {
+    await addUser('prepared_a');
+    await addUser('prepared_b');
+    const params = [true, new Date(Date.now() + 60_000)];
+    const expected = await db.orm.em.fork().getConnection().execute(SQL, params);
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    expect(await preparedRead(db.orm.em.fork(), SQL, params)).toEqual(expected);
+    expect(await preparedRead(db.orm.em.fork(), SQL, [true, new Date(0)])).toEqual([]);
+  });
+
+  it("rejects with the driver's error and gives the connection back to the pool", async () => {
+    // More failures than the pool has connections: a leaked one would make the last read wait forever.
+    for (let i = 0; i < 12; i += 1) {
+      await expect(preparedRead(db.orm.em.fork(), 'select * from `no_such_table`', [])).rejects.toThrow(
+        /no_such_table/,
+      );
+    }
+    expect(await preparedRead(db.orm.em.fork(), 'select 1 as one', [])).toEqual([{ one: 1 }]);
+  });
+
+  it("runs inside a transaction on the transaction's connection, and sees its uncommitted rows", async () => {
+    await db.orm.em.fork().transactional(async (em) => {
+      repositoriesOf(em).users.add({ username: 'uncommitted', passwordHash: HASH });
+      await em.flush();
+      const rows = await preparedRead(em, 'select username from `users` where username_key = ?', ['uncommitted']);
+      expect(rows).toEqual([{ username: 'uncommitted' }]);
+    });
+  });
+
+  it('goes through MikroORM, which logs it, when SQL logging (debug) is on', async () => {
+    const logQuery = vi.spyOn(db.orm.config.getLogger(), 'logQuery');
+    try {
+      await preparedRead(db.orm.em.fork(), 'select 2 as two', []);
+      expect(logQuery).not.toHaveBeenCalled();
+      db.orm.config.set('debug', true);
+      await preparedRead(db.orm.em.fork(), 'select 2 as two', []);
+      expect(logQuery).toHaveBeenCalledWith(expect.objectContaining({ query: expect.stringContaining('select 2') }));
+    } finally {
+      db.orm.config.set('debug', false);
+      logQuery.mockRestore();
+    }
+  });
+
+  it.runIf(testDialect() === 'sqlite')('prepares a statement once per pooled SQLite connection', async () => {
+    const client = (db.orm.em.getConnection() as unknown as { getKnex(): { client: PoolClientForTest } }).getKnex()
+      .client;
+    const connection = await client.acquireConnection();
+    const prepare = vi.spyOn(connection, 'prepare');
+    await client.releaseConnection(connection);
+    const sql = `select ${Date.now()} as stamp`;
+    for (let i = 0; i < 5; i += 1) await preparedRead(db.orm.em.fork(), sql, []);
+    expect(prepare.mock.calls.filter(([text]) => text === sql)).toHaveLength(1);
+    prepare.mockRestore();
+  });
+});
+
+interface PoolClientForTest {
+  acquireConnection(): Promise<{ prepare(sql: string): unknown }>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
 
 describe('seedUsers', () => {
   it('creates missing users, keeps existing ones, and is safe to run twice', async () => {

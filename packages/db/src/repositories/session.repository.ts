@@ -1,6 +1,7 @@
 import { EntityRepository } from '@mikro-orm/core';
 import type { Session, SessionRevokeReason } from '../entities/session.entity.js';
 import type { UserRole } from '../entities/user.entity.js';
+import { preparedRead } from './prepared-read.js';
 import { dateOf, type RawDate } from './raw-values.js';
 
 /** Who a live session belongs to: plain data, read on every authenticated call. */
@@ -29,9 +30,10 @@ interface IdentityRow {
 export class SessionRepository extends EntityRepository<Session> {
   /** The identity behind a session id, in one query, if the session is neither revoked nor expired. */
   async findLiveIdentity(id: string, now: Date): Promise<SessionIdentity | null> {
-    const rows = await this.em
-      .getConnection()
-      .execute<IdentityRow[]>(IDENTITY_SQL, [id, this.em.getPlatform().processDateProperty(now)]);
+    const rows = await preparedRead<IdentityRow>(this.em, IDENTITY_SQL, [
+      id,
+      this.em.getPlatform().processDateProperty(now),
+    ]);
     const row = rows[0];
     if (!row) return null;
     return {

@@ -1,0 +1,86 @@
+import type { EntityManager } from '@mikro-orm/core';
+
+/** What knex's client offers for borrowing a connection of MikroORM's pool. */
+interface PoolClient {
+  driverName: string;
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/** A libsql connection (better-sqlite3's API), as the pool holds it. */
+interface LibSqlConnection {
+  prepare(sql: string): LibSqlStatement;
+}
+interface LibSqlStatement {
+  all(params: unknown[]): unknown[];
+}
+
+/** A mysql2 connection, as the pool holds it (with the query bounds of config.ts). */
+interface MySqlConnection {
+  query(options: { sql: string; values: unknown[] }, callback: (error: Error | null, rows: unknown) => void): void;
+}
+
+/** libsql statements, prepared once per pooled connection (which the pool renews every few seconds). */
+const statementsOf = new WeakMap<LibSqlConnection, Map<string, LibSqlStatement>>();
+
+function preparedOn(connection: LibSqlConnection, sql: string): LibSqlStatement {
+  let statements = statementsOf.get(connection);
+  if (!statements) {
+    statements = new Map();
+    statementsOf.set(connection, statements);
+  }
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = connection.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
+}
+
+/** A parameter as knex's SQLite dialects bind it: dates as epoch ms, booleans as 0/1. */
+function sqliteValueOf(value: unknown): unknown {
+  if (value instanceof Date) return value.valueOf();
+  return typeof value === 'boolean' ? Number(value) : value;
+}
+
+function poolClientOf(em: EntityManager): PoolClient | undefined {
+  const connection = em.getConnection() as { getKnex?: () => { client: PoolClient } };
+  const client = connection.getKnex?.().client;
+  return client?.driverName === 'libsql' || client?.driverName === 'mysql2' ? client : undefined;
+}
+
+/**
+ * Runs a read that the API makes on nearly every request (the session check, a
+ * page of users) on a connection borrowed from MikroORM's own pool, and returns
+ * the driver's rows, as `em.getConnection().execute(sql, params)` would.
+ *
+ * It skips the layers between: knex's query builder and runner, and
+ * MikroORM's query logging. On SQLite the statement is also prepared once per
+ * connection, where knex's libsql dialect prepares it again on every call.
+ * `pnpm bench` measured `user.me` at about a quarter less CPU per request.
+ *
+ * Falls back to `execute` inside a transaction (the statement must run on
+ * the transaction's connection) and when MikroORM logs SQL (`debug`), so that
+ * every statement still shows in the log.
+ */
+export async function preparedRead<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const client = poolClientOf(em);
+  const transaction = em.getTransactionContext();
+  if (!client || transaction !== undefined || em.config.get('debug')) {
+    return em.getConnection().execute<T[]>(sql, params, 'all', transaction);
+  }
+  const connection = await client.acquireConnection();
+  try {
+    if (client.driverName === 'libsql') {
+      return preparedOn(connection as LibSqlConnection, sql).all(params.map(sqliteValueOf)) as T[];
+    }
+    // mysql2 reuses no statement across calls here either way; what this skips is knex.
+    return await new Promise<T[]>((resolve, reject) => {
+      (connection as MySqlConnection).query({ sql, values: params }, (error, rows) =>
+        error ? reject(error) : resolve(rows as T[]),
+      );
+    });
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
