@@ -46,7 +46,7 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(
 ): RequestHandler {
   return (req, res) => {
     const path = req.path.slice(req.path.lastIndexOf('/') + 1);
-    handle(req, res).catch(internal_exceptionHandler({ ...opts, req, res, path }));
+    handle(req, res).catch((cause: unknown) => internal_exceptionHandler({ ...opts, req, res, path })(cause));
 
     async function handle(req: ExpressRequest, res: ExpressResponse): Promise<void> {
       const queries = queriesOf(opts.router, req, path, opts.maxBatchSize);
