@@ -9,11 +9,12 @@
  * restore without a restart; no acknowledged registration is lost. Timings are
  * printed, never asserted: a request unanswered after HANG_MS fails as a hang.
  */
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import type { AppRouter, TokenPair } from '@repo/api';
-import { createOrm, createOrmOptions, pingDatabase } from '@repo/db';
+import { createOrm, createOrmOptions, pingDatabase, repositoriesOf } from '@repo/db';
 import { createTestDatabase, type TestDatabase, testDialect } from '@repo/db/testing';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -339,6 +340,38 @@ describe.skipIf(!isMysql)(
     }, 120_000);
   },
 );
+
+describe.skipIf(!isMysql)('a session check on a connection gone silent (MySQL)', () => {
+  it('fails with a timeout, its PREPARE included, and the pool replaces the connection', async () => {
+    const silentDb = await createTestDatabase('mysql');
+    const realUrl = new URL(silentDb.url);
+    const silentProxy = await startTcpProxy({ host: realUrl.hostname, port: Number(realUrl.port || 3306) });
+    const proxiedUrl = new URL(silentDb.url);
+    proxiedUrl.hostname = '127.0.0.1';
+    proxiedUrl.port = String(silentProxy.port);
+    const silentOrm = await createOrm({
+      url: proxiedUrl.toString(),
+      rootDir: tmpdir(),
+      quiet: true,
+      poolMax: 1,
+      queryTimeoutMs: 300,
+    });
+    try {
+      // The pool's one connection is open, and has not prepared the session check yet.
+      await silentOrm.em.getConnection().execute('select 1');
+      await silentProxy.cut('blackhole');
+      // Unbounded, this would wait for the black hole forever (the test would time out).
+      const check = () => repositoriesOf(silentOrm.em.fork()).sessions.findLiveIdentity(randomUUID(), new Date());
+      await expect(check()).rejects.toMatchObject({ code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
+      await silentProxy.restore();
+      expect(await check()).toBeNull();
+    } finally {
+      await silentOrm.close(true);
+      await silentProxy.close();
+      await silentDb.destroy();
+    }
+  });
+});
 
 // Cheap, on every dialect: the bounds are wired, whatever database the project runs on.
 describe('the bounds on waiting for the database', () => {

@@ -190,6 +190,7 @@ const surfaceFailedBegin: EventSubscriber = {
 /** The part of a mysql2 connection (as knex's pool holds it) that the query timeout needs. */
 interface RawMySqlConnection {
   query(...args: unknown[]): unknown;
+  execute(options: unknown, callback: QueryCallback): unknown;
   stream?: { destroy(): void };
   /** Knex's pool destroys, instead of reusing, a connection marked so. */
   __knex__disposed?: unknown;
@@ -231,6 +232,29 @@ function boundQueries(connection: RawMySqlConnection, bounds: QueryBounds): void
       callback(error, ...results);
     };
     return query({ ...options, timeout: timeoutMs }, ...rest);
+  };
+
+  // A prepared statement (`preparedRead`) is two commands, PREPARE (the first
+  // time on a connection) then EXECUTE, and mysql2's `timeout` covers only the
+  // second: one timer here covers both.
+  const execute = connection.execute.bind(connection);
+  connection.execute = (options: unknown, callback: QueryCallback) => {
+    const timeoutMs = bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs;
+    if (timeoutMs <= 0) return execute(options, callback);
+    let isSettled = false;
+    const timer = setTimeout(() => {
+      isSettled = true;
+      connection.__knex__disposed = new Error(`a statement got no answer within ${timeoutMs} ms`);
+      connection.stream?.destroy();
+      callback(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }));
+    }, timeoutMs);
+    return execute(options, (error: unknown, ...results: unknown[]) => {
+      // Reported again, as a closed connection, after the timer cut it.
+      if (isSettled) return;
+      isSettled = true;
+      clearTimeout(timer);
+      callback(error, ...results);
+    });
   };
 }
 
