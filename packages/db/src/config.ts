@@ -210,9 +210,17 @@ function isQueryTimeout(error: unknown): error is Error {
  * discard. Streams (no callback) are left unbounded: they may run long on purpose.
  */
 function boundQueries(connection: RawMySqlConnection, bounds: QueryBounds): void {
+  const timeoutNow = () => (bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs);
+  // Not the statement's error itself: knex prefixes its message with the SQL
+  // and its values, and logs the reason of a disposed connection on the console.
+  const cut = (timeoutMs: number) => {
+    connection.__knex__disposed = new Error(`a statement got no answer within ${timeoutMs} ms`);
+    connection.stream?.destroy();
+  };
+
   const query = connection.query.bind(connection);
   connection.query = (options: unknown, ...rest: unknown[]) => {
-    const timeoutMs = bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs;
+    const timeoutMs = timeoutNow();
     const callbackAt = rest.findIndex((arg) => typeof arg === 'function');
     if (timeoutMs <= 0 || callbackAt < 0 || typeof options !== 'object' || options === null || 'timeout' in options) {
       return query(options, ...rest);
@@ -223,12 +231,7 @@ function boundQueries(connection: RawMySqlConnection, bounds: QueryBounds): void
       // mysql2 reports a timed-out statement again when its connection closes.
       if (isSettled) return;
       isSettled = true;
-      if (isQueryTimeout(error)) {
-        // Not `error` itself: knex prefixes its message with the SQL and its
-        // values, and logs the reason of a disposed connection on the console.
-        connection.__knex__disposed = new Error(`a statement got no answer within ${timeoutMs} ms`);
-        connection.stream?.destroy();
-      }
+      if (isQueryTimeout(error)) cut(timeoutMs);
       callback(error, ...results);
     };
     return query({ ...options, timeout: timeoutMs }, ...rest);
@@ -239,13 +242,12 @@ function boundQueries(connection: RawMySqlConnection, bounds: QueryBounds): void
   // second: one timer here covers both.
   const execute = connection.execute.bind(connection);
   connection.execute = (options: unknown, callback: QueryCallback) => {
-    const timeoutMs = bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs;
+    const timeoutMs = timeoutNow();
     if (timeoutMs <= 0) return execute(options, callback);
     let isSettled = false;
     const timer = setTimeout(() => {
       isSettled = true;
-      connection.__knex__disposed = new Error(`a statement got no answer within ${timeoutMs} ms`);
-      connection.stream?.destroy();
+      cut(timeoutMs);
       callback(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }));
     }, timeoutMs);
     return execute(options, (error: unknown, ...results: unknown[]) => {
