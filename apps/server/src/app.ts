@@ -14,9 +14,9 @@ import express, {
 } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { createDocsRouter } from './docs.js';
 import { requestLog } from './request-log.js';
+import { createRestHandler } from './rest-handler.js';
 import { createTrpcHandler } from './trpc-handler.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -171,12 +171,12 @@ export function createApp(deps: AppDeps): Express {
     acceptBodilessPosts,
     express.json({ limit: BODY_LIMIT_BYTES }),
     refuseDeepJson,
-    createOpenApiExpressMiddleware({
+    createRestHandler({
       router: appRouter,
-      createContext: ({ req }) => contextOf(req as Request),
+      createContext: ({ req }) => contextOf(req),
       responseMeta: ({ errors }) => responseMeta({ errors }),
       onError: ({ error, path, req }) => onError({ error, path, req }),
-    }) as RequestHandler,
+    }),
   );
 
   app.use((_req, res) => {

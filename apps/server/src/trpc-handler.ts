@@ -75,7 +75,7 @@ function toFetchRequest(req: IncomingMessage, res: ServerResponse, maxBodySize: 
 }
 
 /** A signal that aborts if the connection closes before the response has been sent. */
-function abortedWhenClientGoes(res: ServerResponse): AbortSignal {
+export function abortedWhenClientGoes(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableEnded) controller.abort();

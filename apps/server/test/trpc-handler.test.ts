@@ -28,15 +28,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES, MAX_BATCH_SIZE } from '../src/app.js';
 import { requestIdOf } from '../src/request-log.js';
 import { createTrpcHandler } from '../src/trpc-handler.js';
+import { comparableHeaders, parse } from './differential.js';
 import { apiConfig, PASSWORD, uniqueName } from './helpers.js';
 import { type RawClient, rawClient } from './raw-http.js';
-
-/**
- * Per-connection headers and the framing of the body: not compared. tRPC's
- * adapter writes a JSON body in chunks (`Transfer-Encoding: chunked`), ours in
- * one piece (`Content-Length`).
- */
-const FRAMING_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
 /** A request with this header waits in createContext until its client has gone (see `abandon`). */
 const HOLD_HEADER = 'x-test-hold-until-client-gone';
@@ -175,24 +169,6 @@ afterAll(async () => {
   for (const adapter of adapters) await stopAdapter(adapter);
   await db?.destroy();
 });
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function comparableHeaders(headers: Iterable<[string, string | string[] | undefined]>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of headers) {
-    const key = name.toLowerCase();
-    if (value === undefined || FRAMING_HEADERS.has(key)) continue;
-    result[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return result;
-}
 
 /** Sends `call` to one adapter through fetch, or through node:http (`raw`: repeated headers, any method). */
 async function answer(adapter: Adapter, call: Call, via: 'fetch' | 'raw' = 'fetch'): Promise<Answer> {
