@@ -3,12 +3,12 @@ import type { TRPCRequestInfo } from '@trpc/server/http';
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from 'express';
 import {
   type CreateOpenApiExpressMiddlewareOptions,
-  coerceSchema,
   createOpenApiExpressMiddleware,
   createProcedureCache,
   getErrorFromUnknown,
   getInputOutputParsers,
   getQuery,
+  instanceofZodTypeCoercible,
   instanceofZodTypeKind,
   instanceofZodTypeLikeVoid,
   instanceofZodTypeObject,
@@ -32,7 +32,7 @@ export type RestHandlerOptions<TRouter extends OpenApiRouter> = CreateOpenApiExp
  * commonest requests, GETs of query procedures (`GET /api/users/me`,
  * `/api/users?limit=20`, `/api/users/{id}`), answered here instead, by the
  * same steps with trpc-to-openapi's own exported pieces (its route table,
- * query reading, coercion and error table) and tRPC's error shape.
+ * query reading, schema inspection and error table) and tRPC's error shape.
  *
  * Two steps of the middleware cost more than the call itself and are left
  * out: it builds a whole Fetch `Request` (every header copied into `Headers`)
@@ -77,27 +77,69 @@ interface QueryPlan {
   procedure: AnyTRPCProcedure;
   /** The input is void-like: the procedure gets `undefined`. */
   takesNoInput: boolean;
+  /** Fields whose query-string value is converted before validation, with their conversion. */
+  coercions: [field: string, coerce: (value: unknown) => unknown][];
 }
 
 /**
- * The plan of a query the fast path can answer exactly as the middleware does,
- * or null: an input object with an array field (the middleware wraps a lone
- * query value into an array for those) is left to it.
+ * What `z.coerce` does to a value before validating it, by schema type: the
+ * conversion the middleware switches on for query values.
+ */
+const COERCIONS: Record<string, (value: unknown) => unknown> = {
+  number: Number,
+  boolean: Boolean,
+  bigint: (value) => {
+    try {
+      return BigInt(value as string);
+    } catch {
+      return value;
+    }
+  },
+  date: (value) => new Date(value as string),
+};
+
+/**
+ * The plan of a query the fast path can answer as the middleware does, or
+ * null: an input object with an array field (the middleware wraps a lone query
+ * value into an array for those) or an object field is left to it.
+ *
+ * Query values are strings, so the middleware makes the schema's numbers,
+ * booleans, bigints and dates coercing ones, by setting `coerce` on them in
+ * place. Those are the procedure's own schemas, which tRPC calls share: after
+ * one REST call, `user.list` over tRPC accepted `{ limit: "5" }`, which it
+ * refused before. Here the schemas are left alone and the same conversion is
+ * applied to the values instead.
  */
 function queryPlanOf(procedure: OpenApiProcedure): QueryPlan | null {
   const { inputParser } = getInputOutputParsers(procedure);
   const input = unwrapZodType(inputParser, true);
+  const coercions: QueryPlan['coercions'] = [];
   if (instanceofZodTypeObject(input)) {
-    for (const field of Object.values(input.shape) as $ZodType[]) {
+    for (const [name, field] of Object.entries(input.shape) as [string, $ZodType][]) {
       const optional = instanceofZodTypeKind(field, 'optional');
       const inner = optional ? (field as unknown as { unwrap(): $ZodType }).unwrap() : field;
       if (instanceofZodTypeKind(inner, 'array')) return null;
+      const type = unwrapZodType(field, false);
+      if (instanceofZodTypeObject(type)) return null;
+      const coerce = COERCIONS[type._zod.def.type];
+      if (zodSupportsCoerce && coerce && instanceofZodTypeCoercible(type)) coercions.push([name, coerce]);
     }
-    // Query values are strings: the middleware turns the schema's numbers, booleans
-    // and dates into coercing ones (in place, as it does on each call).
-    if (zodSupportsCoerce) coerceSchema(input);
   }
-  return { procedure: procedure as unknown as AnyTRPCProcedure, takesNoInput: instanceofZodTypeLikeVoid(input) };
+  return {
+    procedure: procedure as unknown as AnyTRPCProcedure,
+    takesNoInput: instanceofZodTypeLikeVoid(input),
+    coercions,
+  };
+}
+
+/** The input as the procedure gets it: coercible fields converted, like `z.coerce` would. */
+function coerced(input: Record<string, unknown> | undefined, plan: QueryPlan): unknown {
+  if (!input || plan.coercions.length === 0) return input;
+  const result = { ...input };
+  for (const [name, coerce] of plan.coercions) {
+    if (name in result) result[name] = coerce(result[name]);
+  }
+  return result;
 }
 
 interface Route {
@@ -132,7 +174,8 @@ async function answerQuery<TRouter extends OpenApiRouter>(
   let data: unknown;
   try {
     ctx = await createContext?.({ req, res, info });
-    data = await plan.procedure({ path, getRawInput: async () => input, ctx, type: 'query', signal, batchIndex: 0 });
+    const rawInput = coerced(input, plan);
+    data = await plan.procedure({ path, getRawInput: async () => rawInput, ctx, type: 'query', signal, batchIndex: 0 });
     const meta = responseMeta?.({
       type: 'query',
       paths: [path],
