@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { type ApiServices, appRouter, createContext, createOpenApiDocument, errorResponseHeaders } from '@repo/api';
 import { pingDatabase } from '@repo/db';
 import type { TRPCError } from '@trpc/server';
@@ -84,6 +84,32 @@ const refuseDeepJson: RequestHandler = (req, res, next) => {
 };
 
 /**
+ * What the tRPC handler and the REST bridge are both given besides the router
+ * and the logging: each request's context, and the headers of an error
+ * response. (The differential tests serve the router with these too.)
+ */
+export function requestOptions(em: EntityManager, services: ApiServices) {
+  return {
+    createContext: ({ req }: { req: IncomingMessage }) =>
+      createContext({
+        em,
+        services,
+        authorization: req.headers.authorization,
+        clientAddress: (req as Request).ip,
+        requestId: req.id,
+      }),
+    responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => ({
+      headers: {
+        // tRPC leaves it out on errors raised before any procedure runs (415, a batch
+        // over the cap, mixed queries and mutations…): the body is JSON all the same.
+        ...(errors.length ? { 'content-type': 'application/json' } : {}),
+        ...errorResponseHeaders(errors),
+      },
+    }),
+  };
+}
+
+/**
  * The Express app: transport concerns only (headers, CORS, limits, logging,
  * mounting). It never listens; `main.ts` does, and tests use ephemeral ports.
  */
@@ -116,22 +142,7 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  const contextOf = (req: Request) =>
-    createContext({
-      em: orm.em,
-      services,
-      authorization: req.headers.authorization,
-      clientAddress: req.ip,
-      requestId: req.id,
-    });
-  const responseMeta = ({ errors }: { errors: readonly TRPCError[] }) => ({
-    headers: {
-      // tRPC leaves it out on errors raised before any procedure runs (415, a batch
-      // over the cap, mixed queries and mutations…): the body is JSON all the same.
-      ...(errors.length ? { 'content-type': 'application/json' } : {}),
-      ...errorResponseHeaders(errors),
-    },
-  });
+  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services);
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
     const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'debug';
     logger[level](
@@ -142,10 +153,10 @@ export function createApp(deps: AppDeps): Express {
 
   const trpc = createTrpcHandler({
     router: appRouter,
-    createContext: ({ req }) => contextOf(req),
+    createContext: contextOf,
     maxBodySize: BODY_LIMIT_BYTES,
     maxBatchSize: deps.maxBatchSize ?? MAX_BATCH_SIZE,
-    responseMeta: ({ errors }) => responseMeta({ errors }),
+    responseMeta,
     onError,
   });
   // One handler rather than three: each layer Express walks costs every call.
@@ -173,8 +184,8 @@ export function createApp(deps: AppDeps): Express {
     refuseDeepJson,
     createRestHandler({
       router: appRouter,
-      createContext: ({ req }) => contextOf(req),
-      responseMeta: ({ errors }) => responseMeta({ errors }),
+      createContext: contextOf,
+      responseMeta,
       onError: ({ error, path, req }) => onError({ error, path, req }),
     }),
   );

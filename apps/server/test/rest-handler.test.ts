@@ -13,13 +13,12 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AppRouter, appRouter, createApiServices, createContext, errorResponseHeaders } from '@repo/api';
+import { type AppRouter, appRouter, createApiServices } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import type { TRPCError } from '@trpc/server';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { type CreateOpenApiExpressMiddlewareOptions, createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestIdOf } from '../src/request-log.js';
+import { requestOptions } from '../src/app.js';
 import { createRestHandler } from '../src/rest-handler.js';
 import { comparableHeaders, parse } from './differential.js';
 import { apiConfig, PASSWORD, uniqueName } from './helpers.js';
@@ -50,23 +49,9 @@ let user: { id: string; username: string };
 
 /** The middleware options of app.ts, with onError recording instead of logging. */
 function restOptions(adapter: Pick<Adapter, 'errors'>): CreateOpenApiExpressMiddlewareOptions<AppRouter> {
-  const services = createApiServices(apiConfig);
   return {
     router: appRouter,
-    createContext: ({ req }) =>
-      createContext({
-        em: db.orm.em,
-        services,
-        authorization: req.headers.authorization,
-        clientAddress: (req as Request).ip,
-        requestId: requestIdOf(req),
-      }),
-    responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => ({
-      headers: {
-        ...(errors.length ? { 'content-type': 'application/json' } : {}),
-        ...errorResponseHeaders(errors),
-      },
-    }),
+    ...requestOptions(db.orm.em, createApiServices(apiConfig)),
     onError: ({ error, path }) => {
       adapter.errors.push(`${error.code} ${path ?? '-'}`);
     },

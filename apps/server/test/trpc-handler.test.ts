@@ -17,16 +17,14 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { type AppRouter, appRouter, createApiServices, createContext, errorResponseHeaders } from '@repo/api';
+import { type AppRouter, appRouter, createApiServices } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import type { TRPCError } from '@trpc/server';
 import { initTRPC } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { NodeHTTPHandlerOptions } from '@trpc/server/adapters/node-http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMIT_BYTES, MAX_BATCH_SIZE } from '../src/app.js';
-import { requestIdOf } from '../src/request-log.js';
+import { BODY_LIMIT_BYTES, MAX_BATCH_SIZE, requestOptions } from '../src/app.js';
 import { createTrpcHandler } from '../src/trpc-handler.js';
 import { comparableHeaders, parse } from './differential.js';
 import { apiConfig, PASSWORD, uniqueName } from './helpers.js';
@@ -86,7 +84,7 @@ type TrpcOptions = NodeHTTPHandlerOptions<AppRouter, Request, Response> & { midd
 
 /** The handler options of app.ts (with onError recording instead of logging), shared by both adapters. */
 function trpcOptions(adapter: Pick<Adapter, 'errors' | 'hold'>): TrpcOptions {
-  const services = createApiServices(apiConfig);
+  const { createContext, responseMeta } = requestOptions(db.orm.em, createApiServices(apiConfig));
   return {
     router: appRouter,
     createContext: async ({ req, res }) => {
@@ -95,22 +93,11 @@ function trpcOptions(adapter: Pick<Adapter, 'errors' | 'hold'>): TrpcOptions {
         adapter.hold?.reached();
         await gone;
       }
-      return createContext({
-        em: db.orm.em,
-        services,
-        authorization: req.headers.authorization,
-        clientAddress: req.ip,
-        requestId: requestIdOf(req),
-      });
+      return createContext({ req });
     },
     maxBodySize: BODY_LIMIT_BYTES,
     maxBatchSize: MAX_BATCH_SIZE,
-    responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => ({
-      headers: {
-        ...(errors.length ? { 'content-type': 'application/json' } : {}),
-        ...errorResponseHeaders(errors),
-      },
-    }),
+    responseMeta,
     onError: ({ error, path }) => {
       adapter.errors.push(`${error.code} ${path ?? '-'}`);
     },
