@@ -148,6 +148,11 @@ async function load(
   return row;
 }
 
+/** How far apart two measurements of the same thing are, as a share of the larger. */
+function spreadOf(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(a, b);
+}
+
 /** Whole requests a second from 100 up, one decimal below (a bcrypt-bound scenario does a handful). */
 function roundRate(perSecond: number): number {
   return perSecond >= 100 ? Math.round(perSecond) : Math.round(perSecond * 10) / 10;
@@ -331,7 +336,8 @@ async function main(): Promise<void> {
     const baselines = rows.filter((r) => r.target === 'bare');
     const [first, second] = baselines.map((r) => r.requestsPerSecond) as [number, number];
     const baseline = (first + second) / 2;
-    const noise = Math.abs(first - second) / Math.max(first, second);
+    const noise = spreadOf(first, second);
+    const ceilingNoise = spreadOf(ceilingBefore, ceilingAfter);
     const trpcMe = by('tRPC user.me');
     const restMe = by('REST GET /api/users/me');
     const login = by('tRPC auth.login');
@@ -365,12 +371,19 @@ async function main(): Promise<void> {
     console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
-    if (noise > NOISE_LIMIT) {
-      console.log(
-        `\nWARNING: the two baseline runs differ by ${(noise * 100).toFixed(0)}% (> ${NOISE_LIMIT * 100}%): this machine is too noisy to trust these figures.`,
-      );
-    } else {
-      console.log(`\nBaseline runs differ by ${(noise * 100).toFixed(1)}%: steady enough to compare.`);
+    const checks = [
+      ['baseline runs', noise],
+      ['bcrypt ceilings before and after login', ceilingNoise],
+    ] as const;
+    console.log('');
+    for (const [what, spread] of checks) {
+      if (spread > NOISE_LIMIT) {
+        console.log(
+          `WARNING: the ${what} differ by ${(spread * 100).toFixed(0)}% (> ${NOISE_LIMIT * 100}%): this machine is too noisy to trust these figures.`,
+        );
+      } else {
+        console.log(`The ${what} differ by ${(spread * 100).toFixed(1)}%: steady enough to compare.`);
+      }
     }
 
     const resultsDir = join(ROOT, 'bench/results');
@@ -394,6 +407,7 @@ async function main(): Promise<void> {
           ratios,
           budget: Object.fromEntries(budget),
           baselineNoise: noise,
+          bcryptCeilingNoise: ceilingNoise,
         },
         null,
         2,
