@@ -1,4 +1,4 @@
-import { type AnyTRPCProcedure, getTRPCErrorShape } from '@trpc/server';
+import { type AnyTRPCProcedure, getTRPCErrorShape, type TRPCError } from '@trpc/server';
 import type { TRPCRequestInfo } from '@trpc/server/http';
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from 'express';
 import {
@@ -8,7 +8,6 @@ import {
   getErrorFromUnknown,
   getInputOutputParsers,
   getQuery,
-  instanceofZodTypeCoercible,
   instanceofZodTypeKind,
   instanceofZodTypeLikeVoid,
   instanceofZodTypeObject,
@@ -84,7 +83,8 @@ interface QueryPlan {
 
 /**
  * What `z.coerce` does to a value before validating it, by schema type: the
- * conversion the middleware switches on for query values.
+ * conversion the middleware switches on for query values, for the types it
+ * counts as coercible (number, boolean, bigint, date).
  */
 const COERCIONS: Record<string, (value: unknown) => unknown> = {
   number: Number,
@@ -123,7 +123,7 @@ function queryPlanOf(procedure: OpenApiProcedure): QueryPlan | null {
       const type = unwrapZodType(field, false);
       if (instanceofZodTypeObject(type)) return null;
       const coerce = COERCIONS[type._zod.def.type];
-      if (zodSupportsCoerce && coerce && instanceofZodTypeCoercible(type)) coercions.push([name, coerce]);
+      if (zodSupportsCoerce && coerce) coercions.push([name, coerce]);
     }
   }
   return {
@@ -173,32 +173,26 @@ async function answerQuery<TRouter extends OpenApiRouter>(
   };
   let ctx: unknown;
   let data: unknown;
+  const metaFor = (errors: TRPCError[]) =>
+    responseMeta?.({
+      type: 'query',
+      paths: [path],
+      ctx: ctx as never,
+      data: [data] as never,
+      errors,
+      info,
+      eagerGeneration: true,
+    });
   try {
     ctx = await createContext?.({ req, res, info });
     const rawInput = coerced(input, plan);
     data = await plan.procedure({ path, getRawInput: async () => rawInput, ctx, type: 'query', signal, batchIndex: 0 });
-    const meta = responseMeta?.({
-      type: 'query',
-      paths: [path],
-      ctx: ctx as never,
-      data: [data] as never,
-      errors: [],
-      info,
-      eagerGeneration: true,
-    });
+    const meta = metaFor([]);
     send(res, meta?.status ?? 200, meta?.headers, data);
   } catch (cause) {
     const error = getErrorFromUnknown(cause);
     onError?.({ error, type: 'query', path, input, ctx: ctx as never, req });
-    const meta = responseMeta?.({
-      type: 'query',
-      paths: [path],
-      ctx: ctx as never,
-      data: [data] as never,
-      errors: [error],
-      info,
-      eagerGeneration: true,
-    });
+    const meta = metaFor([error]);
     const shape = getTRPCErrorShape({ config: opts.router._def._config, error, type: 'query', path, input, ctx });
     const isInputValidationError =
       error.code === 'BAD_REQUEST' && error.cause instanceof Error && error.cause.name === 'ZodError';
