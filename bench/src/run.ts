@@ -116,6 +116,7 @@ function resetPeakRss(pid: number | undefined): void {
 
 /** The server and the bare app: each scenario starts only once both are idle. */
 const children: ChildProcess[] = [];
+const allIdle = () => Promise.all(children.map((p) => waitUntilIdle(p.pid)));
 
 async function load(
   name: string,
@@ -123,7 +124,6 @@ async function load(
   child: ChildProcess,
   options: autocannon.Options,
 ): Promise<Row> {
-  const allIdle = () => Promise.all(children.map((p) => waitUntilIdle(p.pid)));
   await allIdle();
   await autocannon({ ...options, connections: CONNECTIONS, duration: WARMUP, timeout: 60 });
   await allIdle();
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
     );
     /** Raw bcrypt.compare calls per second in this process for half the scenario time, everything else idle. */
     const measureBcryptCeiling = async (when: string): Promise<number> => {
-      await Promise.all([waitUntilIdle(server.pid), waitUntilIdle(bare.pid)]);
+      await allIdle();
       const perSecond = await bcryptCeiling(BCRYPT_COST, DURATION / 2);
       console.log(`  raw bcrypt.compare ceiling, ${when} login ${perSecond.toFixed(1).padStart(11)} /s (in-process)`);
       return perSecond;
