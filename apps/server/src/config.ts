@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ThrottleConfig } from '@repo/api';
 import { z } from 'zod';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -28,6 +29,9 @@ const duration = (fallback: string) =>
       }
       return ms;
     });
+
+/** A count of at least 1 (an integer in the environment). */
+const budget = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
 const secret = z
   .string()
@@ -63,6 +67,7 @@ const envSchema = z
     JWT_REFRESH_SECRET_PREVIOUS: secret,
     ACCESS_TOKEN_TTL: duration('15m'),
     REFRESH_TOKEN_TTL: duration('30d'),
+    SESSION_MAX_AGE: duration('30d'),
     CORS_ORIGINS: z
       .string()
       .optional()
@@ -75,6 +80,13 @@ const envSchema = z
       .pipe(z.array(origin).optional()),
     BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(12),
     REDIS_URL: z.url().optional(),
+    THROTTLE_WINDOW: duration('15m').refine(
+      (ms) => ms >= 1000 && ms % 1000 === 0,
+      'must be whole seconds, at least 1s (such as 15m)',
+    ),
+    THROTTLE_LOGIN_PER_USERNAME: budget(10),
+    THROTTLE_LOGIN_PER_ADDRESS: budget(100),
+    THROTTLE_REGISTER_PER_ADDRESS: budget(20),
     TRUST_PROXY: z
       .enum(['true', 'false'])
       .default('false')
@@ -94,6 +106,13 @@ const envSchema = z
         if (env.BCRYPT_COST < 10) {
           ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 10 in production' });
         }
+      }
+      if (env.REFRESH_TOKEN_TTL > env.SESSION_MAX_AGE) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REFRESH_TOKEN_TTL'],
+          message: 'must not exceed SESSION_MAX_AGE (the idle timeout cannot outlast the absolute lifetime)',
+        });
       }
       if (env.JWT_ACCESS_SECRET && env.JWT_ACCESS_SECRET === env.JWT_REFRESH_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['JWT_REFRESH_SECRET'], message: 'must differ from JWT_ACCESS_SECRET' });
@@ -120,9 +139,12 @@ export interface Config {
     isGenerated: boolean;
     accessTtlMs: number;
     refreshTtlMs: number;
+    sessionMaxAgeMs: number;
     issuer: string;
     audience: string;
   };
+  /** Budgets of the password checks and registrations (THROTTLE_*). */
+  throttle: ThrottleConfig;
   corsOrigins: string[];
   bcryptCost: number;
   redisUrl: string | undefined;
@@ -184,10 +206,17 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
       isGenerated,
       accessTtlMs: e.ACCESS_TOKEN_TTL,
       refreshTtlMs: e.REFRESH_TOKEN_TTL,
+      sessionMaxAgeMs: e.SESSION_MAX_AGE,
       issuer: 'auth-api',
       audience: 'auth-api',
     },
     corsOrigins: e.CORS_ORIGINS ?? (isProduction ? [] : DEV_CORS_ORIGINS),
+    throttle: {
+      windowSeconds: e.THROTTLE_WINDOW / 1000,
+      maxFailuresPerUsername: e.THROTTLE_LOGIN_PER_USERNAME,
+      maxFailuresPerAddress: e.THROTTLE_LOGIN_PER_ADDRESS,
+      maxRegistrationsPerAddress: e.THROTTLE_REGISTER_PER_ADDRESS,
+    },
     bcryptCost: e.BCRYPT_COST,
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY,

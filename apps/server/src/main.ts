@@ -28,15 +28,16 @@ if (shouldMigrate) {
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 }
 
-// Login throttling: shared by every instance in Redis when REDIS_URL is set
+// Password and registration throttling: shared by every instance in Redis when REDIS_URL is set
 // (with an in-memory fallback while Redis is unreachable), per process otherwise.
 // Loaded only when used: the Redis client costs memory every instance would pay.
 const redisModule = config.redisUrl ? await import('./redis.js') : undefined;
 const redis = config.redisUrl && redisModule ? redisModule.createRedisClient(config.redisUrl, logger) : undefined;
-const throttle = redis && redisModule ? await redisModule.createRedisLoginThrottle(redis, logger) : undefined;
+const throttle =
+  redis && redisModule ? await redisModule.createRedisAuthThrottle(redis, logger, config.throttle) : undefined;
 
 const services = createApiServices(
-  { ...config.jwt, bcryptCost: config.bcryptCost },
+  { ...config.jwt, bcryptCost: config.bcryptCost, throttle: config.throttle },
   {
     ...(throttle ? { throttle } : {}),
     // One structured line per security event, with user, session, request and address.

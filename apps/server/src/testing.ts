@@ -5,9 +5,9 @@ import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 
 /**
- * The API config of test suites: test-only secrets and the lowest bcrypt
- * cost (suites test behaviour, not hashing); a suite overrides what it needs,
- * such as a short `accessTtlMs`.
+ * The API config of test suites: test-only secrets, the lowest bcrypt cost
+ * (suites test behaviour, not hashing) and room for many registrations; a
+ * suite overrides what it needs, such as a short `accessTtlMs`.
  */
 export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
   return {
@@ -15,9 +15,12 @@ export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     refreshSecret: 'test-refresh-secret-of-32-bytes-or-more',
     accessTtlMs: 15 * 60_000,
     refreshTtlMs: 30 * 86_400_000,
+    sessionMaxAgeMs: 30 * 86_400_000,
     issuer: 'auth-api',
     audience: 'auth-api',
     bcryptCost: 4,
+    // Suites register many accounts from one address; the suites of that limit set their own.
+    throttle: { maxRegistrationsPerAddress: 100_000 },
     ...overrides,
   };
 }

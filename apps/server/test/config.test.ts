@@ -43,6 +43,54 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...PROD, JWT_ACCESS_SECRET: 'é'.repeat(16) }, '/repo').jwt.accessSecret).toBe('é'.repeat(16));
   });
 
+  it('reads the throttle budgets and window, with the documented defaults', () => {
+    expect(parseConfig({}, '/repo').throttle).toEqual({
+      windowSeconds: 900,
+      maxFailuresPerUsername: 10,
+      maxFailuresPerAddress: 100,
+      maxRegistrationsPerAddress: 20,
+    });
+    const set = parseConfig(
+      {
+        THROTTLE_WINDOW: '1h',
+        THROTTLE_LOGIN_PER_USERNAME: '5',
+        THROTTLE_LOGIN_PER_ADDRESS: '50',
+        THROTTLE_REGISTER_PER_ADDRESS: '3',
+      },
+      '/repo',
+    );
+    expect(set.throttle).toEqual({
+      windowSeconds: 3600,
+      maxFailuresPerUsername: 5,
+      maxFailuresPerAddress: 50,
+      maxRegistrationsPerAddress: 3,
+    });
+  });
+
+  it('refuses throttle budgets that are not whole numbers of at least 1, naming each variable', () => {
+    const { message } = errorOf({
+      THROTTLE_LOGIN_PER_USERNAME: '0',
+      THROTTLE_LOGIN_PER_ADDRESS: 'many',
+      THROTTLE_REGISTER_PER_ADDRESS: '2.5',
+    });
+    expect(message).toContain('THROTTLE_LOGIN_PER_USERNAME');
+    expect(message).toContain('THROTTLE_LOGIN_PER_ADDRESS');
+    expect(message).toContain('THROTTLE_REGISTER_PER_ADDRESS');
+  });
+
+  it('refuses a THROTTLE_WINDOW that is not a duration of whole seconds', () => {
+    expect(errorOf({ THROTTLE_WINDOW: 'soon' }).message).toMatch(/THROTTLE_WINDOW: must be a duration/);
+    expect(errorOf({ THROTTLE_WINDOW: '1500ms' }).message).toMatch(/THROTTLE_WINDOW: must be whole seconds/);
+  });
+
+  it('reads SESSION_MAX_AGE (30 days by default) and refuses a REFRESH_TOKEN_TTL longer than it', () => {
+    expect(parseConfig({}, '/repo').jwt.sessionMaxAgeMs).toBe(30 * 86_400_000);
+    const config = parseConfig({ SESSION_MAX_AGE: '7d', REFRESH_TOKEN_TTL: '1d' }, '/repo');
+    expect(config.jwt).toMatchObject({ sessionMaxAgeMs: 7 * 86_400_000, refreshTtlMs: 86_400_000 });
+    expect(errorOf({ SESSION_MAX_AGE: '7d' }).message).toMatch(/REFRESH_TOKEN_TTL: must not exceed SESSION_MAX_AGE/);
+    expect(errorOf({ SESSION_MAX_AGE: 'forever' }).message).toContain('SESSION_MAX_AGE');
+  });
+
   it('refuses the same secret for both token types', () => {
     expect(errorOf({ ...PROD, JWT_REFRESH_SECRET: ACCESS }).message).toContain('JWT_REFRESH_SECRET');
   });

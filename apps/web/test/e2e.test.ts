@@ -281,7 +281,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     // Even the right password waits now.
     expect(await signInAndWait(credentials.username, credentials.password)).toBe(429);
     const message = page.getByRole('alert');
-    await expect.poll(() => message.textContent()).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds/);
+    await expect.poll(() => message.textContent()).toMatch(/^Too many attempts\. Try again in \d+ seconds/);
     expect(refused()).toBe(10);
     expect(throttled()).toBe(1);
     await screenshot(page, 'sign-in-throttled');

@@ -13,6 +13,16 @@ export class PasswordHasher {
     return bcrypt.compare(password, hash);
   }
 
+  /** Whether a stored hash was made at a lower cost than today's (so a login should hash the password again). */
+  isWeakerThanCost(hash: string): boolean {
+    try {
+      return bcrypt.getRounds(hash) < this.cost;
+    } catch {
+      // Not a bcrypt hash: verify has refused it anyway.
+      return false;
+    }
+  }
+
   /**
    * For an unknown username: one comparison at the same cost as a real one,
    * against a fixed hash made once, so response time does not reveal which
