@@ -2,13 +2,20 @@ import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES } from './app.js';
-import { type Config, loadConfigOrExit } from './config.js';
+import { type Config, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
 
-if (config.jwt.isGenerated) {
+// `pnpm dev` passes --keep-dev-secrets: sessions then survive its restarts.
+const keptIn = process.argv.includes('--keep-dev-secrets') ? keepGeneratedSecrets(config) : undefined;
+if (keptIn) {
+  logger.info(
+    { file: keptIn },
+    'JWT secrets were not set: generated a development pair and saved it in .env.local (git-ignored); later starts reuse it',
+  );
+} else if (config.jwt.isGenerated) {
   logger.warn(
     'JWT secrets are not set: generated random ones for this process (tokens end with it). Set them in .env.local.',
   );

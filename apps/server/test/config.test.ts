@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, parseDurationMs } from '../src/config.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { ConfigError, keepGeneratedSecrets, parseConfig, parseDurationMs } from '../src/config.js';
 
 const ACCESS = 'a'.repeat(32);
 const REFRESH = 'r'.repeat(32);
@@ -145,6 +149,39 @@ describe('parseConfig', () => {
     expect(Buffer.byteLength(config.jwt.refreshSecret)).toBeGreaterThanOrEqual(32);
     expect(config.jwt.accessSecret).not.toBe(config.jwt.refreshSecret);
     expect(parseConfig({ NODE_ENV: 'development' }, '/repo').jwt.accessSecret).not.toBe(config.jwt.accessSecret);
+  });
+
+  it('keeps generated development secrets in .env.local, so the next start signs with the same ones', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dev-secrets-'));
+    try {
+      writeFileSync(join(root, '.env.local'), 'DATABASE_URL=sqlite:mine.sqlite\n');
+      const first = parseConfig({ NODE_ENV: 'development' }, root);
+      expect(keepGeneratedSecrets(first)).toBe(join(root, '.env.local'));
+      const saved = parseEnv(readFileSync(join(root, '.env.local'), 'utf8'));
+      // What was there stays; the secrets are added.
+      expect(saved.DATABASE_URL).toBe('sqlite:mine.sqlite');
+      const next = parseConfig({ NODE_ENV: 'development', ...saved }, root);
+      expect(next.jwt).toMatchObject({
+        accessSecret: first.jwt.accessSecret,
+        refreshSecret: first.jwt.refreshSecret,
+        isGenerated: false,
+      });
+      // Nothing generated this time: nothing more is written.
+      expect(keepGeneratedSecrets(next)).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('never writes secrets in production', () => {
+    const root = mkdtempSync(join(tmpdir(), 'prod-secrets-'));
+    try {
+      const config = { ...parseConfig({ NODE_ENV: 'development' }, root), isProduction: true };
+      expect(keepGeneratedSecrets(config)).toBeUndefined();
+      expect(() => readFileSync(join(root, '.env.local'))).toThrow();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('uses the given secrets in production', () => {
