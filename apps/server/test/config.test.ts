@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, keepGeneratedSecrets, parseConfig, parseDurationMs } from '../src/config.js';
 
 const ACCESS = 'a'.repeat(32);
