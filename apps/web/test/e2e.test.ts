@@ -7,8 +7,8 @@
  * Screenshots of every screen go to test-results/screens/.
  *
  * It runs once, on SQLite (see vitest.config.ts). Without /usr/bin/chromium
- * (or CHROMIUM_PATH) it is skipped with a notice, except under CI=true,
- * where it fails.
+ * (or CHROMIUM_PATH) it is skipped with a notice, except when Chromium is required
+ * (CHROMIUM_PATH or REQUIRE_SERVICES=1): then it fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
