@@ -28,6 +28,8 @@ export function clientFolder(name) {
 export async function redoclyLint(file) {
   const { stdout, stderr } = await run(join(BIN, 'redocly'), ['lint', '--extends=recommended', file], {
     cwd: dirname(file),
+    // No telemetry or update check: the network here is closed, and the lint must not depend on it.
+    // biome-ignore lint/style/noProcessEnv: a child process inherits the environment (PATH, HOME) plus these
     env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
   });
   return `${stdout}\n${stderr}`;
