@@ -41,8 +41,13 @@ interface Stack {
   close(): Promise<void>;
 }
 
-/** The real app configured with `TRUST_PROXY` as the environment would give it, optionally behind the proxy. */
-async function startStack(TRUST_PROXY: string, { isBehindProxy }: { isBehindProxy: boolean }): Promise<Stack> {
+/**
+ * The real app configured with `TRUST_PROXY` as the environment would give it,
+ * behind `proxies` forwarding proxies (0: the client connects to the server).
+ * The one next to the server forwards from PROXY_ADDRESS, each further one out
+ * from the next address up (127.0.0.4, …).
+ */
+async function startStack(TRUST_PROXY: string, { proxies }: { proxies: number }): Promise<Stack> {
   const events: SecurityEvent[] = [];
   const services = createApiServices(apiConfig, {
     events: (event) => events.push(event),
@@ -54,16 +59,18 @@ async function startStack(TRUST_PROXY: string, { isBehindProxy }: { isBehindProx
     logLevel: 'silent',
     trustProxy: parseConfig({ TRUST_PROXY }, '/repo').trustProxy,
   });
-  const proxy: ForwardingProxy | undefined = isBehindProxy
-    ? await startForwardingProxy(server.baseUrl, { localAddress: PROXY_ADDRESS })
-    : undefined;
-  const client = rawClient(proxy?.baseUrl ?? server.baseUrl, { localAddress: CLIENT_ADDRESS, maxSockets: 64 });
+  const chain: ForwardingProxy[] = [];
+  for (let i = 0; i < proxies; i += 1) {
+    const localAddress = `127.0.0.${3 + i}`;
+    chain.unshift(await startForwardingProxy(chain[0]?.baseUrl ?? server.baseUrl, { localAddress }));
+  }
+  const client = rawClient(chain[0]?.baseUrl ?? server.baseUrl, { localAddress: CLIENT_ADDRESS, maxSockets: 64 });
   return {
     events,
     client,
     async close() {
       client.close();
-      await proxy?.close();
+      for (const proxy of chain) await proxy.close();
       await server.close();
     },
   };
@@ -98,7 +105,7 @@ const countOf = (events: SecurityEvent[], type: SecurityEventType) => events.fil
 describe('TRUST_PROXY=1 behind a proxy that appends the client address (deploy/nginx.conf)', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack('1', { isBehindProxy: true });
+    stack = await startStack('1', { proxies: 1 });
   });
   afterAll(async () => {
     await stack?.close();
@@ -146,7 +153,7 @@ describe('TRUST_PROXY=1 behind a proxy that appends the client address (deploy/n
 
 describe('TRUST_PROXY set to the proxy address behind the proxy', () => {
   it('takes the address the proxy appended, whatever the client wrote before it', async () => {
-    const stack = await startStack(PROXY_ADDRESS, { isBehindProxy: true });
+    const stack = await startStack(PROXY_ADDRESS, { proxies: 1 });
     try {
       await Promise.all(Array.from({ length: 6 }, (_, i) => failLogin(stack.client, forgedForwardedFor(i))));
       expect(addressesOf(stack.events)).toEqual(new Set([CLIENT_ADDRESS]));
@@ -156,7 +163,7 @@ describe('TRUST_PROXY set to the proxy address behind the proxy', () => {
   });
 
   it('takes the socket address of a client that reaches the server directly, not its header', async () => {
-    const stack = await startStack(PROXY_ADDRESS, { isBehindProxy: false });
+    const stack = await startStack(PROXY_ADDRESS, { proxies: 0 });
     try {
       await Promise.all(Array.from({ length: 6 }, (_, i) => failLogin(stack.client, forgedForwardedFor(i))));
       expect(addressesOf(stack.events)).toEqual(new Set([CLIENT_ADDRESS]));
@@ -168,7 +175,7 @@ describe('TRUST_PROXY set to the proxy address behind the proxy', () => {
 
 describe('TRUST_PROXY=false (the default)', () => {
   it('ignores X-Forwarded-For: a direct client is its socket address', async () => {
-    const stack = await startStack('false', { isBehindProxy: false });
+    const stack = await startStack('false', { proxies: 0 });
     try {
       await Promise.all(Array.from({ length: 6 }, (_, i) => failLogin(stack.client, forgedForwardedFor(i))));
       expect(addressesOf(stack.events)).toEqual(new Set([CLIENT_ADDRESS]));
@@ -178,7 +185,7 @@ describe('TRUST_PROXY=false (the default)', () => {
   });
 
   it('behind a proxy, sees every client as the proxy (so set a hop count there)', async () => {
-    const stack = await startStack('false', { isBehindProxy: true });
+    const stack = await startStack('false', { proxies: 1 });
     try {
       await Promise.all(Array.from({ length: 6 }, (_, i) => failLogin(stack.client, forgedForwardedFor(i))));
       expect(addressesOf(stack.events)).toEqual(new Set([PROXY_ADDRESS]));
@@ -188,9 +195,27 @@ describe('TRUST_PROXY=false (the default)', () => {
   });
 });
 
+describe('two proxies in front (a load balancer before nginx)', () => {
+  it('TRUST_PROXY=2 takes the address the outer proxy appended; 1 would take the outer proxy itself', async () => {
+    const outerProxyAddress = '127.0.0.4';
+    for (const [TRUST_PROXY, seen] of [
+      ['2', CLIENT_ADDRESS],
+      ['1', outerProxyAddress],
+    ] as const) {
+      const stack = await startStack(TRUST_PROXY, { proxies: 2 });
+      try {
+        await Promise.all(Array.from({ length: 6 }, (_, i) => failLogin(stack.client, forgedForwardedFor(i))));
+        expect(addressesOf(stack.events), `TRUST_PROXY=${TRUST_PROXY}`).toEqual(new Set([seen]));
+      } finally {
+        await stack.close();
+      }
+    }
+  });
+});
+
 describe('TRUST_PROXY=1 without a proxy in front', () => {
   it('takes the right-most X-Forwarded-For entry (which is why the hop count must match the proxies there are)', async () => {
-    const stack = await startStack('1', { isBehindProxy: false });
+    const stack = await startStack('1', { proxies: 0 });
     try {
       await failLogin(stack.client, '198.51.100.1, 203.0.113.7');
       await failLogin(stack.client, ['198.51.100.2', '203.0.113.8']);
