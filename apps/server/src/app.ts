@@ -14,6 +14,7 @@ import express, {
 } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import type { TrustProxy } from './config.js';
 import { createDocsRouter } from './docs.js';
 import { requestLog } from './request-log.js';
 import { createRestHandler } from './rest-handler.js';
@@ -36,7 +37,8 @@ export interface AppDeps {
   services: ApiServices;
   logger: Logger;
   corsOrigins: string[];
-  trustProxy?: boolean;
+  /** Which proxies may name the client in X-Forwarded-For (`req.ip`, so the throttle's address); none by default. */
+  trustProxy?: TrustProxy;
   /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
   maxBatchSize?: number;
 }
