@@ -15,6 +15,7 @@ import express, {
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { createDocsRouter } from './docs.js';
+import { pathForLog } from './logger.js';
 import { requestLog } from './request-log.js';
 import { createRestHandler } from './rest-handler.js';
 import { createTrpcHandler } from './trpc-handler.js';
@@ -144,9 +145,15 @@ export function createApp(deps: AppDeps): Express {
 
   const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services);
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
-    const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'debug';
-    logger[level](
-      { err: error.cause ?? error, path, code: error.code, reqId: (req as Request).id },
+    const isServerFault = error.code === 'INTERNAL_SERVER_ERROR';
+    logger[isServerFault ? 'error' : 'debug'](
+      {
+        err: isServerFault ? (error.cause ?? error) : clientFaultForLog(error),
+        // The client's text when no procedure has it (`/trpc/<anything>`).
+        path: path && pathForLog(path),
+        code: error.code,
+        reqId: (req as Request).id,
+      },
       'procedure failed',
     );
   };
@@ -218,6 +225,17 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
+/**
+ * The cause of a call refused for the client's fault, as its log line shows
+ * it. JSON.parse quotes the text it could not parse (`Unexpected token 'p',
+ * ..."password":hunter2"... is not valid JSON`), so of a client's malformed
+ * input only the kind of error is kept.
+ */
+function clientFaultForLog(error: TRPCError): unknown {
+  const cause = error.cause ?? error;
+  return cause instanceof SyntaxError ? { type: 'SyntaxError', message: 'the input is not valid JSON' } : cause;
+}
+
 type Done = (error?: unknown) => void;
 /** `app.handle`: Express's entry point, untyped by @types/express. */
 interface ExpressEntryPoint {
@@ -241,7 +259,8 @@ function answerUnroutedRequests(app: Express, logger: Logger): void {
 
 function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
   if (res.headersSent) {
-    if (error !== undefined) logger.error({ err: error, url: req.url }, 'error after the response had started');
+    if (error !== undefined)
+      logger.error({ err: error, url: pathForLog(req.url ?? '') }, 'error after the response had started');
     res.destroy();
     return;
   }
@@ -249,7 +268,7 @@ function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknow
     error === undefined
       ? [400, errorBody('Malformed request URL', 'BAD_REQUEST')]
       : [500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR')];
-  if (error !== undefined) logger.error({ err: error, url: req.url }, 'unhandled error');
+  if (error !== undefined) logger.error({ err: error, url: pathForLog(req.url ?? '') }, 'unhandled error');
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));
