@@ -39,9 +39,12 @@ export async function startTestApi(
   options: { config?: Partial<ApiConfig>; corsOrigins?: string[] } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
+  const services = createApiServices(testApiConfig(options.config));
+  // As main.ts does: the first unknown-user login costs what every other does.
+  await services.passwords.warmUp();
   const app = createApp({
     orm: db.orm,
-    services: createApiServices(testApiConfig(options.config)),
+    services,
     logger: createLogger({ level: 'silent', isPretty: false }),
     corsOrigins: options.corsOrigins ?? [],
   });

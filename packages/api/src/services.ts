@@ -14,10 +14,12 @@ export function createApiServices(
   config: ApiConfig,
   options: { throttle?: LoginThrottle; events?: SecurityEventSink; now?: () => Date } = {},
 ): ApiServices {
+  const passwords = new PasswordHasher(config.bcryptCost);
   return {
+    passwords,
     auth: new AuthService({
       tokens: new TokenService(config),
-      passwords: new PasswordHasher(config.bcryptCost),
+      passwords,
       throttle: options.throttle ?? RateLimiterLoginThrottle.inMemory(),
       ...(options.events ? { events: options.events } : {}),
       ...(options.now ? { now: options.now } : {}),
