@@ -23,6 +23,11 @@ import { createTrpcHandler } from './trpc-handler.js';
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
 export const MAX_BATCH_SIZE = 10;
+/**
+ * The response header of every /trpc response that tells clients the batch
+ * cap, so that they split their batches to fit (`@repo/client` does).
+ */
+export const MAX_BATCH_SIZE_HEADER = 'X-Trpc-Max-Batch-Size';
 /** Request headers beyond this get 431 from Node itself. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 /**
@@ -128,7 +133,7 @@ export function createApp(deps: AppDeps): Express {
       origin: deps.corsOrigins,
       credentials: false,
       maxAge: 600,
-      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id', MAX_BATCH_SIZE_HEADER],
     }),
   );
 
@@ -158,11 +163,12 @@ export function createApp(deps: AppDeps): Express {
     );
   };
 
+  const maxBatchSize = deps.maxBatchSize ?? MAX_BATCH_SIZE;
   const trpc = createTrpcHandler({
     router: appRouter,
     createContext: contextOf,
     maxBodySize: BODY_LIMIT_BYTES,
-    maxBatchSize: deps.maxBatchSize ?? MAX_BATCH_SIZE,
+    maxBatchSize,
     responseMeta,
     onError,
   });
@@ -171,6 +177,7 @@ export function createApp(deps: AppDeps): Express {
     // tRPC writes the errors it meets before routing (an unparsable Host header, say)
     // without a content type; its other responses set their own.
     res.setHeader('Content-Type', 'application/json');
+    res.setHeader(MAX_BATCH_SIZE_HEADER, String(maxBatchSize));
     if (UNFETCHABLE_METHODS.has(req.method)) {
       refuseUnfetchableMethod(req.method, res);
       return;

@@ -36,7 +36,7 @@ export interface TestApi {
  * tests run against.
  */
 export async function startTestApi(
-  options: { config?: Partial<ApiConfig>; corsOrigins?: string[] } = {},
+  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; maxBatchSize?: number } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
   const services = createApiServices(testApiConfig(options.config));
@@ -47,6 +47,7 @@ export async function startTestApi(
     services,
     logger: createLogger({ level: 'silent', isPretty: false }),
     corsOrigins: options.corsOrigins ?? [],
+    maxBatchSize: options.maxBatchSize,
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
