@@ -22,7 +22,8 @@ declare module 'http' {
 /**
  * One access-log line per request, written when the response is done (or the
  * client went away first): method, path, status and time, never the query
- * string, headers or bodies (`pathForLog`). The request gets its id (`req.id`, echoed as `X-Request-Id`).
+ * string, headers or bodies (`pathForLog`). The request gets its id
+ * (`req.id`, echoed as `X-Request-Id`).
  *
  * This is what pino-http did here, without its per-request child logger and
  * serializer passes, which `pnpm bench` showed were a measurable share of a
