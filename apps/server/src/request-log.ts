@@ -6,10 +6,14 @@ import { pathForLog } from './logger.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** The caller's `X-Request-Id` when it is a sane token, else a fresh UUID. */
+/**
+ * The caller's `X-Request-Id` when it is a sane id, else a fresh UUID. It goes
+ * into every log line of the request, so a JWT (an access token pasted into
+ * the wrong header) is never taken as one.
+ */
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID.test(given) && !given.startsWith('eyJ') ? given : randomUUID();
 }
 
 declare module 'http' {

@@ -167,6 +167,8 @@ describe('credentials a client sends never reach a log line (real process, LOG_L
       ['/api/users/me', { headers: { authorization: `Basic ${btoa(`${username}:${GOOD_PASSWORD}`)}` } }],
       ['/trpc/user.me', { headers: { cookie: `refreshToken=${pair.refreshToken}; session=${COOKIE_VALUE}` } }],
       ['/api/users/me', { headers: { ...bearer, 'x-api-key': API_KEY, 'x-refresh-token': second.refreshToken } }],
+      // X-Request-Id goes into every line of its request: a token there is not taken as the id.
+      ['/api/users/me', { headers: { ...bearer, 'x-request-id': pair.accessToken } }],
       ['/api/users/me', { headers: { authorization: `Bearer ${second.accessToken}` } }],
     ];
     for (const [path, init] of tries) await send(path, init);

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, pathForLog } from '../src/logger.js';
+import { requestIdOf } from '../src/request-log.js';
 
 const HASH = '$2b$04$abcdefghijklmnopqrstuu5Zq0hKq7Y3Yk2m3vJ4s8cQe3QfTt7p2';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
@@ -39,6 +41,12 @@ describe('the logger', () => {
     expect(pathForLog('/api/users/me#access_token=abc')).toBe('/api/users/me');
     expect(pathForLog(`/api/users/${JWT}/role`)).toBe('/api/users/[redacted]/role');
     expect(pathForLog('/api/users')).toBe('/api/users');
+  });
+
+  it('never takes a JWT sent as X-Request-Id for the id its log lines carry', () => {
+    const withId = (id: string) => ({ headers: { 'x-request-id': id } }) as unknown as IncomingMessage;
+    expect(requestIdOf(withId('checkout-42'))).toBe('checkout-42');
+    expect(requestIdOf(withId(JWT))).not.toContain('eyJ');
   });
 
   it('masks password hashes and tokens quoted in error messages and stacks (e.g. failed SQL)', () => {
