@@ -51,6 +51,10 @@ const services = createApiServices(
     events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`),
   },
 );
+// Before listening: the first unknown-user login must cost what every other does.
+await services.passwords.warmUp();
+logger.debug({ bcryptCost: config.bcryptCost }, 'password hasher ready (dummy hash for unknown users made)');
+
 const app = createApp({
   orm,
   services,

@@ -39,14 +39,18 @@ export interface TestApi {
  * tests run against.
  */
 export async function startTestApi(
-  options: { config?: Partial<ApiConfig>; corsOrigins?: string[] } = {},
+  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; maxBatchSize?: number } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
+  const services = createApiServices(testApiConfig(options.config));
+  // As main.ts does: the first unknown-user login costs what every other does.
+  await services.passwords.warmUp();
   const app = createApp({
     orm: db.orm,
-    services: createApiServices(testApiConfig(options.config)),
+    services,
     logger: createLogger({ level: 'silent', isPretty: false }),
     corsOrigins: options.corsOrigins ?? [],
+    maxBatchSize: options.maxBatchSize,
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
