@@ -60,11 +60,13 @@ export class SessionCookieOutbox extends RefreshCookieOutbox {
 
 /** What the context needs of a request for cookie mode. */
 export function browserSessionOf(req: Request, options: SessionCookieOptions) {
+  const mode = req.headers['x-session-mode'];
+  // Bearer calls, the hot path, carry neither: nothing to read, and no cookie is ever set.
+  if (mode === undefined && req.headers.cookie === undefined) return {};
   // Secure always in production; in development too, except over plain http to a host that is not loopback.
   const isSecure = options.isProduction || req.protocol === 'https' || isLoopbackHost(req.hostname);
   const cookieName = isSecure ? REFRESH_COOKIE_NAME.secure : REFRESH_COOKIE_NAME.plain;
   const origin = req.headers.origin;
-  const mode = req.headers['x-session-mode'];
   return {
     sessionMode: Array.isArray(mode) ? mode.join(',') : mode,
     refreshCookie: cookieValueOf(req.headers.cookie, cookieName),

@@ -336,6 +336,28 @@ describe('cookie mode in a tRPC batch', () => {
   });
 });
 
+describe('cookie mode on two server instances', () => {
+  it('one cookie sent to two instances at once rotates on one; the other sees a reuse and the session is revoked', async () => {
+    const twin = await startServer({ orm: db.orm, corsOrigins: [ALLOWED] });
+    try {
+      const { cookie } = await cookieSession();
+      const headers = { 'content-type': 'application/json', ...COOKIE, ...cookieHeader(cookie) };
+      const answers = await Promise.all(
+        [server, twin].map((instance) =>
+          fetch(`${instance.baseUrl}/api/auth/refresh`, { method: 'POST', headers, body: '{}' }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+      const winner = answers.find((answer) => answer.status === 200);
+      const next = parseSetCookie(winner?.headers.get('set-cookie') ?? null);
+      const after = await call('rest', 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(next) } });
+      expect(after.status).toBe(401);
+    } finally {
+      await twin.close();
+    }
+  });
+});
+
 describe('the cookie value stays out of bodies and logs', () => {
   it('no log line and no response body holds a cookie the server set', async () => {
     const { cookie } = await cookieSession();

@@ -64,19 +64,21 @@ export interface BrowserSession {
 }
 
 /**
- * Refuses what no honest browser client sends: an unknown `X-Session-Mode`,
- * and cookie mode from an origin the server does not serve (a forged
- * cross-site request; a browser would have been stopped by CORS first).
+ * Why a request is refused before any procedure runs, if it is: what no
+ * honest browser client sends, an unknown `X-Session-Mode`, or cookie mode
+ * from an origin the server does not serve (a forged cross-site request; a
+ * browser would have been stopped by CORS first).
  */
-export function assertSessionModeAllowed(session: BrowserSession): void {
+export function sessionModeRefusal(session: BrowserSession): AppError | undefined {
   if (session.mode === 'invalid') {
-    throw new AppError('INVALID_INPUT', `${SESSION_MODE_HEADER}: must be "cookie" or "bearer"`, {
+    return new AppError('INVALID_INPUT', `${SESSION_MODE_HEADER}: must be "cookie" or "bearer"`, {
       field: SESSION_MODE_HEADER,
     });
   }
   if (session.mode === 'cookie' && !session.isOriginAllowed) {
-    throw new AppError('FORBIDDEN', 'Cookie sessions are refused from this origin (not the server’s, not allowed)');
+    return new AppError('FORBIDDEN', 'Cookie sessions are refused from this origin (not the server’s, not allowed)');
   }
+  return undefined;
 }
 
 /**
