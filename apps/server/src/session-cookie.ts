@@ -25,7 +25,7 @@ function isLoopbackHost(hostname: string): boolean {
 }
 
 /** The value of cookie `name` in a `Cookie` header (the first, if the browser sent several). */
-export function cookieValueOf(header: string | undefined, name: string): string | undefined {
+function cookieValueOf(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const pair of header.split(';')) {
     const separator = pair.indexOf('=');

@@ -27,16 +27,18 @@ export interface CreateContextOptions {
 }
 
 export function createContext(opts: CreateContextOptions) {
+  const browserSession: BrowserSession = {
+    mode: parseSessionMode(opts.sessionMode),
+    refreshCookie: opts.refreshCookie,
+    isOriginAllowed: opts.isOriginAllowed ?? true,
+    outbox: opts.outbox ?? new RefreshCookieOutbox(),
+  };
   return {
     em: opts.em,
     services: opts.services,
     authorization: opts.authorization,
-    browserSession: {
-      mode: parseSessionMode(opts.sessionMode),
-      refreshCookie: opts.refreshCookie,
-      isOriginAllowed: opts.isOriginAllowed ?? true,
-      outbox: opts.outbox ?? new RefreshCookieOutbox(),
-    } satisfies BrowserSession as BrowserSession,
+    /** Cookie mode (API.md, "Browser sessions"): what the request said, and the cookie to answer with. */
+    browserSession,
     /** Who asked: passed to services for throttling and security events. */
     request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
   };
