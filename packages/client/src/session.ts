@@ -49,6 +49,8 @@ export function createSessionManager(options: SessionManagerOptions) {
   let signingOut = 0;
   /** Settles once the session at start-up is known (at once, but for cookie mode's first refresh). */
   let ready: Promise<void> = Promise.resolve();
+  /** Cookie mode: the start-up refresh did not reach a verdict (network, 5xx): the next call asks again. */
+  let isResumeUnanswered = false;
 
   function adopt(next: TokenPair | null): void {
     if (next?.accessToken === pair?.accessToken && next?.refreshToken === pair?.refreshToken) return;
@@ -136,13 +138,25 @@ export function createSessionManager(options: SessionManagerOptions) {
         const next = await options.refresh(null);
         await store.save(next);
         adopt(next);
-      } catch {
-        // Signed out (401), or the server is out of reach: signed out here, and
-        // this tab alone (the cookie, if any, is the other tabs' too).
+        isResumeUnanswered = false;
+      } catch (error) {
+        // Signed out here, and in this tab alone (the cookie, if any, is the other tabs' too).
         adopt(null);
+        // No cookie or a dead one (401) is an answer; an unreachable server is not: ask again later.
+        const code = toClientError(error).data?.code;
+        isResumeUnanswered = code !== 'UNAUTHORIZED' && code !== 'BAD_REQUEST' && code !== 'FORBIDDEN';
       }
     };
     await (store.lock ? store.lock(task) : task());
+  }
+
+  /** The start-up session, asked for again if the last attempt got no answer. */
+  function whenReady(): Promise<void> {
+    if (isResumeUnanswered) {
+      isResumeUnanswered = false;
+      ready = resume();
+    }
+    return ready;
   }
 
   return {
@@ -150,7 +164,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     renew,
 
     /** Settles once the session at start-up is known. */
-    ready: () => ready,
+    ready: whenReady,
 
     /** Adopts the stored pair: at once from a synchronous store (signed in right after a reload). */
     start(): void {
@@ -174,7 +188,7 @@ export function createSessionManager(options: SessionManagerOptions) {
 
     /** The pair a call should use: renewed first when it expires within the leeway; null when signed out. */
     async forCall(): Promise<TokenPair | null> {
-      await ready;
+      await whenReady();
       const current = await read();
       if (!current || !isDue(current)) return current;
       return renew(current.accessToken);

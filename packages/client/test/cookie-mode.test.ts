@@ -45,6 +45,8 @@ function browser() {
   };
   return {
     cookies,
+    /** This browser's fetch (its cookies), for a client of a test's own making. */
+    fetch,
     log,
     credentialModes,
     bodies,
@@ -168,5 +170,19 @@ describe("createApiClient({ session: 'cookie' })", () => {
     expect(() => createApiClient({ url: server.url, session: 'cookie', storage: memorySessionStore() })).toThrow(
       /no `storage` in cookie mode/,
     );
+  });
+});
+
+describe('cookie mode when the server is out of reach at start-up', () => {
+  it('starts signed out, and the next load() asks again and resumes the session', async () => {
+    const chrome = browser();
+    await chrome.tab().client.register(newCredentials('offline'));
+    let isOffline = true;
+    const flaky: FetchLike = (input, init) =>
+      isOffline ? Promise.reject(new TypeError('fetch failed')) : chrome.fetch(input, init);
+    const client = createApiClient({ url: server.url, session: 'cookie', fetch: flaky });
+    expect(await client.session.load()).toBeNull();
+    isOffline = false;
+    expect((await client.session.load())?.user.username).toMatch(/^offline_/);
   });
 });
