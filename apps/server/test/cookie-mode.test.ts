@@ -3,11 +3,10 @@
  * over REST and tRPC, on this project's database (both, as every server test).
  */
 import { createApiServices, REFRESH_COOKIE_NAME } from '@repo/api';
-import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/logger.js';
-import { apiConfig, meStatus, PASSWORD, startServer, type TestServer, uniqueName } from './helpers.js';
+import { apiConfig, meStatus, PASSWORD, startServer, uniqueName, useTestServer } from './helpers.js';
 import { rawClient } from './raw-http.js';
 
 const ALLOWED = 'http://app.allowed.test';
@@ -15,17 +14,7 @@ const FOREIGN = 'http://evil.test';
 const COOKIE = { 'x-session-mode': 'cookie' } as const;
 const NAME = REFRESH_COOKIE_NAME.secure;
 
-let db: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ orm: db.orm, corsOrigins: [ALLOWED] });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.destroy();
-});
+const ctx = useTestServer({ corsOrigins: [ALLOWED] });
 
 type Procedure = 'auth.register' | 'auth.login' | 'auth.refresh' | 'auth.logout' | 'auth.logoutAll';
 const REST_PATHS: Record<Procedure, string> = {
@@ -57,7 +46,7 @@ async function call(
   const path = face === 'rest' ? REST_PATHS[procedure] : `/trpc/${procedure}`;
   // tRPC wants a JSON content type even on a bodiless POST (logout).
   const headers = face === 'trpc' ? { 'content-type': 'application/json', ...options.headers } : options.headers;
-  const res = await server.rest<Record<string, unknown>>('POST', path, { ...options, headers });
+  const res = await ctx.server.rest<Record<string, unknown>>('POST', path, { ...options, headers });
   const body = res.body as {
     result?: { data?: Record<string, unknown> };
     error?: { message: string; data: { code: string } };
@@ -144,7 +133,7 @@ for (const face of ['rest', 'trpc'] as const) {
         expect(maxAge).toBeGreaterThan(apiConfig.refreshTtlMs / 1000 - 60);
         expect(answer.text).not.toContain(cookie.value);
         // The access token of the body works as in bearer mode.
-        expect(await meStatus(server, String(answer.data?.accessToken))).toBe(200);
+        expect(await meStatus(ctx.server, String(answer.data?.accessToken))).toBe(200);
       });
 
       it(`${procedure} without the header answers as before: the refresh token in the body, no cookie`, async () => {
@@ -167,7 +156,7 @@ for (const face of ['rest', 'trpc'] as const) {
       expect(next.value).not.toBe(cookie.value);
       expect(next.attributes.has('httponly')).toBe(true);
       expect(Number(next.attributes.get('max-age'))).toBeGreaterThan(0);
-      expect(await meStatus(server, String(answer.data?.accessToken))).toBe(200);
+      expect(await meStatus(ctx.server, String(answer.data?.accessToken))).toBe(200);
       // And the new cookie refreshes in turn.
       const again = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(next) } });
       expect(again.status).toBe(200);
@@ -184,7 +173,7 @@ for (const face of ['rest', 'trpc'] as const) {
       expect(parseSetCookie(reuse.setCookie).attributes.get('max-age')).toBe('0');
       const withNewer = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(newer) } });
       expect(withNewer.status).toBe(401);
-      expect(await meStatus(server, String(rotated.data?.accessToken))).toBe(401);
+      expect(await meStatus(ctx.server, String(rotated.data?.accessToken))).toBe(401);
     });
 
     it('a cookie without X-Session-Mode is never read: 403, and the session is untouched', async () => {
@@ -238,7 +227,7 @@ for (const face of ['rest', 'trpc'] as const) {
     ] as const) {
       it(`cookie mode with ${what} is ${status === 403 ? 'refused before anything happens' : 'accepted'}`, async () => {
         const { cookie } = await cookieSession(face);
-        const headers = { ...COOKIE, ...cookieHeader(cookie), origin: origin === 'own' ? server.baseUrl : origin };
+        const headers = { ...COOKIE, ...cookieHeader(cookie), origin: origin === 'own' ? ctx.server.baseUrl : origin };
         const answer = await call(face, 'auth.refresh', { body: {}, headers });
         expect(answer.status).toBe(status);
         if (status === 403) {
@@ -320,7 +309,7 @@ for (const face of ['rest', 'trpc'] as const) {
 describe('cookie mode in a tRPC batch', () => {
   it('two refreshes of one cookie in one batch: one succeeds, the other is reuse, and the answer sets one cookie, which is dead', async () => {
     const { cookie } = await cookieSession();
-    const res = await fetch(`${server.baseUrl}/trpc/auth.refresh,auth.refresh?batch=1`, {
+    const res = await fetch(`${ctx.server.baseUrl}/trpc/auth.refresh,auth.refresh?batch=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...COOKIE, ...cookieHeader(cookie) },
       body: JSON.stringify({ 0: {}, 1: {} }),
@@ -338,12 +327,12 @@ describe('cookie mode in a tRPC batch', () => {
 
 describe('cookie mode on two server instances', () => {
   it('one cookie sent to two instances at once rotates on one; the other sees a reuse and the session is revoked', async () => {
-    const twin = await startServer({ orm: db.orm, corsOrigins: [ALLOWED] });
+    const twin = await startServer({ orm: ctx.db.orm, corsOrigins: [ALLOWED] });
     try {
       const { cookie } = await cookieSession();
       const headers = { 'content-type': 'application/json', ...COOKIE, ...cookieHeader(cookie) };
       const answers = await Promise.all(
-        [server, twin].map((instance) =>
+        [ctx.server, twin].map((instance) =>
           fetch(`${instance.baseUrl}/api/auth/refresh`, { method: 'POST', headers, body: '{}' }),
         ),
       );
@@ -365,15 +354,15 @@ describe('the cookie value stays out of bodies and logs', () => {
     const next = parseSetCookie(refreshed.setCookie);
     await call('trpc', 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(next) } });
     for (const value of [cookie.value, next.value]) {
-      for (const line of server.logLines) expect(line.includes(value)).toBe(false);
-      for (const body of server.responseBodies) expect(body.includes(value)).toBe(false);
+      for (const line of ctx.server.logLines) expect(line.includes(value)).toBe(false);
+      for (const body of ctx.server.responseBodies) expect(body.includes(value)).toBe(false);
     }
   });
 });
 
 describe('CORS with credentials', () => {
   function preflight(origin: string) {
-    return fetch(`${server.baseUrl}/trpc/auth.refresh`, {
+    return fetch(`${ctx.server.baseUrl}/trpc/auth.refresh`, {
       method: 'OPTIONS',
       headers: {
         origin,
@@ -388,14 +377,17 @@ describe('CORS with credentials', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
     expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-session-mode');
-    const answer = await fetch(`${server.baseUrl}/healthz`, { headers: { origin: ALLOWED } });
+    const answer = await fetch(`${ctx.server.baseUrl}/healthz`, { headers: { origin: ALLOWED } });
     expect(answer.headers.get('access-control-allow-credentials')).toBe('true');
     expect(answer.headers.get('vary')?.toLowerCase()).toContain('origin');
   });
 
   it('any other origin gets no CORS header at all, never "*"', async () => {
     for (const origin of [FOREIGN, 'null', `${ALLOWED}:8080`]) {
-      for (const res of [await preflight(origin), await fetch(`${server.baseUrl}/healthz`, { headers: { origin } })]) {
+      for (const res of [
+        await preflight(origin),
+        await fetch(`${ctx.server.baseUrl}/healthz`, { headers: { origin } }),
+      ]) {
         const cors = [...res.headers.keys()].filter((name) => name.startsWith('access-control-'));
         expect(cors, origin).toEqual([]);
       }
@@ -409,7 +401,7 @@ describe('the Secure attribute', () => {
     headers: Record<string, string>,
   ) {
     const app = createApp({
-      orm: db.orm,
+      orm: ctx.db.orm,
       services: createApiServices(apiConfig),
       logger: createLogger({ level: 'silent', isPretty: false }),
       corsOrigins: [],

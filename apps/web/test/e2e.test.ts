@@ -116,6 +116,14 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await page.getByRole('button', { name: 'Create account' }).click();
   }
 
+  /** Opens the app on its registration screen and creates an account: signed in, on the profile. */
+  async function registerFromStart(username: string, password: string): Promise<void> {
+    await page.goto(`${web.origin}/#/register`);
+    await heading('Create an account').waitFor();
+    await register(username, password);
+    await heading('Your profile').waitFor();
+  }
+
   it('registers, signs in, pages through users, stays signed in across a reload and an expired access token, changes the password and signs out everywhere', async () => {
     const { username, password } = newCredentials('flow');
 
@@ -208,10 +216,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
 
   it('a session revoked elsewhere returns the app to sign-in with a message, and signing in returns to the screen', async () => {
     const { username, password } = newCredentials('revoked');
-    await page.goto(`${web.origin}/#/register`);
-    await heading('Create an account').waitFor();
-    await register(username, password);
-    await heading('Your profile').waitFor();
+    await registerFromStart(username, password);
 
     // Another device signs in and signs out everywhere.
     const login = await api.rest('POST', '/api/auth/login', { body: { username, password } });
@@ -339,10 +344,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
 
     it('a page on another origin that posts to the API with the user’s cookie is refused, and the session lives on', async () => {
       const { username, password } = newCredentials('csrf');
-      await page.goto(`${web.origin}/#/register`);
-      await heading('Create an account').waitFor();
-      await register(username, password);
-      await heading('Your profile').waitFor();
+      await registerFromStart(username, password);
       const victimCookie = await sessionCookie();
 
       // Another origin of the same site (127.0.0.1, another port): the browser does send a SameSite=Strict cookie there.
@@ -433,10 +435,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
       await other.goto(web.origin);
       await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
 
-      await page.goto(`${web.origin}/#/register`);
-      await heading('Create an account').waitFor();
-      await register(username, password);
-      await heading('Your profile').waitFor();
+      await registerFromStart(username, password);
       await other.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
       await other.locator('.profile').getByText(username, { exact: true }).waitFor();
 
