@@ -77,10 +77,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     // API.md's opt-in header (a literal: the client imports nothing of @repo/api at run time).
     ...(isCookieMode ? { 'x-session-mode': 'cookie' } : {}),
   });
-  const baseFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   // Cookie mode: the browser sends and stores the cookie on the API's origin too (CORS with credentials).
   const fetch: FetchLike | undefined = isCookieMode
-    ? (input, init) => baseFetch(input, { ...init, credentials: 'include' })
+    ? (input, init) => (options.fetch ?? globalThis.fetch)(input, { ...init, credentials: 'include' })
     : options.fetch;
 
   // Renewal has a client of its own, outside the auth link, so it can never recurse into itself.
