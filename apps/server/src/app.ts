@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { type ApiServices, appRouter, createContext, createOpenApiDocument, errorResponseHeaders } from '@repo/api';
+import {
+  type ApiServices,
+  appRouter,
+  type Context,
+  createContext,
+  createOpenApiDocument,
+  errorResponseHeaders,
+  SESSION_MODE_HEADER,
+} from '@repo/api';
 import { pingDatabase } from '@repo/db';
 import type { TRPCError } from '@trpc/server';
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
@@ -19,6 +27,7 @@ import { createDocsRouter } from './docs.js';
 import { pathForLog } from './logger.js';
 import { requestLog } from './request-log.js';
 import { createRestHandler } from './rest-handler.js';
+import { browserSessionOf, type SessionCookieOptions, SessionCookieOutbox } from './session-cookie.js';
 import { createTrpcHandler } from './trpc-handler.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -45,6 +54,8 @@ export interface AppDeps {
   corsOrigins: string[];
   /** Which proxies may name the client in X-Forwarded-For (`req.ip`, so the throttle's address); none by default. */
   trustProxy?: TrustProxy;
+  /** Makes the cookie of browser sessions Secure whatever the request (NODE_ENV=production). */
+  isProduction?: boolean;
   /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
   maxBatchSize?: number;
 }
@@ -93,10 +104,16 @@ const refuseDeepJson: RequestHandler = (req, res, next) => {
 
 /**
  * What the tRPC handler and the REST bridge are both given besides the router
- * and the logging: each request's context, and the headers of an error
- * response. (The differential tests serve the router with these too.)
+ * and the logging: each request's context (with what cookie mode reads of
+ * the request), and the headers of the response: an error's, and the
+ * refresh-token cookie the procedures set or cleared. (The differential
+ * tests serve the router with these too.)
  */
-export function requestOptions(em: EntityManager, services: ApiServices) {
+export function requestOptions(
+  em: EntityManager,
+  services: ApiServices,
+  sessionCookies: SessionCookieOptions = { allowedOrigins: [], isProduction: false },
+) {
   return {
     createContext: ({ req }: { req: IncomingMessage }) =>
       createContext({
@@ -105,17 +122,26 @@ export function requestOptions(em: EntityManager, services: ApiServices) {
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
         requestId: req.id,
+        ...browserSessionOf(req as Request, sessionCookies),
       }),
-    responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => ({
-      headers: {
-        // tRPC leaves it out on errors raised before any procedure runs (415, a batch
-        // over the cap, mixed queries and mutations…): the body is JSON all the same.
-        ...(errors.length ? { 'content-type': 'application/json' } : {}),
-        ...errorResponseHeaders(errors),
-      },
-    }),
+    responseMeta: ({ ctx, errors }: { ctx?: Context | undefined; errors: readonly TRPCError[] }) => {
+      const outbox = ctx?.browserSession.outbox;
+      const setCookie = outbox instanceof SessionCookieOutbox ? outbox.setCookieHeader() : undefined;
+      return {
+        headers: {
+          // tRPC leaves it out on errors raised before any procedure runs (415, a batch
+          // over the cap, mixed queries and mutations…): the body is JSON all the same.
+          ...(errors.length ? { 'content-type': 'application/json' } : {}),
+          ...errorResponseHeaders(errors),
+          ...(setCookie ? { 'set-cookie': setCookie } : {}),
+        },
+      };
+    },
   };
 }
+
+/** Headers a browser on an allowed origin may send (cookie mode's among them). */
+const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', SESSION_MODE_HEADER, 'X-Request-Id', 'trpc-accept'];
 
 /**
  * The Express app: transport concerns only (headers, CORS, limits, logging,
@@ -129,13 +155,25 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger));
   app.use(helmet());
+  const corsOrigins = new Set(deps.corsOrigins);
   app.use(
-    cors({
-      // Exact origins only: a foreign origin gets no CORS headers at all.
-      origin: deps.corsOrigins,
-      credentials: false,
-      maxAge: 600,
-      exposedHeaders: ['Retry-After', 'X-Request-Id', MAX_BATCH_SIZE_HEADER],
+    cors((req, callback) => {
+      // Exact origins only, decided per request: a foreign origin gets no CORS
+      // headers at all (with a fixed list, cors would still send it Allow-Credentials).
+      const isAllowed = corsOrigins.has(req.headers.origin ?? '');
+      callback(
+        null,
+        isAllowed
+          ? {
+              origin: true,
+              // Cookie mode from another allowed origin: the refresh-token cookie goes along.
+              credentials: true,
+              allowedHeaders: CORS_ALLOWED_HEADERS,
+              maxAge: 600,
+              exposedHeaders: ['Retry-After', 'X-Request-Id', MAX_BATCH_SIZE_HEADER],
+            }
+          : { origin: false },
+      );
     }),
   );
 
@@ -150,7 +188,10 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services);
+  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services, {
+    allowedOrigins: deps.corsOrigins,
+    isProduction: deps.isProduction ?? false,
+  });
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
     const isServerFault = error.code === 'INTERNAL_SERVER_ERROR';
     logger[isServerFault ? 'error' : 'debug'](

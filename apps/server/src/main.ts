@@ -61,6 +61,7 @@ const app = createApp({
   logger,
   corsOrigins: config.corsOrigins,
   trustProxy: config.trustProxy,
+  isProduction: config.isProduction,
   maxBatchSize: config.maxBatchSize,
 });
 // Bounded headers, and bounded time to send them and the whole request: a

@@ -1,3 +1,12 @@
+export {
+  type BrowserSession,
+  parseSessionMode,
+  REFRESH_COOKIE_NAME,
+  type RefreshCookieChange,
+  RefreshCookieOutbox,
+  SESSION_MODE_HEADER,
+  type SessionMode,
+} from './browser-session.js';
 export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';

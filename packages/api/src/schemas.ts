@@ -77,7 +77,10 @@ export type PublicUser = z.infer<typeof publicUserSchema>;
 export const tokenPairSchema = z
   .object({
     accessToken: z.string().meta({ description: 'Send as `Authorization: Bearer <accessToken>`' }),
-    refreshToken: z.string().meta({ description: 'Send once to POST /auth/refresh for a new pair' }),
+    refreshToken: z.string().optional().meta({
+      description:
+        'Send once to POST /auth/refresh for a new pair. Absent in cookie mode (`X-Session-Mode: cookie`): the refresh token is then in an HttpOnly cookie',
+    }),
     tokenType: z.literal('Bearer'),
     expiresAt: z.number().int().meta({ description: 'Access token expiry, ms since the epoch' }),
     refreshExpiresAt: z.number().int().meta({ description: 'Refresh token expiry, ms since the epoch' }),
@@ -95,14 +98,17 @@ export const tokenPairSchema = z
       user: EXAMPLE_USER,
     },
   });
-export type TokenPair = z.infer<typeof tokenPairSchema>;
+/** What register, login and refresh answer: without `refreshToken` in cookie mode. */
+export type TokenPairResponse = z.infer<typeof tokenPairSchema>;
+/** A pair as issued, refresh token included (the answer in bearer mode). */
+export type TokenPair = TokenPairResponse & { refreshToken: string };
 
 export const refreshInputSchema = z.object({
-  refreshToken: z
-    .string()
-    .min(1, 'is required')
-    .max(4096, 'is too long')
-    .meta({ description: 'The refresh token of the latest pair (single use)', example: EXAMPLE_REFRESH_TOKEN }),
+  refreshToken: z.string().min(1, 'is required').max(4096, 'is too long').optional().meta({
+    description:
+      'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
+    example: EXAMPLE_REFRESH_TOKEN,
+  }),
 });
 
 export const listUsersInputSchema = z.object({

@@ -1,4 +1,4 @@
-import type { AppRouter, TokenPair } from '@repo/api';
+import type { AppRouter, TokenPairResponse as TokenPair } from '@repo/api';
 import { httpBatchLink, type Operation, type OperationLink, type TRPCLink } from '@trpc/client';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import { isUnauthorized, toClientError } from './errors.js';
