@@ -1,6 +1,8 @@
+import { tmpdir } from 'node:os';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  createOrm,
   migrateToLatest,
   pingDatabase,
   repositoriesOf,
@@ -8,8 +10,9 @@ import {
   seedUsers,
   type User,
 } from '../src/index.js';
+import { mysqlMigrations } from '../src/migrations/mysql/index.js';
 import { preparedRead } from '../src/repositories/prepared-read.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -32,6 +35,23 @@ describe('migrations', () => {
   it('are all applied once, and a second run applies nothing', async () => {
     expect(await migrateToLatest(db.orm)).toEqual([]);
     expect(await pingDatabase(db.orm)).toBe(true);
+  });
+});
+
+describe.runIf(testDialect() === 'mysql')('the query timeout (MySQL)', () => {
+  it('does not apply to migrations, and applies again once they are done', async () => {
+    const empty = await createTestDatabase('mysql', { migrate: false });
+    // 1 ms: no DDL statement answers that fast, a bounded migration would fail.
+    const orm = await createOrm({ url: empty.url, rootDir: tmpdir(), quiet: true, queryTimeoutMs: 1 });
+    try {
+      expect(await migrateToLatest(orm)).toHaveLength(mysqlMigrations.length);
+      await expect(orm.em.getConnection().execute('select sleep(0.2)')).rejects.toMatchObject({
+        code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+      });
+    } finally {
+      await orm.close(true);
+      await empty.destroy();
+    }
   });
 });
 
