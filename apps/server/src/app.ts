@@ -14,7 +14,9 @@ import express, {
 } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import type { TrustProxy } from './config.js';
 import { createDocsRouter } from './docs.js';
+import { pathForLog } from './logger.js';
 import { requestLog } from './request-log.js';
 import { createRestHandler } from './rest-handler.js';
 import { createTrpcHandler } from './trpc-handler.js';
@@ -22,6 +24,11 @@ import { createTrpcHandler } from './trpc-handler.js';
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
 export const MAX_BATCH_SIZE = 10;
+/**
+ * The response header of every /trpc response that tells clients the batch
+ * cap, so that they split their batches to fit (`@repo/client` does).
+ */
+export const MAX_BATCH_SIZE_HEADER = 'X-Trpc-Max-Batch-Size';
 /** Request headers beyond this get 431 from Node itself. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 /**
@@ -36,7 +43,8 @@ export interface AppDeps {
   services: ApiServices;
   logger: Logger;
   corsOrigins: string[];
-  trustProxy?: boolean;
+  /** Which proxies may name the client in X-Forwarded-For (`req.ip`, so the throttle's address); none by default. */
+  trustProxy?: TrustProxy;
   /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
   maxBatchSize?: number;
 }
@@ -127,7 +135,7 @@ export function createApp(deps: AppDeps): Express {
       origin: deps.corsOrigins,
       credentials: false,
       maxAge: 600,
-      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id', MAX_BATCH_SIZE_HEADER],
     }),
   );
 
@@ -144,18 +152,25 @@ export function createApp(deps: AppDeps): Express {
 
   const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services);
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
-    const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'debug';
-    logger[level](
-      { err: error.cause ?? error, path, code: error.code, reqId: (req as Request).id },
+    const isServerFault = error.code === 'INTERNAL_SERVER_ERROR';
+    logger[isServerFault ? 'error' : 'debug'](
+      {
+        err: isServerFault ? (error.cause ?? error) : clientFaultForLog(error),
+        // The client's text when no procedure has it (`/trpc/<anything>`).
+        path: path && pathForLog(path),
+        code: error.code,
+        reqId: (req as Request).id,
+      },
       'procedure failed',
     );
   };
 
+  const maxBatchSize = deps.maxBatchSize ?? MAX_BATCH_SIZE;
   const trpc = createTrpcHandler({
     router: appRouter,
     createContext: contextOf,
     maxBodySize: BODY_LIMIT_BYTES,
-    maxBatchSize: deps.maxBatchSize ?? MAX_BATCH_SIZE,
+    maxBatchSize,
     responseMeta,
     onError,
   });
@@ -164,6 +179,7 @@ export function createApp(deps: AppDeps): Express {
     // tRPC writes the errors it meets before routing (an unparsable Host header, say)
     // without a content type; its other responses set their own.
     res.setHeader('Content-Type', 'application/json');
+    res.setHeader(MAX_BATCH_SIZE_HEADER, String(maxBatchSize));
     if (UNFETCHABLE_METHODS.has(req.method)) {
       refuseUnfetchableMethod(req.method, res);
       return;
@@ -218,6 +234,17 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
+/**
+ * The cause of a call refused for the client's fault, as its log line shows
+ * it. JSON.parse quotes the text it could not parse (`Unexpected token 'p',
+ * ..."password":hunter2"... is not valid JSON`), so of a client's malformed
+ * input only the kind of error is kept.
+ */
+function clientFaultForLog(error: TRPCError): unknown {
+  const cause = error.cause ?? error;
+  return cause instanceof SyntaxError ? { type: 'SyntaxError', message: 'the input is not valid JSON' } : cause;
+}
+
 type Done = (error?: unknown) => void;
 /** `app.handle`: Express's entry point, untyped by @types/express. */
 interface ExpressEntryPoint {
@@ -241,7 +268,8 @@ function answerUnroutedRequests(app: Express, logger: Logger): void {
 
 function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
   if (res.headersSent) {
-    if (error !== undefined) logger.error({ err: error, url: req.url }, 'error after the response had started');
+    if (error !== undefined)
+      logger.error({ err: error, url: pathForLog(req.url ?? '') }, 'error after the response had started');
     res.destroy();
     return;
   }
@@ -249,7 +277,7 @@ function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknow
     error === undefined
       ? [400, errorBody('Malformed request URL', 'BAD_REQUEST')]
       : [500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR')];
-  if (error !== undefined) logger.error({ err: error, url: req.url }, 'unhandled error');
+  if (error !== undefined) logger.error({ err: error, url: pathForLog(req.url ?? '') }, 'unhandled error');
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.js';
+import type { TrustProxy } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { testApiConfig } from '../src/testing.js';
 
@@ -55,6 +56,7 @@ export async function startServer(options: {
   corsOrigins?: string[];
   logLevel?: string;
   maxBatchSize?: number;
+  trustProxy?: TrustProxy;
 }): Promise<TestServer> {
   const logLines: string[] = [];
   let pending = '';
@@ -75,6 +77,7 @@ export async function startServer(options: {
     logger,
     corsOrigins: options.corsOrigins ?? [],
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {

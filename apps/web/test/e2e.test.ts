@@ -7,8 +7,8 @@
  * Screenshots of every screen go to test-results/screens/.
  *
  * It runs once, on SQLite (see vitest.config.ts). Without /usr/bin/chromium
- * (or CHROMIUM_PATH) it is skipped with a notice, except under CI=true,
- * where it fails.
+ * (or CHROMIUM_PATH) it is skipped with a notice, except when Chromium is required
+ * (CHROMIUM_PATH or REQUIRE_SERVICES=1): then it fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -281,7 +281,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     // Even the right password waits now.
     expect(await signInAndWait(credentials.username, credentials.password)).toBe(429);
     const message = page.getByRole('alert');
-    await expect.poll(() => message.textContent()).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds/);
+    await expect.poll(() => message.textContent()).toMatch(/^Too many attempts\. Try again in \d+ seconds/);
     expect(refused()).toBe(10);
     expect(throttled()).toBe(1);
     await screenshot(page, 'sign-in-throttled');

@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { AuthService } from './services/auth.js';
+import type { PasswordHasher } from './services/passwords.js';
 
 /** Built once per process by the composition root. */
 export interface ApiServices {
   auth: AuthService;
+  /** The hasher `auth` uses: servers `warmUp()` it before they listen. */
+  passwords: PasswordHasher;
 }
 
 /** Everything a request brings, already stripped of its transport. */

@@ -13,10 +13,10 @@ export type {
   SecurityEventType,
 } from './services/security-events.js';
 export {
+  type AttemptCounter,
+  type AuthThrottle,
   DEFAULT_THROTTLE,
-  type FailureCounter,
-  type LoginThrottle,
-  RateLimiterLoginThrottle,
+  RateLimiterAuthThrottle,
   type RedisClientLike,
   type RedisThrottleOptions,
   type ThrottleConfig,

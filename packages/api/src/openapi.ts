@@ -114,6 +114,8 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     defs: { Error: errorSchema },
   });
   document.tags = TAGS.map((tag) => ({ ...tag }));
+  document.info.license = { name: 'MIT', identifier: 'MIT' };
+  declarePublicOperations(document);
   documentParameters(document);
   documentErrorResponses(document);
   return document;
@@ -126,6 +128,14 @@ function operationsOf(document: OpenAPIObject): { path: string; method: string; 
       return operation ? [{ path, method, operation }] : [];
     }),
   );
+}
+
+/**
+ * An operation without `security` inherits the document's (none here), which
+ * tools read as "not said": a public one says `security: []` outright.
+ */
+function declarePublicOperations(document: OpenAPIObject): void {
+  for (const { operation } of operationsOf(document)) operation.security ??= [];
 }
 
 /**

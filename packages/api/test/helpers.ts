@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
 import type { SecurityEventSink } from '../src/services/security-events.js';
-import { RateLimiterLoginThrottle, type ThrottleConfig } from '../src/services/throttle.js';
+import { RateLimiterAuthThrottle, type ThrottleConfig } from '../src/services/throttle.js';
 import type { ApiConfig } from '../src/services.js';
 import { createApiServices } from '../src/services.js';
 
@@ -13,6 +13,7 @@ export const config: ApiConfig = {
   refreshSecret: 'test-refresh-secret-that-is-32-bytes-long',
   accessTtlMs: 15 * 60_000,
   refreshTtlMs: 30 * 86_400_000,
+  sessionMaxAgeMs: 30 * 86_400_000,
   issuer: 'auth-api',
   audience: 'auth-api',
   // The lowest bcrypt cost: the tests are about behaviour, not hashing speed.
@@ -39,12 +40,8 @@ export async function createHarness(
   const services = createApiServices(
     { ...config, ...options.config },
     {
-      throttle: RateLimiterLoginThrottle.inMemory({
-        maxFailuresPerUsername: 10,
-        maxFailuresPerAddress: 100,
-        windowSeconds: 900,
-        ...options.throttle,
-      }),
+      // Tests register many accounts from one address; the tests of that limit set their own.
+      throttle: RateLimiterAuthThrottle.inMemory({ maxRegistrationsPerAddress: 100_000, ...options.throttle }),
       ...(options.now ? { now: options.now } : {}),
       ...(options.events ? { events: options.events } : {}),
     },

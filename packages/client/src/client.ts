@@ -1,7 +1,7 @@
 import type { AppRouter, Credentials, PublicUser } from '@repo/api';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import { isSessionExpiredError, isUnauthorized, type SessionExpiredError } from './errors.js';
-import { authLink, bearerBatchLink, type FetchLike } from './links.js';
+import { authLink, batchSize, bearerBatchLink, type FetchLike } from './links.js';
 import { createSessionManager, type Session, type SessionListener } from './session.js';
 import { memorySessionStore, type SessionStore } from './stores.js';
 
@@ -23,6 +23,12 @@ export interface ApiClientOptions {
   onSessionExpired?: (error: SessionExpiredError) => void;
   /** Extra headers for every request (never `authorization`, which the client sets). */
   headers?: HeadersOption;
+  /**
+   * At most this many calls per batch request. Default: the cap the server
+   * publishes in `X-Trpc-Max-Batch-Size` (one call per request until a
+   * response has told it); a higher value is lowered to the server's cap.
+   */
+  maxBatchSize?: number;
 }
 
 export interface ApiClient {
@@ -57,10 +63,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const url = `${options.url.replace(/\/+$/, '')}/trpc`;
   const headers = async () =>
     typeof options.headers === 'function' ? await options.headers() : { ...options.headers };
+  // Every response, renewals included, tells the server's batch cap.
+  const batching = batchSize(options.maxBatchSize, options.fetch);
 
   // Renewal has a client of its own, outside the auth link, so it can never recurse into itself.
   const renewalClient = createTRPCClient<AppRouter>({
-    links: [httpLink({ url, fetch: options.fetch, headers })],
+    links: [httpLink({ url, fetch: batching.fetch, headers })],
   });
   const sessions = createSessionManager({
     store: options.storage ?? memorySessionStore(),
@@ -71,7 +79,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   sessions.start();
 
   const trpc = createTRPCClient<AppRouter>({
-    links: [authLink(sessions), bearerBatchLink({ url, fetch: options.fetch, headers })],
+    links: [authLink(sessions), bearerBatchLink({ url, batchSize: batching, headers })],
   });
 
   /** Runs a sign-out call; a session the server says is already gone counts as signed out. */

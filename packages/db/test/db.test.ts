@@ -248,19 +248,36 @@ describe('seedUsers', () => {
       { username: 'seed_a', password: 'demo-password', role: 'user' as const },
       { username: 'seed_admin', password: 'admin-password', role: 'admin' as const },
     ];
-    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({ created: ['seed_a', 'seed_admin'], existing: [] });
-    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({ created: [], existing: ['seed_a', 'seed_admin'] });
+    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({
+      created: ['seed_a', 'seed_admin'],
+      existing: [],
+      refused: [],
+    });
+    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({
+      created: [],
+      existing: ['seed_a', 'seed_admin'],
+      refused: [],
+    });
     const admin = await repositoriesOf(db.orm.em.fork()).users.findOneOrFail({ usernameKey: 'seed_admin' });
     expect(admin.role).toBe('admin');
   });
 
-  it('promotes an existing user named as the admin to be', async () => {
-    const hash = async () => HASH;
-    await seedUsers(db.orm.em.fork(), [{ username: 'seed_promoted', password: 'demo-password', role: 'user' }], hash);
-    const again = [{ username: 'seed_promoted', password: 'admin-password', role: 'admin' as const }];
-    expect(await seedUsers(db.orm.em.fork(), again, hash)).toEqual({ created: [], existing: ['seed_promoted'] });
-    const promoted = await repositoriesOf(db.orm.em.fork()).users.findOneOrFail({ usernameKey: 'seed_promoted' });
-    expect(promoted.role).toBe('admin');
+  it('refuses to make an existing plain user an admin, and then writes nothing at all', async () => {
+    const em = db.orm.em.fork();
+    repositoriesOf(em).users.add({ username: 'Seed_Squatter', passwordHash: HASH });
+    await em.flush();
+    const seeds = [
+      { username: 'seed_new_demo', password: 'demo-password', role: 'user' as const },
+      { username: 'seed_squatter', password: 'admin-password', role: 'admin' as const },
+    ];
+    expect(await seedUsers(db.orm.em.fork(), seeds, async () => HASH)).toEqual({
+      created: [],
+      existing: [],
+      refused: ['Seed_Squatter'],
+    });
+    const users = repositoriesOf(db.orm.em.fork()).users;
+    expect((await users.findOneOrFail({ usernameKey: 'seed_squatter' })).role).toBe('user');
+    expect(await users.findOne({ usernameKey: 'seed_new_demo' })).toBeNull();
   });
 });
 

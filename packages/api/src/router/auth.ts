@@ -24,6 +24,7 @@ export const authRouter = router({
         errorResponses: {
           400: 'Invalid input; the message names the field',
           409: 'Username taken (in any letter case)',
+          429: 'Too many registrations from this address; wait for `Retry-After` seconds',
         },
       },
     })
@@ -40,12 +41,12 @@ export const authRouter = router({
         protect: false,
         summary: 'Sign in with a username and password',
         description:
-          'A wrong password and an unknown username get the same answer. Repeated failures are throttled (429 with `Retry-After`).',
+          'A wrong password and an unknown username get the same answer. Attempts are counted before the password is checked, per username and per client address; past the budget the answer is 429 with `Retry-After`.',
         successDescription: 'Signed in: the token pair of a new session',
         errorResponses: {
           400: 'Invalid input; the message names the field',
           401: 'Wrong username or password',
-          429: 'Too many failed logins; wait for `Retry-After` seconds',
+          429: 'Too many failed attempts for this username or address; wait for `Retry-After` seconds',
         },
       },
     })

@@ -80,6 +80,7 @@ export const userRouter = router({
         errorResponses: {
           400: 'Invalid input or wrong current password; the message names the field',
           401: 'Missing, malformed, expired or revoked access token',
+          429: 'Too many wrong passwords for this user (shared with login); wait for `Retry-After` seconds',
         },
       },
     })

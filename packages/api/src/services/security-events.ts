@@ -6,13 +6,16 @@ export interface RequestInfo {
 
 export type SecurityEventType =
   | 'register'
+  | 'register.throttled'
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
   | 'refresh.reuse_detected'
   | 'logout'
   | 'logout_all'
-  | 'password.changed';
+  | 'password.changed'
+  | 'password.failed'
+  | 'password.throttled';
 
 /**
  * One security-relevant fact, for the audit log. It names users and sessions
@@ -22,7 +25,7 @@ export interface SecurityEvent extends RequestInfo {
   type: SecurityEventType;
   userId?: string;
   sessionId?: string;
-  /** The (lower-cased) username tried, for failed and throttled logins. */
+  /** The (lower-cased) username tried, for failed and throttled password checks. */
   username?: string;
   /** Sessions ended by the event (logout-all, password change, reuse). */
   revokedSessions?: number;
