@@ -11,7 +11,7 @@ import {
   type User,
 } from '../src/index.js';
 import { mysqlMigrations } from '../src/migrations/mysql/index.js';
-import { preparedRead } from '../src/repositories/prepared-read.js';
+import { readRows } from '../src/repositories/read-rows.js';
 import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js';
 
 let db: TestDatabase;
@@ -196,7 +196,7 @@ describe('sessions', () => {
   });
 });
 
-describe('preparedRead', () => {
+describe('readRows', () => {
   const SQL = 'select id, username, ? as flag from `users` where created_at <= ? order by id';
 
   it('returns what execute returns for the same statement, Date and boolean parameters included', async () => {
@@ -205,25 +205,23 @@ describe('preparedRead', () => {
     const params = [true, new Date(Date.now() + 60_000)];
     const expected = await db.orm.em.fork().getConnection().execute(SQL, params);
     expect(expected.length).toBeGreaterThanOrEqual(2);
-    expect(await preparedRead(db.orm.em.fork(), SQL, params)).toEqual(expected);
-    expect(await preparedRead(db.orm.em.fork(), SQL, [true, new Date(0)])).toEqual([]);
+    expect(await readRows(db.orm.em.fork(), SQL, params)).toEqual(expected);
+    expect(await readRows(db.orm.em.fork(), SQL, [true, new Date(0)])).toEqual([]);
   });
 
   it("rejects with the driver's error and gives the connection back to the pool", async () => {
     // More failures than the pool has connections: a leaked one would make the last read wait forever.
     for (let i = 0; i < 12; i += 1) {
-      await expect(preparedRead(db.orm.em.fork(), 'select * from `no_such_table`', [])).rejects.toThrow(
-        /no_such_table/,
-      );
+      await expect(readRows(db.orm.em.fork(), 'select * from `no_such_table`', [])).rejects.toThrow(/no_such_table/);
     }
-    expect(await preparedRead(db.orm.em.fork(), 'select 1 as one', [])).toEqual([{ one: 1 }]);
+    expect(await readRows(db.orm.em.fork(), 'select 1 as one', [])).toEqual([{ one: 1 }]);
   });
 
   it("runs inside a transaction on the transaction's connection, and sees its uncommitted rows", async () => {
     await db.orm.em.fork().transactional(async (em) => {
       repositoriesOf(em).users.add({ username: 'uncommitted', passwordHash: HASH });
       await em.flush();
-      const rows = await preparedRead(em, 'select username from `users` where username_key = ?', ['uncommitted']);
+      const rows = await readRows(em, 'select username from `users` where username_key = ?', ['uncommitted']);
       expect(rows).toEqual([{ username: 'uncommitted' }]);
     });
   });
@@ -232,7 +230,7 @@ describe('preparedRead', () => {
     const logQuery = vi.spyOn(db.orm.config.getLogger(), 'logQuery');
     db.orm.config.set('debug', true);
     try {
-      await preparedRead(db.orm.em.fork(), 'select 2 as two', []);
+      await readRows(db.orm.em.fork(), 'select 2 as two', []);
       expect(logQuery).toHaveBeenCalledWith(expect.objectContaining({ query: expect.stringContaining('select 2') }));
     } finally {
       db.orm.config.set('debug', false);

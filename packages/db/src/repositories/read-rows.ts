@@ -16,7 +16,7 @@ import { CompiledQuery } from 'kysely';
  * less CPU on SQLite. With SQL logging on (`debug`) it goes through `execute`,
  * so that every statement still shows in the log.
  */
-export async function preparedRead<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+export async function readRows<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   const connection = em.getConnection();
   if (em.config.get('debug')) return connection.execute<T[]>(sql, params, 'all', em.getTransactionContext());
   await connection.ensureConnection();
