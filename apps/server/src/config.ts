@@ -132,6 +132,11 @@ const envSchema = z
       .string()
       .regex(/^(mysql|mariadb):\/\/|^sqlite:/, 'must start with mysql:// or sqlite:')
       .optional(),
+    // Bounds on waiting for the database (MySQL; the ping on every dialect).
+    DB_CONNECT_TIMEOUT: duration('3s'),
+    DB_ACQUIRE_TIMEOUT: duration('5s'),
+    DB_QUERY_TIMEOUT: duration('5s'),
+    DB_PING_TIMEOUT: duration('2s'),
     JWT_ACCESS_SECRET: secret,
     JWT_REFRESH_SECRET: secret,
     // The secrets being rotated out: tokens they signed stay valid until they expire.
@@ -199,6 +204,13 @@ export interface Config {
   logLevel: string;
   rootDir: string;
   databaseUrl: string | undefined;
+  /** How long the app waits for the database, for `createOrm`. */
+  databaseTimeouts: {
+    connectTimeoutMs: number;
+    acquireTimeoutMs: number;
+    queryTimeoutMs: number;
+    pingTimeoutMs: number;
+  };
   jwt: {
     accessSecret: string;
     refreshSecret: string;
@@ -268,6 +280,12 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     logLevel: e.LOG_LEVEL,
     rootDir,
     databaseUrl: e.DATABASE_URL,
+    databaseTimeouts: {
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT,
+      pingTimeoutMs: e.DB_PING_TIMEOUT,
+    },
     jwt: {
       accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(32).toString('base64url'),
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomBytes(32).toString('base64url'),

@@ -24,7 +24,12 @@ if (keptIn) {
 const target = resolveDatabaseTarget({ url: config.databaseUrl, rootDir: config.rootDir });
 // Only `pnpm dev` passes --migrate; production migrates with `pnpm db:migrate`.
 const shouldMigrate = process.argv.includes('--migrate');
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, migrations: shouldMigrate });
+const orm = await createOrm({
+  url: config.databaseUrl,
+  rootDir: config.rootDir,
+  ...config.databaseTimeouts,
+  migrations: shouldMigrate,
+});
 logger.info(
   { dialect: target.dialect, ...(target.dialect === 'sqlite' ? { file: target.file } : {}) },
   'database connected',

@@ -46,7 +46,7 @@ if (users.length === 0) {
   process.exit(0);
 }
 
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir });
+const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, ...config.databaseTimeouts });
 try {
   const hasher = new PasswordHasher(config.bcryptCost);
   const result = await seedUsers(orm.em.fork(), users, (password) => hasher.hash(password));
