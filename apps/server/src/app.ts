@@ -1,8 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { type ApiServices, appRouter, createContext, createOpenApiDocument, errorResponseHeaders } from '@repo/api';
+import {
+  type ApiServices,
+  appRouter,
+  createAppRouter,
+  createContext,
+  createOpenApiDocument,
+  errorResponseHeaders,
+} from '@repo/api';
 import { pingDatabase } from '@repo/db';
 import type { TRPCError } from '@trpc/server';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import cors from 'cors';
 import express, {
@@ -14,10 +22,10 @@ import express, {
 } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { createDocsRouter } from './docs.js';
+import { createFastTrpcHandler } from './fast-transport/index.js';
 import { requestLog } from './request-log.js';
-import { createRestHandler } from './rest-handler.js';
-import { createTrpcHandler } from './trpc-handler.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
@@ -39,6 +47,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
   maxBatchSize?: number;
+  /** `stock`: tRPC's own Express adapter instead of our fast transport (for `pnpm bench` only). */
+  transport?: 'fast' | 'stock';
 }
 
 function errorBody(message: string, code: string) {
@@ -111,7 +121,8 @@ export function requestOptions(em: EntityManager, services: ApiServices) {
 
 /**
  * The Express app: transport concerns only (headers, CORS, limits, logging,
- * mounting). It never listens; `main.ts` does, and tests use ephemeral ports.
+ * mounting). It never listens; `main.ts` does, and tests use ephemeral ports,
+ * both through `requestListener`.
  */
 export function createApp(deps: AppDeps): Express {
   const { orm, services, logger } = deps;
@@ -151,14 +162,16 @@ export function createApp(deps: AppDeps): Express {
     );
   };
 
-  const trpc = createTrpcHandler({
+  const trpcOptions = {
     router: appRouter,
     createContext: contextOf,
     maxBodySize: BODY_LIMIT_BYTES,
     maxBatchSize: deps.maxBatchSize ?? MAX_BATCH_SIZE,
     responseMeta,
     onError,
-  });
+  };
+  // Our fast transport, or tRPC's own adapter (the stock one is what `pnpm bench` measures it against).
+  const trpc = deps.transport === 'stock' ? createExpressMiddleware(trpcOptions) : createFastTrpcHandler(trpcOptions);
   // One handler rather than three: each layer Express walks costs every call.
   app.use('/trpc', (req, res, next) => {
     // tRPC writes the errors it meets before routing (an unparsable Host header, say)
@@ -182,12 +195,13 @@ export function createApp(deps: AppDeps): Express {
     acceptBodilessPosts,
     express.json({ limit: BODY_LIMIT_BYTES }),
     refuseDeepJson,
-    createRestHandler({
-      router: appRouter,
+    // A router of its own: the middleware makes the number fields of its input schemas coercing, in place.
+    createOpenApiExpressMiddleware({
+      router: createAppRouter(),
       createContext: contextOf,
       responseMeta,
       onError: ({ error, path, req }) => onError({ error, path, req }),
-    }),
+    }) as RequestHandler,
   );
 
   app.use((_req, res) => {
@@ -195,7 +209,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(((error, req, res, next) => {
     if (res.headersSent) {
-      // Too late for an error body: the fallback of answerUnroutedRequests ends the connection.
+      // Too late for an error body: the final handler of requestListener ends the connection.
       next(error);
       return;
     }
@@ -214,29 +228,21 @@ export function createApp(deps: AppDeps): Express {
     }
   }) as ErrorRequestHandler);
 
-  answerUnroutedRequests(app, logger);
   return app;
 }
 
-type Done = (error?: unknown) => void;
-/** `app.handle`: Express's entry point, untyped by @types/express. */
-interface ExpressEntryPoint {
-  handle(req: IncomingMessage, res: ServerResponse, done?: Done): void;
-}
-
 /**
- * Express's router gives up before any middleware runs on a request whose URL
- * it cannot parse (an absolute-form target such as `GET http://[x/api HTTP/1.1`)
- * and hands it to finalhandler, which answers with an HTML page. Those get the
- * JSON error body every other error gets. (Also reached by an error raised
- * after the response has started: then only the connection can be ended.)
+ * The app as Node's HTTP server is to call it (`createServer(requestListener(app, logger))`,
+ * not `app.listen`): Express apps are callable `(req, res, next)`, and `next` is
+ * where Express hands what no middleware answered. That is a request whose URL
+ * its router cannot parse (an absolute-form target such as
+ * `GET http://[x/api HTTP/1.1`), which it gives up on before any middleware
+ * runs and would answer with finalhandler's HTML page: here it gets the JSON
+ * error body every other error gets. (Also reached by an error raised after the
+ * response has started: then only the connection can be ended.)
  */
-function answerUnroutedRequests(app: Express, logger: Logger): void {
-  const entry = app as Express & ExpressEntryPoint;
-  const handle = entry.handle.bind(app);
-  entry.handle = (req, res, done) => {
-    handle(req, res, done ?? ((error) => answerUnrouted(req, res, error, logger)));
-  };
+export function requestListener(app: Express, logger: Logger): RequestListener {
+  return (req, res) => app(req as Request, res as Response, (error) => answerUnrouted(req, res, error, logger));
 }
 
 function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {

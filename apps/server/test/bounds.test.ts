@@ -14,7 +14,14 @@ import { repositoriesOf } from '@repo/db';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BODY_LIMIT_BYTES, createApp, MAX_BATCH_SIZE, MAX_HEADER_BYTES, MAX_JSON_DEPTH } from '../src/app.js';
+import {
+  BODY_LIMIT_BYTES,
+  createApp,
+  MAX_BATCH_SIZE,
+  MAX_HEADER_BYTES,
+  MAX_JSON_DEPTH,
+  requestListener,
+} from '../src/app.js';
 import { ConfigError, parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { apiConfig, PASSWORD, register, startServer, type TestServer, uniqueName } from './helpers.js';
@@ -285,7 +292,7 @@ describe('header and URL size (a server made as main.ts makes it)', () => {
   beforeAll(async () => {
     const logger = createLogger({ level: 'silent', isPretty: false });
     const app = createApp({ orm: db.orm, services: createApiServices(apiConfig), logger, corsOrigins: [] });
-    mainLike = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+    mainLike = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, requestListener(app, logger));
     await new Promise<void>((resolve) => mainLike.listen(0, '127.0.0.1', resolve));
     mainClient = rawClient(`http://127.0.0.1:${(mainLike.address() as AddressInfo).port}`);
   });

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/core';
@@ -5,7 +6,7 @@ import { type ApiConfig, type ApiServices, type AppRouter, createApiServices, ty
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, beforeAll } from 'vitest';
-import { createApp } from '../src/app.js';
+import { createApp, requestListener } from '../src/app.js';
 import { createLogger } from '../src/logger.js';
 import { testApiConfig } from '../src/testing.js';
 
@@ -76,7 +77,7 @@ export async function startServer(options: {
     corsOrigins: options.corsOrigins ?? [],
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,77 +1,93 @@
-import { once } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   type AnyTRPCProcedure,
   type AnyTRPCRouter,
   getTRPCErrorFromUnknown,
   getTRPCErrorShape,
   TRPCError,
-  transformTRPCResponse,
 } from '@trpc/server';
-import {
-  createURL,
-  incomingMessageToRequest,
-  internal_exceptionHandler,
-  type NodeHTTPHandlerOptions,
-} from '@trpc/server/adapters/node-http';
-import { getHTTPStatusCode, resolveResponse, type TRPCRequestInfo } from '@trpc/server/http';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { createURL, type NodeHTTPHandlerOptions } from '@trpc/server/adapters/node-http';
+import { getHTTPStatusCode, getHTTPStatusCodeFromError, type TRPCRequestInfo } from '@trpc/server/http';
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from 'express';
 
-/**
- * tRPC over Express, like `@trpc/server/adapters/express`, with a cheaper
- * crossing between Node's HTTP objects and the Fetch `Request`/`Response`
- * that tRPC's own `resolveResponse` (which does all the protocol work:
- * batching, validation, errors, status codes, `responseMeta`) speaks.
- *
- * The stock adapter copies every header into a `Headers` one by one and
- * writes every response through a web `WritableStream`; on Node 20 those two
- * crossings cost more than the whole procedure for a small query (measured by
- * `pnpm bench`: about half of the server's time on `user.me`). Here:
- * - a request without a body (GET/HEAD) becomes a `Request` built from the
- *   header object in one go; requests with a body still go through tRPC's
- *   own `incomingMessageToRequest` (streamed, with `maxBodySize`);
- * - a JSON response is read whole and written with one `res.end`; a streamed
- *   one (a `trpc-accept: application/jsonl` batch, a subscription's event
- *   stream) is piped as it comes, and stops when the client goes away.
- * Either way the request's signal aborts when the client goes away, and
- * whatever is thrown ends in tRPC's own error response.
- *
- * The commonest requests of all, queries by GET, one (`/trpc/user.me`) or a
- * batch (`/trpc/user.me,user.list?batch=1&input=…`, what `httpBatchLink`
- * sends), skip the Fetch objects altogether: see `answerQueries`.
- */
-export function createTrpcHandler<TRouter extends AnyTRPCRouter>(
-  // Express middleware goes in front with app.use: no `middleware` option here.
-  opts: NodeHTTPHandlerOptions<TRouter, ExpressRequest, ExpressResponse> & { middleware?: never },
-): RequestHandler {
-  return (req, res) => {
-    const path = req.path.slice(req.path.lastIndexOf('/') + 1);
-    handle(req, res).catch((cause: unknown) => internal_exceptionHandler({ ...opts, req, res, path })(cause));
+export type FastTrpcHandlerOptions<TRouter extends AnyTRPCRouter> = NodeHTTPHandlerOptions<
+  TRouter,
+  ExpressRequest,
+  ExpressResponse
+>;
 
-    async function handle(req: ExpressRequest, res: ExpressResponse): Promise<void> {
-      const queries = queriesOf(opts.router, req, path, opts.maxBatchSize);
-      if (queries) {
-        await answerQueries(opts, queries, req, res);
-        return;
-      }
-      const request = toFetchRequest(req, res, opts.maxBodySize ?? null);
-      const response = await resolveResponse({
-        ...opts,
-        req: request,
-        path,
-        error: null,
-        createContext: async (inner) => opts.createContext?.({ ...opts, ...inner, req, res }),
-        onError: (o) => opts.onError?.({ ...o, req }),
-      });
-      await writeResponse(response, res, request.signal);
+/** The options this handler honours; any other one is refused when it is made. */
+const HONOURED_OPTIONS = new Set([
+  'router',
+  'createContext',
+  'onError',
+  'responseMeta',
+  'maxBodySize',
+  'maxBatchSize',
+  'allowMethodOverride',
+]);
+
+/**
+ * tRPC over Express: tRPC's own `createExpressMiddleware`, with the
+ * commonest requests of all, queries by GET, one (`/trpc/user.me`) or a
+ * batch (`/trpc/user.me,user.list?batch=1&input=…`, what `httpBatchLink`
+ * sends), answered here instead, on Node's objects directly: no Fetch
+ * `Request`, `Headers`, `Response` or web stream, which tRPC's adapter builds
+ * for every request and which cost more than the whole procedure for a small
+ * query (`pnpm bench`: about 2× on `user.me`, Node 26). Everything else
+ * (mutations, streamed batches, anything tRPC answers with an error before
+ * calling a procedure) goes to tRPC's adapter.
+ *
+ * The fast path redoes private steps of tRPC's `resolveResponse` and reads
+ * `router._def`: the tRPC version is pinned exactly (pnpm-workspace.yaml),
+ * and the differential test (test/fast-transport-trpc.test.ts) holds it to
+ * the stock adapter. It honours the options in HONOURED_OPTIONS and a router
+ * without a transformer; anything else throws here, at construction.
+ */
+export function createFastTrpcHandler<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+): RequestHandler {
+  refuseWhatIsNotHonoured(opts);
+  const stock = createExpressMiddleware(opts);
+  return (req, res, next) => {
+    const path = req.path.slice(req.path.lastIndexOf('/') + 1);
+    const queries = queriesOf(opts.router, req, path, opts.maxBatchSize);
+    if (!queries) {
+      stock(req, res, next);
+      return;
     }
+    answerQueries(opts, queries, req, res).catch((cause: unknown) => answerUnexpected(opts, cause, req, res));
   };
 }
 
-function toFetchRequest(req: IncomingMessage, res: ServerResponse, maxBodySize: number | null): Request {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return incomingMessageToRequest(req, res, { maxBodySize });
-  const url = createURL(req);
-  return new Request(url, { method: req.method, headers: headersOf(req), signal: abortedWhenClientGoes(res) });
+function refuseWhatIsNotHonoured(opts: { router: AnyTRPCRouter }): void {
+  const given: Record<string, unknown> = opts;
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined || HONOURED_OPTIONS.has(name)) continue;
+    // Batching on is the default, which the fast path does honour.
+    if (name === 'allowBatching' && value === true) continue;
+    throw new Error(`createFastTrpcHandler does not honour the option \`${name}\`: use tRPC's createExpressMiddleware`);
+  }
+  const config = opts.router._def._config as RouterConfig;
+  const probe = {};
+  const { transformer } = config;
+  if (transformer.input.deserialize(probe) !== probe || transformer.output.serialize(probe) !== probe) {
+    throw new Error("createFastTrpcHandler does not honour a router's transformer: use tRPC's createExpressMiddleware");
+  }
+  if ((config.pathSeparator ?? '.') !== '.') {
+    throw new Error(
+      "createFastTrpcHandler does not honour a router's pathSeparator: use tRPC's createExpressMiddleware",
+    );
+  }
+}
+
+interface RouterConfig {
+  pathSeparator?: string;
+  transformer: {
+    input: { deserialize(value: unknown): unknown };
+    output: { serialize(value: unknown): unknown };
+  };
 }
 
 /** A signal that aborts if the connection closes before the response has been sent. */
@@ -83,56 +99,26 @@ export function abortedWhenClientGoes(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-/** Node's header object as a Fetch header record (HTTP/2 pseudo-headers left out, repeated values joined). */
-function headersOf(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(':')) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
-async function writeResponse(response: Response, res: ServerResponse, signal: AbortSignal): Promise<void> {
-  if (res.statusCode === 200) res.statusCode = response.status;
-  for (const [name, value] of response.headers) {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  }
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
-  if (!response.body) {
-    res.end();
-    return;
-  }
-  if (!isStreamed(response)) {
-    res.end(Buffer.from(await response.arrayBuffer()));
-    return;
-  }
-  const reader = response.body.getReader();
-  const stop = () => void reader.cancel().catch(() => undefined);
-  signal.addEventListener('abort', stop, { once: true });
-  try {
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      if (!res.write(chunk.value)) await once(res, 'drain', { signal });
-    }
-  } catch (error) {
-    // The client went away: cancelling the stream stops the calls still running.
-    if (!signal.aborted) throw error;
-  } finally {
-    signal.removeEventListener('abort', stop);
-    res.end();
-  }
-}
-
 /**
- * Whether tRPC answers with a stream: a `trpc-accept: application/jsonl` batch
- * (labelled `application/json` all the same, but chunked) or a subscription's
- * event stream. Everything else is one JSON document, whole before it is sent.
+ * What tRPC's adapter answers when building the response itself fails (a
+ * `responseMeta` that throws, say): its error shape, reported to `onError`.
  */
-function isStreamed(response: Response): boolean {
-  return (
-    response.headers.has('transfer-encoding') || !response.headers.get('content-type')?.startsWith('application/json')
-  );
+function answerUnexpected<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+  cause: unknown,
+  req: ExpressRequest,
+  res: ExpressResponse,
+): void {
+  const error = getTRPCErrorFromUnknown(cause);
+  const at = { error, type: 'unknown', path: undefined, input: undefined, ctx: undefined } as const;
+  opts.onError?.({ ...at, req });
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.statusCode = getHTTPStatusCodeFromError(error);
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ error: getTRPCErrorShape({ ...at, config: opts.router._def._config }) }));
 }
 
 /** Queries by GET: what `answerQueries` needs, read off the request. */
@@ -141,7 +127,7 @@ interface Queries {
   calls: {
     path: string;
     procedure: AnyTRPCProcedure;
-    /** The input as the client sent it, deserialized; undefined when there is none. */
+    /** The input as the client sent it; undefined when there is none. */
     input: unknown;
   }[];
   url: URL;
@@ -163,8 +149,7 @@ function queriesOf(
   path: string,
   maxBatchSize: number | undefined,
 ): Queries | undefined {
-  const config = router._def._config as { pathSeparator?: string; transformer: TransformerLike };
-  if (req.method !== 'GET' || path.includes('%') || (config.pathSeparator ?? '.') !== '.') return undefined;
+  if (req.method !== 'GET' || path.includes('%')) return undefined;
   const { headers } = req;
   if (headers['trpc-accept'] !== undefined || headers.accept?.includes('application/jsonl')) return undefined;
   if (headers['content-type'] !== undefined) return undefined;
@@ -197,20 +182,10 @@ function queriesOf(
   for (const [index, callPath] of paths.entries()) {
     const procedure = Object.hasOwn(procedures, callPath) ? procedures[callPath] : undefined;
     if (typeof procedure !== 'function' || procedure._def?.type !== 'query') return undefined;
-    const sent = isBatchCall ? (inputs as Record<string, unknown> | undefined)?.[index] : inputs;
-    let input: unknown;
-    try {
-      input = sent === undefined ? undefined : config.transformer.input.deserialize(sent);
-    } catch {
-      return undefined;
-    }
+    const input = isBatchCall ? (inputs as Record<string, unknown> | undefined)?.[index] : inputs;
     calls.push({ path: callPath, procedure, input });
   }
   return { isBatchCall, calls, url };
-}
-
-interface TransformerLike {
-  input: { deserialize(value: unknown): unknown };
 }
 
 type Settled = readonly [error: TRPCError, data: undefined] | readonly [error: undefined, data: unknown];
@@ -219,11 +194,11 @@ type Settled = readonly [error: TRPCError, data: undefined] | readonly [error: u
  * What `resolveResponse` does for queries answered as one JSON document, step
  * for step (context, calls, error shapes, `onError`, `responseMeta`, status,
  * headers, body), on Node's objects directly: no `Request`, `Headers`,
- * `Response` or stream. The differential test (test/trpc-handler.test.ts)
+ * `Response` or stream. The differential test (test/fast-transport-trpc.test.ts)
  * holds both to tRPC's own Express adapter.
  */
 async function answerQueries<TRouter extends AnyTRPCRouter>(
-  opts: NodeHTTPHandlerOptions<TRouter, ExpressRequest, ExpressResponse>,
+  opts: FastTrpcHandlerOptions<TRouter>,
   queries: Queries,
   req: ExpressRequest,
   res: ExpressResponse,
@@ -279,37 +254,37 @@ async function answerQueries<TRouter extends AnyTRPCRouter>(
   const shapeOf = (error: TRPCError, call?: TRPCRequestInfo['calls'][number]) =>
     getTRPCErrorShape({ config, error, type: 'query', path: call?.path, input: call?.result(), ctx });
 
-  let untransformed: ({ result: { data: unknown } } | { error: unknown })[];
+  let envelopes: ({ result: { data: unknown } } | { error: unknown })[];
   let errors: (TRPCError | undefined)[];
   const [first] = settled;
   if (!queries.isBatchCall && first && !first[0] && isDataStream(first[1])) {
     // resolveResponse throws this one past the call: reported without its path or input.
     const error = streamLike();
     opts.onError?.({ error, path: undefined, input: undefined, ctx, type: 'query', req });
-    untransformed = [{ error: shapeOf(error) }];
+    envelopes = [{ error: shapeOf(error) }];
     errors = [error];
   } else {
     errors = settled.map(
       ([error, data]) => error ?? (queries.isBatchCall && isDataStream(data) ? streamLike() : undefined),
     );
-    untransformed = settled.map(([, data], index) => {
+    envelopes = settled.map(([, data], index) => {
       const error = errors[index];
       return error ? { error: shapeOf(error, info.calls[index]) } : { result: { data } };
     });
   }
-  const body = queries.isBatchCall ? untransformed : untransformed[0];
+  const body = queries.isBatchCall ? envelopes : envelopes[0];
 
   const headers = new Map<string, string[]>([
     ['vary', ['trpc-accept, accept']],
     ['content-type', ['application/json']],
   ]);
-  let status = getHTTPStatusCode(untransformed as Parameters<typeof getHTTPStatusCode>[0], errors as TRPCError[]);
+  let status = getHTTPStatusCode(envelopes as Parameters<typeof getHTTPStatusCode>[0], errors as TRPCError[]);
   const meta = opts.responseMeta?.({
     ctx: ctx as never,
     info,
     paths: info.calls.map((call) => call.path),
     type: 'query',
-    data: untransformed as never,
+    data: envelopes as never,
     errors: errors.filter((error): error is TRPCError => error !== undefined),
     eagerGeneration: false,
   });
@@ -326,7 +301,8 @@ async function answerQueries<TRouter extends AnyTRPCRouter>(
   if (meta?.status) status = meta.status;
   if (res.statusCode === 200) res.statusCode = status;
   for (const [name, values] of headers) res.setHeader(name, name === 'set-cookie' ? values : values.join(', '));
-  res.end(JSON.stringify(transformTRPCResponse(config, body as never)));
+  // No transformer (refused at construction): the body is sent as it is.
+  res.end(JSON.stringify(body));
 }
 
 /** tRPC's test for data only a stream can carry: an async iterable, or an object holding promises or iterables. */
