@@ -185,3 +185,16 @@ export async function login(server: TestServer, username: string, password = PAS
 export async function meStatus(server: TestServer, token: string): Promise<number> {
   return (await server.rest('GET', '/api/users/me', { token })).status;
 }
+
+/**
+ * The paths of a tRPC router's procedures (`user.me`), read off the router
+ * itself: a built router carries its sub-routers and procedures as
+ * properties, the way `appRouter.user.me` reaches one.
+ */
+export function procedurePaths(router: object, prefix = ''): string[] {
+  return Object.entries(router).flatMap(([key, value]) => {
+    if (key === '_def' || key === 'createCaller') return [];
+    if (typeof value === 'function') return [`${prefix}${key}`];
+    return typeof value === 'object' && value !== null ? procedurePaths(value, `${prefix}${key}.`) : [];
+  });
+}
