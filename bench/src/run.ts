@@ -39,6 +39,8 @@ interface Row {
   p99Ms: number;
   errors: number;
   requests: number;
+  /** The loaded process's own CPU time per completed request: other load on the machine barely moves it. */
+  cpuUsPerRequest: number | null;
   peakRssMb: number | null;
 }
 
@@ -84,6 +86,9 @@ function peakRssMb(pid: number | undefined): number | null {
     return null;
   }
 }
+
+/** Microseconds in a clock tick of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICK_US = 10_000;
 
 /** CPU time (clock ticks) a process has used, from /proc (Linux); null elsewhere. */
 function cpuTicks(pid: number | undefined): number | null {
@@ -132,8 +137,10 @@ async function load(
   await autocannon({ ...options, connections: CONNECTIONS, duration: WARMUP, timeout: 60 });
   await allIdle();
   resetPeakRss(child.pid);
+  const ticksBefore = cpuTicks(child.pid);
   // A generous timeout: at bcrypt cost 12, 50 queued logins wait seconds, which is a latency, not an error.
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: DURATION, timeout: 60 });
+  const ticksAfter = cpuTicks(child.pid);
   const row: Row = {
     name,
     target,
@@ -144,10 +151,14 @@ async function load(
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     requests: result.requests.total,
+    cpuUsPerRequest:
+      ticksBefore === null || ticksAfter === null || result.requests.total === 0
+        ? null
+        : Math.round(((ticksAfter - ticksBefore) * TICK_US) / result.requests.total),
     peakRssMb: peakRssMb(child.pid),
   };
   console.log(
-    `  ${name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}`,
+    `  ${name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}  CPU ${row.cpuUsPerRequest ?? 'n/a'} µs/req`,
   );
   return row;
 }
@@ -387,6 +398,10 @@ async function main(): Promise<void> {
     const trpcMeP99 = Math.max(...rounds.map((r) => r.fast.p99Ms));
     const perRound = {
       fastOverStockAdapter: rounds.map((r) => rate(r.fast) / rate(r.stock)),
+      // The same comparison by the server's own CPU per request, which the machine's other load barely moves.
+      stockCpuOverFastCpu: rounds.map(
+        (r) => (r.stock.cpuUsPerRequest ?? Number.NaN) / (r.fast.cpuUsPerRequest ?? Number.NaN),
+      ),
       restOverTrpc: rounds.map((r) => rate(r.rest) / rate(r.fast)),
     };
     const serverPeak = Math.max(...rows.filter((r) => r.target === 'server').map((r) => r.peakRssMb ?? 0));
@@ -394,6 +409,7 @@ async function main(): Promise<void> {
       trpcMeOverBareExpress: trpcMe / baseline,
       restOverTrpc: median(perRound.restOverTrpc),
       fastOverStockAdapter: median(perRound.fastOverStockAdapter),
+      stockCpuOverFastCpu: median(perRound.stockCpuOverFastCpu),
       loginOverBcryptCeiling: login.requestsPerSecond / ceiling,
     };
     const budget = [
@@ -406,15 +422,15 @@ async function main(): Promise<void> {
       ['server peak RSS < 200 MB', serverPeak < 200],
     ] as const;
 
-    console.log('\n| scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log('\n| scenario | req/s | p50 ms | p99 ms | errors | CPU µs/req | peak RSS MB |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       console.log(
-        `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.peakRssMb ?? 'n/a'} |`,
+        `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.cpuUsPerRequest ?? 'n/a'} | ${r.peakRssMb ?? 'n/a'} |`,
       );
     }
     console.log(
-      `| raw bcrypt.compare ceiling (in-process, mean of just before and after login: ${ceilingBefore.toFixed(1)}, ${ceilingAfter.toFixed(1)}) | ${ceiling.toFixed(1)} | | | | |`,
+      `| raw bcrypt.compare ceiling (in-process, mean of just before and after login: ${ceilingBefore.toFixed(1)}, ${ceilingAfter.toFixed(1)}) | ${ceiling.toFixed(1)} | | | | | |`,
     );
     console.log('\nRatios');
     const spread = (values: number[]) =>
@@ -422,6 +438,7 @@ async function main(): Promise<void> {
     console.log(`  tRPC user.me ÷ bare Express     ${ratios.trpcMeOverBareExpress.toFixed(2)} (median of rounds)`);
     console.log(`  REST /users/me ÷ tRPC user.me   ${spread(perRound.restOverTrpc)}`);
     console.log(`  fast-transport ÷ stock adapter  ${spread(perRound.fastOverStockAdapter)}`);
+    console.log(`    by CPU per request (stock ÷ fast) ${spread(perRound.stockCpuOverFastCpu)}`);
     console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
