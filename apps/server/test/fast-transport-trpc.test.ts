@@ -673,3 +673,47 @@ describe('what createFastTrpcHandler refuses when it is made (options its fast p
     expect(() => createFastTrpcHandler({ ...options, allowBatching: true, allowMethodOverride: false })).not.toThrow();
   });
 });
+
+describe('a response that cannot be built (responseMeta throws)', () => {
+  it.each([
+    ['always', () => true],
+    ['only for a success', (errors: readonly unknown[]) => errors.length === 0],
+  ])('(%s): the same error answer from both, and the same reports to onError', async (_when, throwsFor) => {
+    const t = initTRPC.create();
+    const router = t.router({ ping: t.procedure.query(() => 'pong') });
+    const answers: { status: number; body: unknown; reported: string[] }[] = [];
+    for (const name of ADAPTER_NAMES) {
+      const reported: string[] = [];
+      const options = {
+        router,
+        createContext: () => ({}),
+        responseMeta: ({ errors }: { errors: readonly unknown[] }) => {
+          if (throwsFor(errors)) throw new Error('responseMeta broke');
+          return {};
+        },
+        onError: ({ error, type }: { error: { code: string }; type: string }) => {
+          reported.push(`${error.code} ${type}`);
+        },
+      };
+      const app = express();
+      app.use(
+        '/trpc',
+        name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options),
+      );
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc/ping`);
+        // The stack trace names each side's own frames.
+        const body = (await res.text()).replace(/"stack":"(?:[^"\\]|\\.)*"/, '"stack":"…"');
+        answers.push({ status: res.status, body: parse(body), reported });
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+    const [stock, ours] = answers;
+    expect(stock?.status).toBe(500);
+    expect(ours).toEqual(stock);
+  });
+});

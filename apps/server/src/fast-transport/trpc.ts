@@ -91,7 +91,7 @@ interface RouterConfig {
 }
 
 /** A signal that aborts if the connection closes before the response has been sent. */
-export function abortedWhenClientGoes(res: ServerResponse): AbortSignal {
+function abortedWhenClientGoes(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableEnded) controller.abort();
@@ -272,37 +272,48 @@ async function answerQueries<TRouter extends AnyTRPCRouter>(
       return error ? { error: shapeOf(error, info.calls[index]) } : { result: { data } };
     });
   }
-  const body = queries.isBatchCall ? envelopes : envelopes[0];
-
-  const headers = new Map<string, string[]>([
-    ['vary', ['trpc-accept, accept']],
-    ['content-type', ['application/json']],
-  ]);
-  let status = getHTTPStatusCode(envelopes as Parameters<typeof getHTTPStatusCode>[0], errors as TRPCError[]);
-  const meta = opts.responseMeta?.({
-    ctx: ctx as never,
-    info,
-    paths: info.calls.map((call) => call.path),
-    type: 'query',
-    data: envelopes as never,
-    errors: errors.filter((error): error is TRPCError => error !== undefined),
-    eagerGeneration: false,
-  });
-  if (meta?.headers) {
-    const fromHeaders = meta.headers instanceof Headers;
-    const entries = fromHeaders ? [...(meta.headers as Headers).entries()] : Object.entries(meta.headers);
-    for (const [name, value] of entries) {
-      const key = name.toLowerCase();
-      if (Array.isArray(value)) headers.set(key, [...(headers.get(key) ?? []), ...value]);
-      else if (typeof value === 'string')
-        headers.set(key, fromHeaders ? [...(headers.get(key) ?? []), value] : [value]);
+  /** Status and headers (with `responseMeta`'s), then the body: resolveResponse's `initResponse`. */
+  const respond = (body: unknown, forStatus: unknown, data: unknown[], errors: (TRPCError | undefined)[]) => {
+    const headers = new Map<string, string[]>([
+      ['vary', ['trpc-accept, accept']],
+      ['content-type', ['application/json']],
+    ]);
+    let status = getHTTPStatusCode(forStatus as Parameters<typeof getHTTPStatusCode>[0], errors as TRPCError[]);
+    const meta = opts.responseMeta?.({
+      ctx: ctx as never,
+      info,
+      paths: info.calls.map((call) => call.path),
+      type: 'query',
+      data: data as never,
+      errors: errors.filter((error): error is TRPCError => error !== undefined),
+      eagerGeneration: false,
+    });
+    if (meta?.headers) {
+      const fromHeaders = meta.headers instanceof Headers;
+      const entries = fromHeaders ? [...(meta.headers as Headers).entries()] : Object.entries(meta.headers);
+      for (const [name, value] of entries) {
+        const key = name.toLowerCase();
+        if (Array.isArray(value)) headers.set(key, [...(headers.get(key) ?? []), ...value]);
+        else if (typeof value === 'string')
+          headers.set(key, fromHeaders ? [...(headers.get(key) ?? []), value] : [value]);
+      }
     }
+    if (meta?.status) status = meta.status;
+    if (res.statusCode === 200) res.statusCode = status;
+    for (const [name, values] of headers) res.setHeader(name, name === 'set-cookie' ? values : values.join(', '));
+    // No transformer (refused at construction): the body is sent as it is.
+    res.end(JSON.stringify(body));
+  };
+  try {
+    respond(queries.isBatchCall ? envelopes : envelopes[0], envelopes, envelopes, errors);
+  } catch (cause) {
+    // As resolveResponse: the failure is reported, then answered as the request's error (and
+    // should `responseMeta` throw again, answerUnexpected answers).
+    const error = getTRPCErrorFromUnknown(cause);
+    opts.onError?.({ error, path: undefined, input: undefined, ctx, type: 'query', req });
+    const envelope = { error: shapeOf(error) };
+    respond(envelope, envelope, [envelope], [error]);
   }
-  if (meta?.status) status = meta.status;
-  if (res.statusCode === 200) res.statusCode = status;
-  for (const [name, values] of headers) res.setHeader(name, name === 'set-cookie' ? values : values.join(', '));
-  // No transformer (refused at construction): the body is sent as it is.
-  res.end(JSON.stringify(body));
 }
 
 /** tRPC's test for data only a stream can carry: an async iterable, or an object holding promises or iterables. */
