@@ -1,9 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import {
   type ApiServices,
   appRouter,
   type Context,
+  createAppRouter,
   createContext,
   createOpenApiDocument,
   errorResponseHeaders,
@@ -11,6 +12,7 @@ import {
 } from '@repo/api';
 import { pingDatabase } from '@repo/db';
 import type { TRPCError } from '@trpc/server';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import cors from 'cors';
 import express, {
@@ -22,13 +24,13 @@ import express, {
 } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import type { TrustProxy } from './config.js';
 import { createDocsRouter } from './docs.js';
+import { createFastTrpcHandler } from './fast-transport/index.js';
 import { pathForLog } from './logger.js';
 import { requestLog } from './request-log.js';
-import { createRestHandler } from './rest-handler.js';
 import { browserSessionOf, type SessionCookieOptions, SessionCookieOutbox } from './session-cookie.js';
-import { createTrpcHandler } from './trpc-handler.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
@@ -58,6 +60,8 @@ export interface AppDeps {
   isProduction?: boolean;
   /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
   maxBatchSize?: number;
+  /** `stock`: tRPC's own Express adapter instead of our fast transport (for `pnpm bench` only). */
+  transport?: 'fast' | 'stock';
 }
 
 function errorBody(message: string, code: string) {
@@ -145,7 +149,8 @@ const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', SESSION_MODE_HEAD
 
 /**
  * The Express app: transport concerns only (headers, CORS, limits, logging,
- * mounting). It never listens; `main.ts` does, and tests use ephemeral ports.
+ * mounting). It never listens; `main.ts` does, and tests use ephemeral ports,
+ * both through `requestListener`.
  */
 export function createApp(deps: AppDeps): Express {
   const { orm, services, logger } = deps;
@@ -207,14 +212,16 @@ export function createApp(deps: AppDeps): Express {
   };
 
   const maxBatchSize = deps.maxBatchSize ?? MAX_BATCH_SIZE;
-  const trpc = createTrpcHandler({
+  const trpcOptions = {
     router: appRouter,
     createContext: contextOf,
     maxBodySize: BODY_LIMIT_BYTES,
     maxBatchSize,
     responseMeta,
     onError,
-  });
+  };
+  // Our fast transport, or tRPC's own adapter (the stock one is what `pnpm bench` measures it against).
+  const trpc = deps.transport === 'stock' ? createExpressMiddleware(trpcOptions) : createFastTrpcHandler(trpcOptions);
   // One handler rather than three: each layer Express walks costs every call.
   app.use('/trpc', (req, res, next) => {
     // tRPC writes the errors it meets before routing (an unparsable Host header, say)
@@ -239,12 +246,13 @@ export function createApp(deps: AppDeps): Express {
     acceptBodilessPosts,
     express.json({ limit: BODY_LIMIT_BYTES }),
     refuseDeepJson,
-    createRestHandler({
-      router: appRouter,
+    // A router of its own: the middleware makes the number fields of its input schemas coercing, in place.
+    createOpenApiExpressMiddleware({
+      router: createAppRouter(),
       createContext: contextOf,
       responseMeta,
       onError: ({ error, path, req }) => onError({ error, path, req }),
-    }),
+    }) as RequestHandler,
   );
 
   app.use((_req, res) => {
@@ -252,7 +260,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(((error, req, res, next) => {
     if (res.headersSent) {
-      // Too late for an error body: the fallback of answerUnroutedRequests ends the connection.
+      // Too late for an error body: the final handler of requestListener ends the connection.
       next(error);
       return;
     }
@@ -271,7 +279,6 @@ export function createApp(deps: AppDeps): Express {
     }
   }) as ErrorRequestHandler);
 
-  answerUnroutedRequests(app, logger);
   return app;
 }
 
@@ -286,25 +293,18 @@ function clientFaultForLog(error: TRPCError): unknown {
   return cause instanceof SyntaxError ? { type: 'SyntaxError', message: 'the input is not valid JSON' } : cause;
 }
 
-type Done = (error?: unknown) => void;
-/** `app.handle`: Express's entry point, untyped by @types/express. */
-interface ExpressEntryPoint {
-  handle(req: IncomingMessage, res: ServerResponse, done?: Done): void;
-}
-
 /**
- * Express's router gives up before any middleware runs on a request whose URL
- * it cannot parse (an absolute-form target such as `GET http://[x/api HTTP/1.1`)
- * and hands it to finalhandler, which answers with an HTML page. Those get the
- * JSON error body every other error gets. (Also reached by an error raised
- * after the response has started: then only the connection can be ended.)
+ * The app as Node's HTTP server is to call it (`createServer(requestListener(app, logger))`,
+ * not `app.listen`): Express apps are callable `(req, res, next)`, and `next` is
+ * where Express hands what no middleware answered. That is a request whose URL
+ * its router cannot parse (an absolute-form target such as
+ * `GET http://[x/api HTTP/1.1`), which it gives up on before any middleware
+ * runs and would answer with finalhandler's HTML page: here it gets the JSON
+ * error body every other error gets. (Also reached by an error raised after the
+ * response has started: then only the connection can be ended.)
  */
-function answerUnroutedRequests(app: Express, logger: Logger): void {
-  const entry = app as Express & ExpressEntryPoint;
-  const handle = entry.handle.bind(app);
-  entry.handle = (req, res, done) => {
-    handle(req, res, done ?? ((error) => answerUnrouted(req, res, error, logger)));
-  };
+export function requestListener(app: Express, logger: Logger): RequestListener {
+  return (req, res) => app(req as Request, res as Response, (error) => answerUnrouted(req, res, error, logger));
 }
 
 function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {

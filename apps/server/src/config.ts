@@ -167,6 +167,8 @@ const envSchema = z
     TRUST_PROXY: trustProxy,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // Only `pnpm bench` sets it: tRPC's stock Express adapter, to measure the fast transport against.
+    TRANSPORT: z.enum(['fast', 'stock']).default('fast'),
     SEED_ADMIN_USERNAME: z.string().optional(),
     SEED_ADMIN_PASSWORD: z.string().optional(),
   })
@@ -234,6 +236,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Calls allowed in one tRPC batch request. */
   maxBatchSize: number;
+  /** `stock`: /trpc served by tRPC's own Express adapter (what `pnpm bench` compares ours with). */
+  transport: 'fast' | 'stock';
   seedAdmin: { username: string; password: string } | undefined;
 }
 
@@ -310,6 +314,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
+    transport: e.TRANSPORT,
     seedAdmin:
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }

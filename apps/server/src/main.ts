@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
-import { createApp, MAX_HEADER_BYTES } from './app.js';
+import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
 import { type Config, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -68,10 +68,14 @@ const app = createApp({
   trustProxy: config.trustProxy,
   isProduction: config.isProduction,
   maxBatchSize: config.maxBatchSize,
+  transport: config.transport,
 });
 // Bounded headers, and bounded time to send them and the whole request: a
 // slow-drip client cannot hold a connection for Node's default 5 minutes.
-const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 }, app);
+const server = createServer(
+  { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 },
+  requestListener(app, logger),
+);
 server.listen(config.port, config.host, () => {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${addressPort(server, config)}`;
   logger.info(

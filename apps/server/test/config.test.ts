@@ -22,6 +22,12 @@ function errorOf(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('parseConfig', () => {
+  it("TRANSPORT: the fast transport unless the bench asks for tRPC's stock adapter; other values are refused", () => {
+    expect(parseConfig({}, '/repo').transport).toBe('fast');
+    expect(parseConfig({ TRANSPORT: 'stock' }, '/repo').transport).toBe('stock');
+    expect(errorOf({ TRANSPORT: 'express' }).message).toContain('TRANSPORT');
+  });
+
   it('refuses production without JWT secrets, naming both variables', () => {
     const { message } = errorOf({ NODE_ENV: 'production' });
     expect(message).toContain('JWT_ACCESS_SECRET');

@@ -11,7 +11,7 @@ export { type ApiServices, type Context, type CreateContextOptions, createContex
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
 export { createOpenApiDocument } from './openapi.js';
-export { type AppRouter, appRouter, createCaller } from './root.js';
+export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
 export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
 export { PasswordHasher } from './services/passwords.js';

@@ -1,10 +1,4 @@
-import {
-  forEachOpenApiProcedure,
-  generateOpenApiDocument,
-  normalizePath,
-  type OpenAPIObject,
-  type OpenApiMeta,
-} from 'trpc-to-openapi';
+import { generateOpenApiDocument, normalizePath, type OpenAPIObject, type OpenApiMeta } from 'trpc-to-openapi';
 import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './browser-session.js';
 import { appRouter } from './root.js';
 import { errorSchema } from './schemas.js';
@@ -106,7 +100,13 @@ const RETRY_AFTER_HEADER = {
  * meta and zod schemas, then completed where trpc-to-openapi falls short.
  */
 export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
+  const metas = new Map<string, RouteMeta>();
   const document = generateOpenApiDocument(appRouter, {
+    // Keeps every route: the filter is where trpc-to-openapi shows each route's meta.
+    filter: ({ metadata: { openapi } }) => {
+      metas.set(`${openapi.method.toLowerCase()} ${normalizePath(openapi.path)}`, openapi);
+      return true;
+    },
     title: 'Auth API',
     description:
       'Register, sign in, refresh, sign out and list users. The same procedures are served over tRPC at /trpc.\n\n' +
@@ -133,7 +133,7 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
   document.info.license = { name: 'MIT', identifier: 'MIT' };
   declarePublicOperations(document);
   documentParameters(document);
-  documentErrorResponses(document);
+  documentErrorResponses(document, metas);
   documentCookieMode(document);
   return document;
 }
@@ -224,14 +224,6 @@ function documentParameters(document: OpenAPIObject): void {
   }
 }
 
-function routeMetaByOperation(): Map<string, RouteMeta> {
-  const metas = new Map<string, RouteMeta>();
-  forEachOpenApiProcedure(appRouter._def.procedures, ({ meta }) => {
-    metas.set(`${meta.openapi.method.toLowerCase()} ${normalizePath(meta.openapi.path)}`, meta.openapi);
-  });
-  return metas;
-}
-
 function declaredErrors(meta: RouteMeta | undefined): Record<number, string> {
   const declared = meta?.errorResponses ?? {};
   if (!Array.isArray(declared)) return { ...declared };
@@ -248,8 +240,7 @@ function declaredErrors(meta: RouteMeta | undefined): Record<number, string> {
  * procedures: malformed JSON (400) and oversized bodies (413) on every POST,
  * an unreachable database (503) and unexpected errors (500) everywhere.
  */
-function documentErrorResponses(document: OpenAPIObject): void {
-  const metas = routeMetaByOperation();
+function documentErrorResponses(document: OpenAPIObject, metas: Map<string, RouteMeta>): void {
   for (const { path, method, operation } of operationsOf(document)) {
     const declared = declaredErrors(metas.get(`${method} ${path}`));
     const errors = { ...declared };

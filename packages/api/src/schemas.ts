@@ -58,10 +58,17 @@ export const passwordSchema = z
   .refine((s) => !LONE_SURROGATE.test(s), { message: 'must be valid Unicode (no lone UTF-16 surrogates)' })
   .meta({ description: '8 to 72 bytes of UTF-8', example: 'correct horse battery' });
 
-export const credentialsSchema = z.object({ username: usernameSchema, password: passwordSchema }).meta({
-  id: 'Credentials',
-  example: { username: 'alice', password: 'correct horse battery' },
-});
+/*
+ * Input schemas are made by functions, so that each router built by
+ * createAppRouter has instances of its own (root.ts says why); the constants
+ * are one instance of each, for code that only parses with them.
+ */
+export const credentialsInput = () =>
+  z.object({ username: usernameSchema, password: passwordSchema }).meta({
+    id: 'Credentials',
+    example: { username: 'alice', password: 'correct horse battery' },
+  });
+export const credentialsSchema = credentialsInput();
 export type Credentials = z.infer<typeof credentialsSchema>;
 
 export const publicUserSchema = z
@@ -103,31 +110,35 @@ export type TokenPairResponse = z.infer<typeof tokenPairSchema>;
 /** A pair as issued, refresh token included (the answer in bearer mode). */
 export type TokenPair = TokenPairResponse & { refreshToken: string };
 
-export const refreshInputSchema = z.object({
-  refreshToken: z.string().min(1, 'is required').max(4096, 'is too long').optional().meta({
-    description:
-      'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
-    example: EXAMPLE_REFRESH_TOKEN,
-  }),
-});
+export const refreshInput = () =>
+  z.object({
+    refreshToken: z.string().min(1, 'is required').max(4096, 'is too long').optional().meta({
+      description:
+        'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
+      example: EXAMPLE_REFRESH_TOKEN,
+    }),
+  });
+export const refreshInputSchema = refreshInput();
 
-export const listUsersInputSchema = z.object({
-  limit: z
-    .number()
-    .int()
-    .min(1, 'must be 1 to 100')
-    .max(100, 'must be 1 to 100')
-    .default(20)
-    .meta({ description: 'Page size, 1 to 100', example: 20 }),
-  cursor: z
-    .string()
-    .min(1)
-    .max(64, 'is not a valid cursor')
-    .refine(isPrintable, 'is not a valid cursor')
-    // No example: Swagger UI would fill it in on "Try it out" and skip real users.
-    .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
-    .optional(),
-});
+export const listUsersInput = () =>
+  z.object({
+    limit: z
+      .number()
+      .int()
+      .min(1, 'must be 1 to 100')
+      .max(100, 'must be 1 to 100')
+      .default(20)
+      .meta({ description: 'Page size, 1 to 100', example: 20 }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid cursor')
+      .refine(isPrintable, 'is not a valid cursor')
+      // No example: Swagger UI would fill it in on "Try it out" and skip real users.
+      .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
+      .optional(),
+  });
+export const listUsersInputSchema = listUsersInput();
 
 export const userPageSchema = z
   .object({
@@ -140,23 +151,27 @@ export const userPageSchema = z
     example: { items: [EXAMPLE_USER, EXAMPLE_OTHER_USER], nextCursor: EXAMPLE_OTHER_USER.id },
   });
 
-export const userIdInputSchema = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64, 'is not a valid user id')
-    .refine(isPrintable, 'is not a valid user id')
-    .meta({ description: 'User id', example: EXAMPLE_USER.id }),
-});
+export const userIdInput = () =>
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid user id')
+      .refine(isPrintable, 'is not a valid user id')
+      .meta({ description: 'User id', example: EXAMPLE_USER.id }),
+  });
+export const userIdInputSchema = userIdInput();
 
-export const changePasswordInputSchema = z.object({
-  currentPassword: z
-    .string()
-    .min(1, 'is required')
-    .max(PASSWORD_MAX_BYTES, 'is incorrect')
-    .meta({ description: 'The password in use now', example: 'correct horse battery' }),
-  newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
-});
+export const changePasswordInput = () =>
+  z.object({
+    currentPassword: z
+      .string()
+      .min(1, 'is required')
+      .max(PASSWORD_MAX_BYTES, 'is incorrect')
+      .meta({ description: 'The password in use now', example: 'correct horse battery' }),
+    newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+  });
+export const changePasswordInputSchema = changePasswordInput();
 
 export const logoutOutputSchema = z
   .object({ success: z.literal(true) })
