@@ -1,7 +1,7 @@
 import { generateOpenApiDocument, normalizePath, type OpenAPIObject, type OpenApiMeta } from 'trpc-to-openapi';
 import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './browser-session.js';
 import { appRouter } from './root.js';
-import { errorSchema } from './schemas.js';
+import { errorSchema, MAX_REFRESH_TOKEN_LENGTH } from './schemas.js';
 
 type RouteMeta = NonNullable<OpenApiMeta['openapi']>;
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['get']>;
@@ -185,7 +185,7 @@ function documentCookieMode(document: OpenAPIObject): void {
         in: 'cookie',
         required: false,
         description: `Read in cookie mode when the body has no \`refreshToken\` (\`${REFRESH_COOKIE_NAME.plain}\` over plain http in development). Set by the server; no script can read it.`,
-        schema: { type: 'string' },
+        schema: { type: 'string', maxLength: MAX_REFRESH_TOKEN_LENGTH },
       });
     }
   }

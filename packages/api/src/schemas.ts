@@ -110,9 +110,12 @@ export type TokenPairResponse = z.infer<typeof tokenPairSchema>;
 /** A pair as issued, refresh token included (the answer in bearer mode). */
 export type TokenPair = TokenPairResponse & { refreshToken: string };
 
+/** The longest refresh token accepted, in a body or a cookie (ours are about 400 characters). */
+export const MAX_REFRESH_TOKEN_LENGTH = 4096;
+
 export const refreshInput = () =>
   z.object({
-    refreshToken: z.string().min(1, 'is required').max(4096, 'is too long').optional().meta({
+    refreshToken: z.string().min(1, 'is required').max(MAX_REFRESH_TOKEN_LENGTH, 'is too long').optional().meta({
       description:
         'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
       example: EXAMPLE_REFRESH_TOKEN,
