@@ -33,14 +33,20 @@ const ERRORS: Record<Access, Record<number, string>> = {
 };
 
 /** `setRole` → `Set role`: the summary until someone writes a better one. */
-const sentenceOf = (name: string) => pascalCase(name).replace(/[A-Z]/g, (c, at: number) => (at ? ` ${c.toLowerCase()}` : c));
+const sentenceOf = (name: string) =>
+  pascalCase(name).replace(/[A-Z]/g, (c, at: number) => (at ? ` ${c.toLowerCase()}` : c));
 
 export function registerProcedureGenerator(plop: PlopTypes.NodePlopAPI): void {
   plop.setGenerator('procedure', {
     description:
       'A tRPC procedure with its REST route: zod schemas, OpenAPI meta, a service function, the router (mounted when new) and a test',
     prompts: [
-      { type: 'input', name: 'router', message: 'Router (camelCase, e.g. "admin")', validate: validIdentifier('router') },
+      {
+        type: 'input',
+        name: 'router',
+        message: 'Router (camelCase, e.g. "admin")',
+        validate: validIdentifier('router'),
+      },
       {
         type: 'input',
         name: 'name',
@@ -82,8 +88,10 @@ function writeProcedure(files: Workspace, answers: ProcedureAnswers): string {
   writeRouter(files, routerFile, isNewRouter, answers, names, serviceFile);
   if (isNewRouter) mountRouter(files, answers, names);
   declareRoute(files, answers, names);
-  files.create(testFile, testOf(answers, names));
+  files.create(testFile, testOf(answers));
   files.format();
+  // The committed Postman collection follows the OpenAPI document (postman.test.ts checks it).
+  files.run('pnpm', ['postman:generate']);
   return `${router}.${name}: ${names.method} /api${names.path} (${access}); wrote ${[...files.touched].join(', ')}`;
 }
 
@@ -177,39 +185,39 @@ function writeRouter(
     );
     return;
   }
-  files.edit(path, /\n\}\);\s*$/, (end) => `\n${procedureOf(answers, n)}${end}`);
+  files.edit(path, /\n\}\);\s*$/, (end) => `\n${procedureOf(answers, n).replace(/\n$/, '')}${end}`);
   files.addImports(path, imports);
 }
 
 /** A new router: merged into appRouter, and its tag listed in the OpenAPI document. */
 function mountRouter(files: Workspace, { router }: ProcedureAnswers, n: Names): void {
   const root = `${API}/src/root.ts`;
-  files.edit(root, /export const appRouter = router\(\{\n/, (open) => `${open}  ${router}: ${n.routerConst},\n`);
+  files.edit(root, /export const appRouter = router\(\{\n[\s\S]*?\n\}\);/, (list) =>
+    list.replace(/\n\}\);$/, `\n  ${router}: ${n.routerConst},\n});`),
+  );
   files.addImports(root, [`import { ${n.routerConst} } from './router/${router}.js';`]);
-  files.edit(
-    `${API}/src/openapi.ts`,
-    /const TAGS = \[\n/,
-    (open) => `${open}  { name: '${router}', description: '${pascalCase(router)} procedures' },\n`,
+  files.edit(`${API}/src/openapi.ts`, /const TAGS = \[\n[\s\S]*?\n\];/, (list) =>
+    list.replace(/\n\];$/, `\n  { name: '${router}', description: '${pascalCase(router)} procedures' },\n];`),
   );
 }
 
 /** The OpenAPI test lists every route of the contract with its errors: the new one joins it. */
 function declareRoute(files: Workspace, { access }: ProcedureAnswers, n: Names): void {
-  const errors = [
-    ...Object.keys(ERRORS[access]).map(Number),
-    ...(n.method === 'POST' ? [413] : []),
-    500,
-    503,
-  ].sort((a, b) => a - b);
+  const errors = [...Object.keys(ERRORS[access]).map(Number), ...(n.method === 'POST' ? [413] : []), 500, 503].sort(
+    (a, b) => a - b,
+  );
   files.edit(
     `${API}/test/openapi.test.ts`,
-    /const ROUTES: Record<string, \{ isProtected: boolean; errors: number\[\] \}> = \{\n/,
-    (open) =>
-      `${open}  '${n.method} ${n.path}': { isProtected: ${access !== 'public'}, errors: [${errors.join(', ')}] },\n`,
+    /const ROUTES: Record<string, \{ isProtected: boolean; errors: number\[\] \}> = \{\n[\s\S]*?\n\};/,
+    (list) =>
+      list.replace(
+        /\n\};$/,
+        `\n  '${n.method} ${n.path}': { isProtected: ${access !== 'public'}, errors: [${errors.join(', ')}] },\n};`,
+      ),
   );
 }
 
-function testOf({ router, name, access }: ProcedureAnswers, n: Names): string {
+function testOf({ router, name, access }: ProcedureAnswers): string {
   const call = (token: string) => `h.caller(${token}).${router}.${name}`;
   const caller =
     access === 'public'
@@ -235,7 +243,13 @@ ${
 `
     : ''
 }`;
-  const helpers = ['createHarness', 'type Harness', 'rejection', ...(access === 'public' ? [] : ['signUp']), ...(access === 'admin' ? ['signUpAdmin'] : [])];
+  const helpers = [
+    'createHarness',
+    'type Harness',
+    'rejection',
+    ...(access === 'public' ? [] : ['signUp']),
+    ...(access === 'admin' ? ['signUpAdmin'] : []),
+  ];
   return `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ${helpers.join(', ')} } from './helpers.js';
 

@@ -53,9 +53,28 @@ export class Workspace {
     );
   }
 
-  /** Adds import lines at the top of a file (Biome sorts and merges them afterwards). */
+  /**
+   * Adds `import { … } from '…'` lines at the top of a file, leaving out names
+   * it already imports from that module (Biome then sorts and merges them).
+   */
   addImports(path: string, lines: string[]): void {
-    this.write(path, `${lines.join('\n')}\n${this.read(path)}`);
+    const text = this.read(path);
+    const fresh = lines.flatMap((line) => {
+      const parsed = /^import (type )?\{ (.+) \} from '(.+)';$/.exec(line);
+      if (!parsed) throw new Error(`not a named import: ${line}`);
+      const [, type = '', names = '', module = ''] = parsed;
+      const imported = (name: string) =>
+        new RegExp(
+          `import (type )?\\{[^}]*\\b${name}\\b[^}]*\\} from '${module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`,
+        ).test(text);
+      const wanted = names.split(', ').filter((name) => !imported(name));
+      return wanted.length ? [`import ${type}{ ${wanted.join(', ')} } from '${module}';`] : [];
+    });
+    if (fresh.length) this.write(path, `${fresh.join('\n')}\n${text}`);
+  }
+
+  run(command: string, args: string[]): void {
+    execFileSync(command, args, { cwd: this.root, stdio: 'pipe' });
   }
 
   /** Sorts imports and formats every file the generator wrote, as `pnpm lint:fix` would. */

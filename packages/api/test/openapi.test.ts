@@ -80,6 +80,7 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
 const CODES_OF_STATUS: Record<number, string[]> = {
   400: ['BAD_REQUEST', 'PARSE_ERROR'],
   401: ['UNAUTHORIZED'],
+  403: ['FORBIDDEN'],
   404: ['NOT_FOUND'],
   409: ['CONFLICT'],
   413: ['PAYLOAD_TOO_LARGE'],
