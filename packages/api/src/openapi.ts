@@ -23,6 +23,7 @@ const example = (message: string, code: string): ErrorExample => ({ message, cod
 const TAGS = [
   { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out' },
   { name: 'users', description: 'Users, for anyone signed in' },
+  { name: 'admin', description: 'Admin procedures' },
 ];
 
 /** What a status means when a route's meta lists it without a description. */

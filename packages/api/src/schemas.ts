@@ -193,3 +193,33 @@ export const errorSchema = z
     description: 'An error: always `message` and `code`',
     example: { message: 'Invalid username or password', code: 'UNAUTHORIZED' },
   });
+
+// `admin.setRole` (made by `pnpm turbo gen procedure`): replace the example field with yours.
+export const adminSetRoleInputSchema = z.object({
+  text: z
+    .string()
+    .min(1, 'is required')
+    .max(200, 'must be at most 200 characters')
+    .meta({ description: 'An example field', example: 'hello' }),
+});
+export type AdminSetRoleInput = z.infer<typeof adminSetRoleInputSchema>;
+
+export const adminSetRoleOutputSchema = z
+  .object({ text: z.string().meta({ description: 'The text sent' }) })
+  .meta({ id: 'AdminSetRoleResult', description: 'What `admin.setRole` answers', example: { text: 'hello' } });
+export type AdminSetRoleOutput = z.infer<typeof adminSetRoleOutputSchema>;
+
+// `admin.disableUser` (made by `pnpm turbo gen procedure`): replace the example field with yours.
+export const adminDisableUserInputSchema = z.object({
+  text: z
+    .string()
+    .min(1, 'is required')
+    .max(200, 'must be at most 200 characters')
+    .meta({ description: 'An example field', example: 'hello' }),
+});
+export type AdminDisableUserInput = z.infer<typeof adminDisableUserInputSchema>;
+
+export const adminDisableUserOutputSchema = z
+  .object({ text: z.string().meta({ description: 'The text sent' }) })
+  .meta({ id: 'AdminDisableUserResult', description: 'What `admin.disableUser` answers', example: { text: 'hello' } });
+export type AdminDisableUserOutput = z.infer<typeof adminDisableUserOutputSchema>;

@@ -74,6 +74,8 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
   'GET /users': { isProtected: true, errors: [400, 401, 500, 503] },
   'GET /users/{id}': { isProtected: true, errors: [400, 401, 404, 500, 503] },
   'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 500, 503] },
+  'POST /admin/set-role': { isProtected: true, errors: [400, 401, 403, 413, 500, 503] },
+  'POST /admin/disable-user': { isProtected: true, errors: [400, 401, 403, 413, 500, 503] },
 };
 
 /** The `code` an error body of each status carries. */
