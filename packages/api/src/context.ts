@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
 
 /** Built once per process by the composition root. */
 export interface ApiServices {
   auth: AuthService;
+  admin: AdminService;
 }
 
 /** Everything a request brings, already stripped of its transport. */

@@ -194,32 +194,26 @@ export const errorSchema = z
     example: { message: 'Invalid username or password', code: 'UNAUTHORIZED' },
   });
 
-// `admin.setRole` (made by `pnpm turbo gen procedure`): replace the example field with yours.
-export const adminSetRoleInputSchema = z.object({
-  text: z
-    .string()
-    .min(1, 'is required')
-    .max(200, 'must be at most 200 characters')
-    .meta({ description: 'An example field', example: 'hello' }),
+export const adminSetRoleInputSchema = userIdInputSchema.extend({
+  role: z.enum(USER_ROLES).meta({ description: 'The new role', example: 'admin' }),
 });
 export type AdminSetRoleInput = z.infer<typeof adminSetRoleInputSchema>;
+export type AdminSetRoleOutput = PublicUser;
 
-export const adminSetRoleOutputSchema = z
-  .object({ text: z.string().meta({ description: 'The text sent' }) })
-  .meta({ id: 'AdminSetRoleResult', description: 'What `admin.setRole` answers', example: { text: 'hello' } });
-export type AdminSetRoleOutput = z.infer<typeof adminSetRoleOutputSchema>;
-
-// `admin.disableUser` (made by `pnpm turbo gen procedure`): replace the example field with yours.
-export const adminDisableUserInputSchema = z.object({
-  text: z
-    .string()
-    .min(1, 'is required')
-    .max(200, 'must be at most 200 characters')
-    .meta({ description: 'An example field', example: 'hello' }),
-});
+export const adminDisableUserInputSchema = userIdInputSchema;
 export type AdminDisableUserInput = z.infer<typeof adminDisableUserInputSchema>;
 
 export const adminDisableUserOutputSchema = z
-  .object({ text: z.string().meta({ description: 'The text sent' }) })
-  .meta({ id: 'AdminDisableUserResult', description: 'What `admin.disableUser` answers', example: { text: 'hello' } });
+  .object({
+    id: z.string().meta({ description: 'The user disabled' }),
+    disabledAt: z.iso
+      .datetime()
+      .meta({ description: 'ISO-8601 time it was disabled (the first time, if disabled twice)' }),
+    revokedSessions: z.number().int().meta({ description: 'How many of its sessions this call ended' }),
+  })
+  .meta({
+    id: 'DisabledUser',
+    description: 'A user who can no longer sign in, and whose sessions have ended',
+    example: { id: EXAMPLE_OTHER_USER.id, disabledAt: '2026-11-27T09:30:00.000Z', revokedSessions: 2 },
+  });
 export type AdminDisableUserOutput = z.infer<typeof adminDisableUserOutputSchema>;

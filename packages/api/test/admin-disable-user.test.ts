@@ -1,34 +1,117 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, rejection, signUp, signUpAdmin } from './helpers.js';
+import type { TokenPair } from '../src/schemas.js';
+import type { SecurityEvent } from '../src/services/security-events.js';
+import { createHarness, type Harness, PASSWORD, rejection, signUp, signUpAdmin } from './helpers.js';
 
-// Made by `pnpm turbo gen procedure`: runs on SQLite and on MySQL (TEST_DATABASE_URL).
+// Made by `pnpm turbo gen procedure --args admin disableUser mutation admin`, then written for real.
+const events: SecurityEvent[] = [];
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createHarness({ events: (event) => events.push(event) });
 });
 afterAll(async () => {
   await h?.db.destroy();
 });
 
+const UNKNOWN_ID = '00000000-0000-7000-8000-000000000000';
+
+/** Whether any way in still works with this pair: its access token, or its refresh token. */
+async function expectDead(pair: Pick<TokenPair, 'accessToken' | 'refreshToken'>) {
+  expect((await rejection(h.caller(pair.accessToken).user.me())).code).toBe('UNAUTHORIZED');
+  expect((await rejection(h.caller().auth.refresh({ refreshToken: pair.refreshToken }))).code).toBe('UNAUTHORIZED');
+}
+
 describe('admin.disableUser', () => {
-  it('answers with the text it was sent', async () => {
-    const { accessToken } = await signUpAdmin(h);
-    expect(await h.caller(accessToken).admin.disableUser({ text: 'hello' })).toEqual({ text: 'hello' });
+  it('ends every session of the user at once, and no other user’s', async () => {
+    const admin = await signUpAdmin(h);
+    const bob = await signUp(h);
+    const bobElsewhere = await h.caller().auth.login({ username: bob.user.username, password: PASSWORD });
+    const carol = await signUp(h);
+    const result = await h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id });
+    expect(result).toEqual({ id: bob.user.id, disabledAt: expect.any(String), revokedSessions: 2 });
+    await expectDead(bob);
+    await expectDead(bobElsewhere);
+    expect((await h.caller(carol.accessToken).user.me()).id).toBe(carol.user.id);
+    expect((await h.caller(admin.accessToken).user.me()).id).toBe(admin.user.id);
   });
 
-  it('names the field of invalid input', async () => {
-    const { accessToken } = await signUpAdmin(h);
-    const error = await rejection(h.caller(accessToken).admin.disableUser({ text: '' }));
-    expect(error.code).toBe('BAD_REQUEST');
-    expect(error.message).toMatch(/^text: /);
+  it('keeps the user from signing in, with the answer of a wrong password', async () => {
+    const admin = await signUpAdmin(h);
+    const bob = await signUp(h);
+    await h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id });
+    const right = await rejection(h.caller().auth.login({ username: bob.user.username, password: PASSWORD }));
+    const wrong = await rejection(h.caller().auth.login({ username: bob.user.username, password: 'not the password' }));
+    expect(right.code).toBe('UNAUTHORIZED');
+    expect({ code: right.code, message: right.message }).toEqual({ code: wrong.code, message: wrong.message });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'login.disabled', userId: bob.user.id }));
+  });
+
+  it('a second disable keeps the first time and ends any session left', async () => {
+    const admin = await signUpAdmin(h);
+    const bob = await signUp(h);
+    const first = await h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id });
+    const second = await h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id });
+    expect(second).toEqual({ ...first, revokedSessions: 0 });
+  });
+
+  it('records who disabled whom and how many sessions ended', async () => {
+    const admin = await signUpAdmin(h);
+    const bob = await signUp(h);
+    await h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id });
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'admin.user_disabled',
+        userId: admin.user.id,
+        sessionId: expect.any(String),
+        targetUserId: bob.user.id,
+        revokedSessions: 1,
+      }),
+    );
+  });
+
+  it('refuses a signed-in user without the admin role, and the target stays signed in', async () => {
+    const mallory = await signUp(h);
+    const bob = await signUp(h);
+    const error = await rejection(h.caller(mallory.accessToken).admin.disableUser({ id: bob.user.id }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect((await h.caller(bob.accessToken).user.me()).id).toBe(bob.user.id);
   });
 
   it('refuses a caller without an access token', async () => {
-    expect((await rejection(h.caller().admin.disableUser({ text: 'hello' }))).code).toBe('UNAUTHORIZED');
+    const bob = await signUp(h);
+    expect((await rejection(h.caller().admin.disableUser({ id: bob.user.id }))).code).toBe('UNAUTHORIZED');
   });
 
-  it('refuses a signed-in user without the admin role', async () => {
-    const { accessToken } = await signUp(h);
-    expect((await rejection(h.caller(accessToken).admin.disableUser({ text: 'hello' }))).code).toBe('FORBIDDEN');
+  it("answers NOT_FOUND for no such user, and refuses the admin's own id", async () => {
+    const admin = await signUpAdmin(h);
+    expect((await rejection(h.caller(admin.accessToken).admin.disableUser({ id: UNKNOWN_ID }))).code).toBe('NOT_FOUND');
+    const own = await rejection(h.caller(admin.accessToken).admin.disableUser({ id: admin.user.id }));
+    expect(own.code).toBe('BAD_REQUEST');
+    expect(own.message).toMatch(/^id: /);
+    expect((await h.caller(admin.accessToken).user.me()).id).toBe(admin.user.id);
+  });
+
+  it('leaves no working session when the user refreshes and signs in while being disabled', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const admin = await signUpAdmin(h);
+      const bob = await signUp(h);
+      const login = () => h.caller().auth.login({ username: bob.user.username, password: PASSWORD });
+      const outcomes = await Promise.allSettled([
+        h.caller().auth.refresh({ refreshToken: bob.refreshToken }),
+        login(),
+        h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id }),
+        login(),
+        h.caller(bob.accessToken).user.me(),
+      ]);
+      const disable = outcomes[2];
+      expect(disable?.status).toBe('fulfilled');
+      // Whatever won each race, every pair the user holds is dead afterwards.
+      const pairs = [
+        bob,
+        ...outcomes.flatMap((o) => (o.status === 'fulfilled' && 'refreshToken' in o.value ? [o.value] : [])),
+      ];
+      for (const pair of pairs) await expectDead(pair);
+      expect((await rejection(login())).code).toBe('UNAUTHORIZED');
+    }
   });
 });

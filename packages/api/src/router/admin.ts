@@ -2,9 +2,8 @@ import {
   adminDisableUserInputSchema,
   adminDisableUserOutputSchema,
   adminSetRoleInputSchema,
-  adminSetRoleOutputSchema,
+  publicUserSchema,
 } from '../schemas.js';
-import { disableUser, setRole } from '../services/admin.js';
 import { adminProcedure, router } from '../trpc.js';
 
 const tags = ['admin'];
@@ -14,41 +13,44 @@ export const adminRouter = router({
     .meta({
       openapi: {
         method: 'POST',
-        path: '/admin/set-role',
+        path: '/admin/users/{id}/role',
         tags,
         protect: true,
-        summary: 'Set role',
-        description: 'Made by `pnpm turbo gen procedure`: say here what `admin.setRole` does.',
-        successDescription: 'The result',
+        summary: "Set a user's role",
+        description: 'Takes effect on the user’s next call (roles are read on every call). Not on your own account.',
+        successDescription: 'The user with the new role',
         errorResponses: {
-          400: 'Invalid input; the message names the field',
+          400: 'Invalid id or role, or your own id; the message names the field',
           401: 'Missing, malformed, expired or revoked access token',
           403: 'Signed in without the admin role',
+          404: 'No such user',
         },
       },
     })
     .input(adminSetRoleInputSchema)
-    .output(adminSetRoleOutputSchema)
-    .mutation(({ ctx, input }) => setRole(ctx.em, ctx.auth, input)),
+    .output(publicUserSchema)
+    .mutation(({ ctx, input }) => ctx.services.admin.setRole(ctx.em, ctx.auth, input, ctx.request)),
 
   disableUser: adminProcedure
     .meta({
       openapi: {
         method: 'POST',
-        path: '/admin/disable-user',
+        path: '/admin/users/{id}/disable',
         tags,
         protect: true,
-        summary: 'Disable user',
-        description: 'Made by `pnpm turbo gen procedure`: say here what `admin.disableUser` does.',
-        successDescription: 'The result',
+        summary: 'Disable a user and end their sessions',
+        description:
+          'Every session of the user ends at once; signing in then answers as for a wrong password. Disabling a disabled user changes nothing but ends any session left. Not on your own account.',
+        successDescription: 'Disabled; how many sessions were ended',
         errorResponses: {
-          400: 'Invalid input; the message names the field',
+          400: 'Invalid id, or your own id; the message names the field',
           401: 'Missing, malformed, expired or revoked access token',
           403: 'Signed in without the admin role',
+          404: 'No such user',
         },
       },
     })
     .input(adminDisableUserInputSchema)
     .output(adminDisableUserOutputSchema)
-    .mutation(({ ctx, input }) => disableUser(ctx.em, ctx.auth, input)),
+    .mutation(({ ctx, input }) => ctx.services.admin.disableUser(ctx.em, ctx.auth, input, ctx.request)),
 });
