@@ -5,7 +5,7 @@ export class Migration20261130153653_disable_users extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table \`users\` add \`disabled_at\` datetime(3) null;`);
 
-    this.addSql(`alter table \`sessions\` modify \`revoked_reason\` enum('logout', 'logout_all', 'password_change', 'refresh_reuse', 'user_disabled');`);
+    this.addSql(`alter table \`sessions\` modify \`revoked_reason\` enum('logout', 'logout_all', 'password_change', 'refresh_reuse', 'user_disabled') null;`);
   }
 
   override async down(): Promise<void> {
