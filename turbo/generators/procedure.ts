@@ -201,8 +201,20 @@ function mountRouter(files: Workspace, { router }: ProcedureAnswers, n: Names): 
   );
 }
 
-/** The OpenAPI test lists every route of the contract with its errors: the new one joins it. */
-function declareRoute(files: Workspace, { access }: ProcedureAnswers, n: Names): void {
+/**
+ * Tests that list every route join it: the OpenAPI test (with the errors it
+ * declares) and the fuzz test's targets (with its input fields).
+ */
+function declareRoute(files: Workspace, { router, name, kind, access }: ProcedureAnswers, n: Names): void {
+  files.edit(
+    'apps/server/test/fuzz-arbitraries.ts',
+    /export const TARGETS: Record<string, Target> = \{\n[\s\S]*?\n\};/,
+    (list) =>
+      list.replace(
+        /\n\};$/,
+        `\n  '${router}.${name}': { type: '${kind}', rest: { method: '${n.method}', path: '/api${n.path}' }, fields: ['text'] },\n};`,
+      ),
+  );
   const errors = [...Object.keys(ERRORS[access]).map(Number), ...(n.method === 'POST' ? [413] : []), 500, 503].sort(
     (a, b) => a - b,
   );
