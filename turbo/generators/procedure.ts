@@ -65,7 +65,7 @@ function writeProcedure(files: Workspace, answers: ProcedureAnswers): string {
   const names = {
     schemaPrefix: `${router}${pascalCase(name)}`,
     type: `${pascalCase(router)}${pascalCase(name)}`,
-    routerConst: `${router}Router`,
+    routerFactory: `create${pascalCase(router)}Router`,
     path: `/${router}/${kebabCase(name)}`,
     method: kind === 'query' ? 'GET' : 'POST',
   };
@@ -95,18 +95,21 @@ function writeProcedure(files: Workspace, answers: ProcedureAnswers): string {
   return `${router}.${name}: ${names.method} /api${names.path} (${access}); wrote ${[...files.touched].join(', ')}`;
 }
 
-type Names = { schemaPrefix: string; type: string; routerConst: string; path: string; method: string };
+type Names = { schemaPrefix: string; type: string; routerFactory: string; path: string; method: string };
 
 function schemasOf({ router, name }: ProcedureAnswers, n: Names): string {
   return `
 // \`${router}.${name}\` (made by \`pnpm turbo gen procedure\`): replace the example field with yours.
-export const ${n.schemaPrefix}InputSchema = z.object({
-  text: z
-    .string()
-    .min(1, 'is required')
-    .max(200, 'must be at most 200 characters')
-    .meta({ description: 'An example field', example: 'hello' }),
-});
+// The input is made by a function: each router built by createAppRouter gets its own (root.ts says why).
+export const ${n.schemaPrefix}Input = () =>
+  z.object({
+    text: z
+      .string()
+      .min(1, 'is required')
+      .max(200, 'must be at most 200 characters')
+      .meta({ description: 'An example field', example: 'hello' }),
+  });
+export const ${n.schemaPrefix}InputSchema = ${n.schemaPrefix}Input();
 export type ${n.type}Input = z.infer<typeof ${n.schemaPrefix}InputSchema>;
 
 export const ${n.schemaPrefix}OutputSchema = z
@@ -158,7 +161,7 @@ ${errors}
         },
       },
     })
-    .input(${n.schemaPrefix}InputSchema)
+    .input(${n.schemaPrefix}Input())
     .output(${n.schemaPrefix}OutputSchema)
     .${kind}(({ ctx, input }) => ${call}),
 `;
@@ -174,28 +177,31 @@ function writeRouter(
 ): void {
   const serviceModule = `../services/${serviceFile.slice(serviceFile.lastIndexOf('/') + 1).replace(/\.ts$/, '.js')}`;
   const imports = [
-    `import { ${n.schemaPrefix}InputSchema, ${n.schemaPrefix}OutputSchema } from '../schemas.js';`,
+    `import { ${n.schemaPrefix}Input, ${n.schemaPrefix}OutputSchema } from '../schemas.js';`,
     `import { ${answers.name} } from '${serviceModule}';`,
     `import { ${BUILDER[answers.access]}, router } from '../trpc.js';`,
   ];
   if (isNew) {
     files.create(
       path,
-      `${imports.join('\n')}\n\nconst tags = ['${answers.router}'];\n\nexport const ${n.routerConst} = router({${procedureOf(answers, n)}});\n`,
+      `${imports.join('\n')}\n\nconst tags = ['${answers.router}'];\n\n` +
+        `/** The ${answers.router} procedures, built afresh on each call, input schemas included (see createAppRouter). */\n` +
+        `export function ${n.routerFactory}() {\n  return router({${procedureOf(answers, n)}});\n}\n`,
     );
     return;
   }
-  files.edit(path, /\n\}\);\s*$/, (end) => `\n${procedureOf(answers, n).replace(/\n$/, '')}${end}`);
+  // The router factory ends with `  });` then `}`: the procedure goes before them.
+  files.edit(path, /\n {2}\}\);\n\}\s*$/, (end) => `\n${procedureOf(answers, n).replace(/\n$/, '')}${end}`);
   files.addImports(path, imports);
 }
 
 /** A new router: merged into appRouter, and its tag listed in the OpenAPI document. */
 function mountRouter(files: Workspace, { router }: ProcedureAnswers, n: Names): void {
   const root = `${API}/src/root.ts`;
-  files.edit(root, /export const appRouter = router\(\{\n[\s\S]*?\n\}\);/, (list) =>
-    list.replace(/\n\}\);$/, `\n  ${router}: ${n.routerConst},\n});`),
+  files.edit(root, /export function createAppRouter\(\) \{\n {2}return router\(\{\n[\s\S]*?\n {2}\}\);/, (body) =>
+    body.replace(/\n {2}\}\);$/, `\n    ${router}: ${n.routerFactory}(),\n  });`),
   );
-  files.addImports(root, [`import { ${n.routerConst} } from './router/${router}.js';`]);
+  files.addImports(root, [`import { ${n.routerFactory} } from './router/${router}.js';`]);
   files.edit(`${API}/src/openapi.ts`, /const TAGS = \[\n[\s\S]*?\n\];/, (list) =>
     list.replace(/\n\];$/, `\n  { name: '${router}', description: '${pascalCase(router)} procedures' },\n];`),
   );

@@ -132,6 +132,11 @@ const envSchema = z
       .string()
       .regex(/^(mysql|mariadb):\/\/|^sqlite:/, 'must start with mysql:// or sqlite:')
       .optional(),
+    // Bounds on waiting for the database (MySQL; the ping on every dialect).
+    DB_CONNECT_TIMEOUT: duration('3s'),
+    DB_ACQUIRE_TIMEOUT: duration('5s'),
+    DB_QUERY_TIMEOUT: duration('5s'),
+    DB_PING_TIMEOUT: duration('2s'),
     JWT_ACCESS_SECRET: secret,
     JWT_REFRESH_SECRET: secret,
     // The secrets being rotated out: tokens they signed stay valid until they expire.
@@ -162,6 +167,8 @@ const envSchema = z
     TRUST_PROXY: trustProxy,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // Only `pnpm bench` sets it: tRPC's stock Express adapter, to measure the fast transport against.
+    TRANSPORT: z.enum(['fast', 'stock']).default('fast'),
     SEED_ADMIN_USERNAME: z.string().optional(),
     SEED_ADMIN_PASSWORD: z.string().optional(),
   })
@@ -199,6 +206,13 @@ export interface Config {
   logLevel: string;
   rootDir: string;
   databaseUrl: string | undefined;
+  /** How long the app waits for the database, for `createOrm`. */
+  databaseTimeouts: {
+    connectTimeoutMs: number;
+    acquireTimeoutMs: number;
+    queryTimeoutMs: number;
+    pingTimeoutMs: number;
+  };
   jwt: {
     accessSecret: string;
     refreshSecret: string;
@@ -222,6 +236,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Calls allowed in one tRPC batch request. */
   maxBatchSize: number;
+  /** `stock`: /trpc served by tRPC's own Express adapter (what `pnpm bench` compares ours with). */
+  transport: 'fast' | 'stock';
   seedAdmin: { username: string; password: string } | undefined;
 }
 
@@ -268,6 +284,12 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     logLevel: e.LOG_LEVEL,
     rootDir,
     databaseUrl: e.DATABASE_URL,
+    databaseTimeouts: {
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT,
+      pingTimeoutMs: e.DB_PING_TIMEOUT,
+    },
     jwt: {
       accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(32).toString('base64url'),
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomBytes(32).toString('base64url'),
@@ -292,6 +314,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
+    transport: e.TRANSPORT,
     seedAdmin:
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }

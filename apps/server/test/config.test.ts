@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { DEFAULT_DATABASE_TIMEOUTS } from '@repo/db';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, keepGeneratedSecrets, parseConfig, parseDurationMs } from '../src/config.js';
@@ -21,6 +22,12 @@ function errorOf(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('parseConfig', () => {
+  it("TRANSPORT: the fast transport unless the bench asks for tRPC's stock adapter; other values are refused", () => {
+    expect(parseConfig({}, '/repo').transport).toBe('fast');
+    expect(parseConfig({ TRANSPORT: 'stock' }, '/repo').transport).toBe('stock');
+    expect(errorOf({ TRANSPORT: 'express' }).message).toContain('TRANSPORT');
+  });
+
   it('refuses production without JWT secrets, naming both variables', () => {
     const { message } = errorOf({ NODE_ENV: 'production' });
     expect(message).toContain('JWT_ACCESS_SECRET');
@@ -141,6 +148,27 @@ describe('parseConfig', () => {
       refreshTtlMs: 12 * 3_600_000,
     });
     expect(parseDurationMs('250ms')).toBe(250);
+  });
+
+  it("reads the database bounds, defaulting to @repo/db's, and refuses a bad one by name", () => {
+    expect(parseConfig(PROD, '/repo').databaseTimeouts).toEqual(DEFAULT_DATABASE_TIMEOUTS);
+    const env = {
+      DB_CONNECT_TIMEOUT: '1s',
+      DB_ACQUIRE_TIMEOUT: '250ms',
+      DB_QUERY_TIMEOUT: '1m',
+      DB_PING_TIMEOUT: '3s',
+    };
+    expect(parseConfig({ ...PROD, ...env }, '/repo').databaseTimeouts).toEqual({
+      connectTimeoutMs: 1_000,
+      acquireTimeoutMs: 250,
+      queryTimeoutMs: 60_000,
+      pingTimeoutMs: 3_000,
+    });
+    for (const name of Object.keys(env)) {
+      for (const bad of ['5', '0s', '-1s', 'soon']) {
+        expect(errorOf({ ...PROD, [name]: bad }).message, `${name}=${bad}`).toContain(name);
+      }
+    }
   });
 
   it('generates distinct secrets in development when none are set', () => {

@@ -23,10 +23,12 @@ export function createApiServices(
     now?: () => Date;
   } = {},
 ): ApiServices {
+  const passwords = options.passwords ?? new PasswordHasher(config.bcryptCost);
   return {
+    passwords,
     auth: new AuthService({
       tokens: new TokenService(config),
-      passwords: options.passwords ?? new PasswordHasher(config.bcryptCost),
+      passwords,
       throttle: options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle),
       ...(options.events ? { events: options.events } : {}),
       ...(options.now ? { now: options.now } : {}),

@@ -93,3 +93,9 @@ export async function signUpAdmin(h: Harness) {
   await repositoriesOf(h.db.orm.em.fork()).users.nativeUpdate({ id: pair.user.id }, { role: 'admin' });
   return { ...pair, user: { ...pair.user, role: 'admin' as const } };
 }
+
+/** The refresh token of a bearer-mode answer (the test fails if cookie mode kept it out of the body). */
+export function refreshTokenOf(pair: { refreshToken?: string | undefined }): string {
+  if (pair.refreshToken === undefined) throw new Error('expected a refresh token in the body (bearer mode)');
+  return pair.refreshToken;
+}

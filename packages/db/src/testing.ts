@@ -23,7 +23,10 @@ export function testDialect(): Dialect {
   return process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 }
 
-/** `migrate: false` leaves the database empty, for tests of the migrations themselves. */
+/**
+ * A fresh database of `dialect`, migrated to the latest schema unless
+ * `migrate` is false (then it is empty: for tests that build it themselves).
+ */
 export async function createTestDatabase(
   dialect: Dialect = testDialect(),
   options: { migrate?: boolean } = {},
