@@ -13,6 +13,7 @@ export { AppError, type AppErrorCode } from './errors.js';
 export { createOpenApiDocument } from './openapi.js';
 export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
+export { AdminService } from './services/admin.js';
 export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
 export { PasswordHasher } from './services/passwords.js';
 export type {

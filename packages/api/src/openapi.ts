@@ -18,6 +18,7 @@ const example = (message: string, code: string): ErrorExample => ({ message, cod
 const TAGS = [
   { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out' },
   { name: 'users', description: 'Users, for anyone signed in' },
+  { name: 'admin', description: 'What admins do to other users: roles, disabling' },
 ];
 
 /** What a status means when a route's meta lists it without a description. */
@@ -79,6 +80,15 @@ const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> =
   },
   'user-list': { 400: { invalidLimit: example('limit: must be 1 to 100', 'BAD_REQUEST') } },
   'user-byId': { 400: { invalidId: example('id: is not a valid user id', 'BAD_REQUEST') } },
+  'admin-setRole': {
+    400: {
+      invalidRole: example('role: Invalid option: expected one of "user"|"admin"', 'BAD_REQUEST'),
+      ownAccount: example('id: an admin cannot change their own role', 'BAD_REQUEST'),
+    },
+  },
+  'admin-disableUser': {
+    400: { ownAccount: example('id: an admin cannot disable their own account', 'BAD_REQUEST') },
+  },
   'user-changePassword': {
     400: {
       wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST'),

@@ -217,3 +217,30 @@ export const errorSchema = z
     description: 'An error: always `message` and `code`',
     example: { message: 'Invalid username or password', code: 'UNAUTHORIZED' },
   });
+
+export const adminSetRoleInput = () =>
+  userIdInput().extend({
+    role: z.enum(USER_ROLES).meta({ description: 'The new role', example: 'admin' }),
+  });
+export const adminSetRoleInputSchema = adminSetRoleInput();
+export type AdminSetRoleInput = z.infer<typeof adminSetRoleInputSchema>;
+export type AdminSetRoleOutput = PublicUser;
+
+export const adminDisableUserInput = userIdInput;
+export const adminDisableUserInputSchema = adminDisableUserInput();
+export type AdminDisableUserInput = z.infer<typeof adminDisableUserInputSchema>;
+
+export const adminDisableUserOutputSchema = z
+  .object({
+    id: z.string().meta({ description: 'The user disabled' }),
+    disabledAt: z.iso
+      .datetime()
+      .meta({ description: 'ISO-8601 time it was disabled (the first time, if disabled twice)' }),
+    revokedSessions: z.number().int().meta({ description: 'How many of its sessions this call ended' }),
+  })
+  .meta({
+    id: 'DisabledUser',
+    description: 'A user who can no longer sign in, and whose sessions have ended',
+    example: { id: EXAMPLE_OTHER_USER.id, disabledAt: '2026-11-27T09:30:00.000Z', revokedSessions: 2 },
+  });
+export type AdminDisableUserOutput = z.infer<typeof adminDisableUserOutputSchema>;

@@ -1,4 +1,5 @@
 import type { ApiServices } from './context.js';
+import { AdminService } from './services/admin.js';
 import { AuthService } from './services/auth.js';
 import { PasswordHasher } from './services/passwords.js';
 import type { SecurityEventSink } from './services/security-events.js';
@@ -29,6 +30,10 @@ export function createApiServices(
       tokens: new TokenService(config),
       passwords,
       throttle: options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle),
+      ...(options.events ? { events: options.events } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+    admin: new AdminService({
       ...(options.events ? { events: options.events } : {}),
       ...(options.now ? { now: options.now } : {}),
     }),

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createOpenApiDocument } from '../src/openapi.js';
 import {
+  adminDisableUserInputSchema,
+  adminDisableUserOutputSchema,
+  adminSetRoleInputSchema,
   changePasswordInputSchema,
   credentialsSchema,
   errorSchema,
@@ -76,6 +79,8 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
   'GET /users': { isProtected: true, errors: [400, 401, 500, 503] },
   'GET /users/{id}': { isProtected: true, errors: [400, 401, 404, 500, 503] },
   'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
+  'POST /admin/users/{id}/role': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
+  'POST /admin/users/{id}/disable': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
 };
 
 /** The `code` an error body of each status carries. */
@@ -223,6 +228,7 @@ describe('the examples of the document', () => {
     ['UserPage', userPageSchema],
     ['LogoutResult', logoutOutputSchema],
     ['RevokedSessions', revokedSessionsOutputSchema],
+    ['DisabledUser', adminDisableUserOutputSchema],
     ['Error', errorSchema],
   ];
   for (const [name, schema] of outputs) {
@@ -240,6 +246,8 @@ describe('the examples of the document', () => {
     ['POST', '/users/me/password', changePasswordInputSchema],
     ['GET', '/users', listUsersInputSchema],
     ['GET', '/users/{id}', userIdInputSchema],
+    ['POST', '/admin/users/{id}/role', adminSetRoleInputSchema],
+    ['POST', '/admin/users/{id}/disable', adminDisableUserInputSchema],
   ];
   for (const [method, path, schema] of inputs) {
     it(`${method} ${path}: the input built from its examples is valid`, () => {

@@ -1,3 +1,5 @@
+import type { UserRole } from '@repo/db';
+
 /** Who asked, as far as the transport knows. */
 export interface RequestInfo {
   requestId?: string | undefined;
@@ -9,13 +11,17 @@ export type SecurityEventType =
   | 'register.throttled'
   | 'login.succeeded'
   | 'login.failed'
+  /** The right password of a disabled user: answered as a failed login. */
+  | 'login.disabled'
   | 'login.throttled'
   | 'refresh.reuse_detected'
   | 'logout'
   | 'logout_all'
   | 'password.changed'
   | 'password.failed'
-  | 'password.throttled';
+  | 'password.throttled'
+  | 'admin.role_changed'
+  | 'admin.user_disabled';
 
 /**
  * One security-relevant fact, for the audit log. It names users and sessions
@@ -27,8 +33,12 @@ export interface SecurityEvent extends RequestInfo {
   sessionId?: string;
   /** The (lower-cased) username tried, for failed and throttled password checks. */
   username?: string;
-  /** Sessions ended by the event (logout-all, password change, reuse). */
+  /** Sessions ended by the event (logout-all, password change, reuse, disable). */
   revokedSessions?: number;
+  /** Admin events: the user acted on (`userId` is the admin). */
+  targetUserId?: string;
+  /** `admin.role_changed`: the new role. */
+  role?: UserRole;
 }
 
 export type SecurityEventSink = (event: SecurityEvent) => void;

@@ -30,6 +30,9 @@ export const UserSchema = defineEntity({
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
     passwordChangedAt: p.datetime(3).nullable(),
+    // Set by an admin: the user's sessions are revoked, and neither a sign-in
+    // nor a session of theirs is accepted while it is set.
+    disabledAt: p.datetime(3).nullable(),
   }),
 });
 

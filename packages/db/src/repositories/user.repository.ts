@@ -52,6 +52,7 @@ export class UserRepository extends EntityRepository<User> {
       passwordHash: input.passwordHash,
       role: input.role ?? 'user',
       passwordChangedAt: null,
+      disabledAt: null,
     });
   }
 
