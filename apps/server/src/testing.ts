@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { type ApiConfig, createApiServices } from '@repo/api';
+import { type ApiConfig, createApiServices, type Mailer } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
@@ -21,6 +21,8 @@ export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     bcryptCost: 4,
     // Suites register many accounts from one address; the suites of that limit set their own.
     throttle: { maxRegistrationsPerAddress: 100_000 },
+    // No padding of password-reset answers: suites that time nothing need not wait.
+    resetRequestMinMs: 0,
     ...overrides,
   };
 }
@@ -39,12 +41,12 @@ export interface TestApi {
  * tests run against.
  */
 export async function startTestApi(
-  options: { config?: Partial<ApiConfig>; corsOrigins?: string[] } = {},
+  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; mailer?: Mailer } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
   const app = createApp({
     orm: db.orm,
-    services: createApiServices(testApiConfig(options.config)),
+    services: createApiServices(testApiConfig(options.config), options.mailer ? { mailer: options.mailer } : {}),
     logger: createLogger({ level: 'silent', isPretty: false }),
     corsOrigins: options.corsOrigins ?? [],
   });

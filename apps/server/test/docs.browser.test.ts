@@ -28,6 +28,11 @@ const REST_ROUTES = [
   'GET /users',
   'GET /users/{id}',
   'POST /users/me/password',
+  'POST /users/me/email',
+  'POST /users/me/email/verification',
+  'POST /auth/verify-email',
+  'POST /auth/password-reset',
+  'POST /auth/password-reset/confirm',
 ].sort();
 
 describe.runIf(runsHere)('GET /api/docs in headless Chromium', () => {

@@ -35,6 +35,7 @@ import { appRouter, createApiServices, createOpenApiDocument, type TokenPair } f
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_HEADER_BYTES } from '../src/app.js';
 import {
   ACCESS,
   ACTOR_ID,
@@ -335,13 +336,29 @@ async function checkProcess(fromLine: number): Promise<void> {
   if (errorLine) throw new PropertyViolation(`the app logged an error: ${errorLine.slice(0, 1500)}`);
 }
 
+function headerBytesOf(req: RawRequest): number {
+  const headers = Object.entries(req.headers ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
+  return Buffer.byteLength(`${req.method} ${req.path}\r\n${headers.join('\r\n')}`);
+}
+
 async function runCase(c: Case): Promise<void> {
   const fromLine = server.logLines.length;
   stats.cases += 1;
   stats.byFamily.set(c.family, (stats.byFamily.get(c.family) ?? 0) + 1);
   const { request: filled, usesActor } = await materialize(c.request);
   const req = c.gzip && filled.body !== undefined ? { ...filled, body: gzipSync(filled.body) } : filled;
-  const res = await client.send(req);
+  let res: RawResponse;
+  try {
+    res = await client.send(req);
+  } catch (error) {
+    // Headers over the limit: Node answers 431 and closes while a large body is
+    // still being written, and the client may see the reset before the answer.
+    if ((error as { code?: unknown }).code !== 'ECONNRESET' || headerBytesOf(req) <= MAX_HEADER_BYTES) throw error;
+    stats.requests += 1;
+    stats.byStatus.set(431, (stats.byStatus.get(431) ?? 0) + 1);
+    await checkProcess(fromLine);
+    return;
+  }
   stats.requests += 1;
   if (usesActor && res.status < 300 && SPOILING_CALL.test(decodeURIComponentSafe(req.path))) actor = undefined;
   stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
@@ -434,7 +451,7 @@ describe('fuzzing', () => {
     // The session from before the fuzzing still works on the fuzzed server...
     const me = await server.rest('GET', '/api/users/me', { token: sentinelPair.accessToken });
     expect(me.status, me.text).toBe(200);
-    expect(me.body).toEqual(sentinelPair.user);
+    expect(me.body).toEqual({ ...sentinelPair.user, email: null, emailVerified: false });
     // ...and the account signs in (on a fresh instance: the fuzzing has exhausted
     // this address's failed-login budget on the first one, as it should).
     const fresh = await startServer({ orm: db.orm, services: createApiServices(apiConfig) });

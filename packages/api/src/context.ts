@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { AccountEmailService } from './services/account-email.js';
 import type { AuthService } from './services/auth.js';
 
 /** Built once per process by the composition root. */
 export interface ApiServices {
   auth: AuthService;
+  /** The account's address: verification and password reset by email. */
+  email: AccountEmailService;
 }
 
 /** Everything a request brings, already stripped of its transport. */

@@ -65,7 +65,7 @@ const doc = JSON.parse(JSON.stringify(createOpenApiDocument('/api'))) as Documen
 
 /** Every REST route, whether it needs a token, and the error statuses it can answer. */
 const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
-  'POST /auth/register': { isProtected: false, errors: [400, 409, 413, 500, 503] },
+  'POST /auth/register': { isProtected: false, errors: [400, 409, 413, 429, 500, 503] },
   'POST /auth/login': { isProtected: false, errors: [400, 401, 413, 429, 500, 503] },
   'POST /auth/refresh': { isProtected: false, errors: [400, 401, 413, 500, 503] },
   'POST /auth/logout': { isProtected: true, errors: [400, 401, 413, 500, 503] },
@@ -73,7 +73,12 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
   'GET /users/me': { isProtected: true, errors: [401, 500, 503] },
   'GET /users': { isProtected: true, errors: [400, 401, 500, 503] },
   'GET /users/{id}': { isProtected: true, errors: [400, 401, 404, 500, 503] },
-  'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 500, 503] },
+  'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
+  'POST /auth/password-reset': { isProtected: false, errors: [400, 413, 429, 500, 503] },
+  'POST /auth/password-reset/confirm': { isProtected: false, errors: [400, 413, 500, 503] },
+  'POST /auth/verify-email': { isProtected: false, errors: [400, 413, 500, 503] },
+  'POST /users/me/email': { isProtected: true, errors: [400, 401, 409, 413, 429, 500, 503] },
+  'POST /users/me/email/verification': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
 };
 
 /** The `code` an error body of each status carries. */

@@ -3,8 +3,13 @@ import {
   credentialsSchema,
   logoutOutputSchema,
   refreshInputSchema,
+  registerInputSchema,
+  requestPasswordResetInputSchema,
+  resetPasswordInputSchema,
   revokedSessionsOutputSchema,
+  successOutputSchema,
   tokenPairSchema,
+  verifyEmailInputSchema,
 } from '../schemas.js';
 import { protectedProcedure, publicProcedure, router } from '../trpc.js';
 
@@ -19,18 +24,23 @@ export const authRouter = router({
         tags,
         protect: false,
         summary: 'Create an account and sign in',
-        description: 'Returns a token pair for a new session, like login.',
+        description:
+          'Returns a token pair for a new session, like login. With an `email`, a verification link is sent to it.',
         successDescription: 'The account is created and signed in',
         errorResponses: {
           400: 'Invalid input; the message names the field',
-          409: 'Username taken (in any letter case)',
+          409: 'Username or email address taken (in any letter case)',
           429: 'Too many registrations from this address; wait for `Retry-After` seconds',
         },
       },
     })
-    .input(credentialsSchema)
+    .input(registerInputSchema)
     .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => ctx.services.auth.register(ctx.em, input, ctx.request)),
+    .mutation(async ({ ctx, input }) => {
+      const pair = await ctx.services.auth.register(ctx.em, input, ctx.request);
+      if (input.email) await ctx.services.email.afterRegistration(ctx.em, pair.user.id, ctx.request);
+      return pair;
+    }),
 
   login: publicProcedure
     .meta({
@@ -111,4 +121,75 @@ export const authRouter = router({
     .mutation(async ({ ctx }) => ({
       revokedSessions: await ctx.services.auth.logoutAll(ctx.em, ctx.auth, ctx.request),
     })),
+
+  requestPasswordReset: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/password-reset',
+        tags,
+        protect: false,
+        summary: 'Email a password-reset link',
+        description:
+          "The link goes only to an account's verified address; the answer is the same, in about the same time, whatever the address. The link opens the web app at `#/reset-password?token=…` and works once, for 30 minutes; a newer request retires it.",
+        successDescription: 'Accepted (whether or not a link was sent)',
+        errorResponses: {
+          400: 'Invalid input; the message names the field',
+          429: 'Too many requests for this address or from this client; wait for `Retry-After` seconds',
+          503: 'Email is not configured on this server, or the database is unreachable',
+        },
+      },
+    })
+    .input(requestPasswordResetInputSchema)
+    .output(successOutputSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.email.requestPasswordReset(ctx.em, input.email, ctx.request);
+      return { success: true as const };
+    }),
+
+  resetPassword: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/password-reset/confirm',
+        tags,
+        protect: false,
+        summary: 'Set a new password with the token of a reset link',
+        description: 'The token works once. Every session of the user ends: sign in with the new password.',
+        successDescription: 'The password is changed and every session has ended',
+        errorResponses: {
+          400: 'Invalid input, or a token that is invalid, expired or already used (the message names `token`)',
+          503: 'Email is not configured on this server, or the database is unreachable',
+        },
+      },
+    })
+    .input(resetPasswordInputSchema)
+    .output(successOutputSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.email.resetPassword(ctx.em, input, ctx.request);
+      return { success: true as const };
+    }),
+
+  verifyEmail: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/verify-email',
+        tags,
+        protect: false,
+        summary: 'Confirm an email address with the token of its link',
+        description: "The token works once, for 24 hours, and only while the address is still the account's.",
+        successDescription: 'The address is verified',
+        errorResponses: {
+          400: 'Invalid input, or a token that is invalid, expired or already used (the message names `token`)',
+          503: 'Email is not configured on this server, or the database is unreachable',
+        },
+      },
+    })
+    .input(verifyEmailInputSchema)
+    .output(successOutputSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.email.verifyEmail(ctx.em, input.token, ctx.request);
+      return { success: true as const };
+    }),
 });

@@ -15,7 +15,16 @@ export type SecurityEventType =
   | 'logout_all'
   | 'password.changed'
   | 'password.failed'
-  | 'password.throttled';
+  | 'password.throttled'
+  | 'email.set'
+  | 'email.verified'
+  | 'email.verification_sent'
+  | 'email.verification_throttled'
+  | 'email.send_failed'
+  | 'password_reset.requested'
+  | 'password_reset.throttled'
+  | 'password_reset.completed'
+  | 'token.refused';
 
 /**
  * One security-relevant fact, for the audit log. It names users and sessions
@@ -29,6 +38,10 @@ export interface SecurityEvent extends RequestInfo {
   username?: string;
   /** Sessions ended by the event (logout-all, password change, reuse). */
   revokedSessions?: number;
+  /** Which emailed token an event is about. */
+  purpose?: 'verify_email' | 'reset_password';
+  /** Why a mail could not be sent (the transport's error message; never the message itself). */
+  reason?: string;
 }
 
 export type SecurityEventSink = (event: SecurityEvent) => void;

@@ -1,0 +1,75 @@
+/**
+ * A real SMTP server in the test process (smtp-server, from nodemailer's
+ * authors): the API's mail goes to it through nodemailer over TCP, with a
+ * login, and tests read the links from the messages it received.
+ */
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string;
+  from: string;
+  subject: string;
+  text: string;
+}
+
+export interface TestSmtp {
+  /** smtp://user:pass@127.0.0.1:<port>, for SMTP_URL. */
+  url: string;
+  messages: ReceivedMail[];
+  /** The messages to one address (any letter case). */
+  to(address: string): ReceivedMail[];
+  close(): Promise<void>;
+}
+
+const USER = 'mailer';
+const PASSWORD = 'smtp-test-password';
+
+export async function startTestSmtp(): Promise<TestSmtp> {
+  const messages: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    // Plain TCP on loopback, with a required login, as a mail relay would have.
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === USER && auth.password === PASSWORD) callback(null, { user: USER });
+      else callback(new Error('Invalid username or password'));
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (parsed) => {
+          const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
+          messages.push({
+            to: to ?? '',
+            from: parsed.from?.text ?? '',
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+          });
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    url: `smtp://${USER}:${PASSWORD}@127.0.0.1:${port}`,
+    messages,
+    to: (address) => messages.filter((m) => m.to.toLowerCase() === address.toLowerCase()),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The link of an email, and its token. */
+export function linkOf(mail: ReceivedMail | undefined): { url: string; screen: string; token: string } {
+  const match = /(\S+#\/(reset-password|verify-email)\?token=([A-Za-z0-9_-]+))/.exec(mail?.text ?? '');
+  if (!match?.[1] || !match[2] || !match[3]) throw new Error(`no link in the mail: ${JSON.stringify(mail)}`);
+  return { url: match[1], screen: match[2], token: match[3] };
+}
