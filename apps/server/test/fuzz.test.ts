@@ -35,7 +35,6 @@ import { appRouter, createApiServices, createOpenApiDocument, type TokenPair } f
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_HEADER_BYTES } from '../src/app.js';
 import {
   ACCESS,
   ACTOR_ID,
@@ -336,29 +335,13 @@ async function checkProcess(fromLine: number): Promise<void> {
   if (errorLine) throw new PropertyViolation(`the app logged an error: ${errorLine.slice(0, 1500)}`);
 }
 
-function headerBytesOf(req: RawRequest): number {
-  const headers = Object.entries(req.headers ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
-  return Buffer.byteLength(`${req.method} ${req.path}\r\n${headers.join('\r\n')}`);
-}
-
 async function runCase(c: Case): Promise<void> {
   const fromLine = server.logLines.length;
   stats.cases += 1;
   stats.byFamily.set(c.family, (stats.byFamily.get(c.family) ?? 0) + 1);
   const { request: filled, usesActor } = await materialize(c.request);
   const req = c.gzip && filled.body !== undefined ? { ...filled, body: gzipSync(filled.body) } : filled;
-  let res: RawResponse;
-  try {
-    res = await client.send(req);
-  } catch (error) {
-    // Headers over the limit: Node answers 431 and closes while a large body is
-    // still being written, and the client may see the reset before the answer.
-    if ((error as { code?: unknown }).code !== 'ECONNRESET' || headerBytesOf(req) <= MAX_HEADER_BYTES) throw error;
-    stats.requests += 1;
-    stats.byStatus.set(431, (stats.byStatus.get(431) ?? 0) + 1);
-    await checkProcess(fromLine);
-    return;
-  }
+  const res = await client.send(req);
   stats.requests += 1;
   if (usesActor && res.status < 300 && SPOILING_CALL.test(decodeURIComponentSafe(req.path))) actor = undefined;
   stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
@@ -459,7 +442,7 @@ describe('fuzzing', () => {
       const pair = await login(fresh, sentinel.username, sentinel.password);
       expect(pair.user).toEqual(sentinelPair.user);
       const again = await fresh.rest('GET', '/api/users/me', { token: pair.accessToken });
-      expect(again.body).toEqual(sentinelPair.user);
+      expect(again.body).toEqual({ ...sentinelPair.user, email: null, emailVerified: false });
     } finally {
       await fresh.close();
     }
