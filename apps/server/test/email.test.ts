@@ -10,6 +10,7 @@ import { type ApiServices, createApiServices, type SecurityEvent, type TokenPair
 import { createOrm } from '@repo/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpMailer } from '../src/mailer.js';
+import { linkOf, startTestSmtp } from '../src/testing-smtp.js';
 import {
   apiConfig,
   login,
@@ -20,7 +21,6 @@ import {
   uniqueName,
   useTestServer,
 } from './helpers.js';
-import { linkOf, startTestSmtp } from './smtp-support.js';
 
 const APP_URL = 'http://app.test:5173/';
 const NEW_PASSWORD = 'a brand new passphrase';

@@ -1,11 +1,15 @@
 /**
- * A real SMTP server in the test process (smtp-server, from nodemailer's
- * authors): the API's mail goes to it through nodemailer over TCP, with a
- * login, and tests read the links from the messages it received.
+ * Test support (`@repo/server/testing-smtp`): a real SMTP server in the test
+ * process (smtp-server, from nodemailer's authors). The API's mail goes to it
+ * through nodemailer over TCP, with a login, and tests read the links from the
+ * messages it received.
  */
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Mailer } from '@repo/api';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { createSmtpMailer } from './mailer.js';
 
 export interface ReceivedMail {
   to: string;
@@ -20,6 +24,10 @@ export interface TestSmtp {
   messages: ReceivedMail[];
   /** The messages to one address (any letter case). */
   to(address: string): ReceivedMail[];
+  /** The server's own mailer (nodemailer) pointed at this SMTP server. */
+  mailer: Mailer;
+  /** Waits (up to 10 s) for the message to `address` after the first `seen` ones, and returns it. */
+  nextTo(address: string, seen: number): Promise<ReceivedMail>;
   close(): Promise<void>;
 }
 
@@ -59,10 +67,21 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
+  const url = `smtp://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  const to = (address: string) => messages.filter((m) => m.to.toLowerCase() === address.toLowerCase());
   return {
-    url: `smtp://${USER}:${PASSWORD}@127.0.0.1:${port}`,
+    url,
     messages,
-    to: (address) => messages.filter((m) => m.to.toLowerCase() === address.toLowerCase()),
+    to,
+    mailer: createSmtpMailer(url, 'Auth API <no-reply@app.test>'),
+    async nextTo(address, seen) {
+      for (let waited = 0; waited < 10_000; waited += 50) {
+        const next = to(address)[seen];
+        if (next) return next;
+        await sleep(50);
+      }
+      throw new Error(`no mail #${seen + 1} to ${address} within 10 s`);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
