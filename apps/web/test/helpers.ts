@@ -5,6 +5,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startTestApi, type TestApi } from '@repo/server/testing';
+import type { TestSmtp } from '@repo/server/testing-smtp';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@repo/vitest-config/browser';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -123,9 +124,16 @@ export async function buildApp(outDir: string, apiUrl: string): Promise<BuiltApp
 
 export type ApiServer = TestApi;
 
-/** The real app on an ephemeral port and a fresh database, letting `webOrigin` call it from a browser. */
-export function startApi(webOrigin: string): Promise<ApiServer> {
-  return startTestApi({ config: { accessTtlMs: ACCESS_TTL_MS }, corsOrigins: [webOrigin] });
+/**
+ * The real app on an ephemeral port and a fresh database, letting `webOrigin`
+ * call it from a browser; its mail goes to `smtp`, with links to `webOrigin`.
+ */
+export function startApi(webOrigin: string, smtp: TestSmtp): Promise<ApiServer> {
+  return startTestApi({
+    config: { accessTtlMs: ACCESS_TTL_MS, appUrl: `${webOrigin}/` },
+    corsOrigins: [webOrigin],
+    mailer: smtp.mailer,
+  });
 }
 
 /** Registers an account through REST and returns its access token. */
