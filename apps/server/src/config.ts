@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { ThrottleConfig } from '@repo/api';
 import { z } from 'zod';
@@ -48,6 +49,77 @@ const origin = z.string().refine((s) => {
 
 const DEV_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
 
+/**
+ * What Express's `trust proxy` is given: `false` (the socket's address is the
+ * client), a hop count (the address that many proxies back, read from the
+ * right of X-Forwarded-For), or the addresses/subnets of trusted proxies.
+ * Never `true`: it trusts every hop, so the client-written left-most entry wins.
+ */
+export type TrustProxy = false | number | string[];
+
+/** Express's (proxy-addr's) names for address ranges. */
+const TRUST_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Why `entry` (an address, a subnet or a range name) is not one, or undefined when it is. */
+function trustProxyEntryProblem(entry: string): string | undefined {
+  if (TRUST_PROXY_RANGES.has(entry.toLowerCase())) return undefined;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length)
+    return `"${entry}" is not an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`;
+  if (range === undefined) return undefined;
+  const maxBits = family === 4 ? 32 : 128;
+  if (/^\d+$/.test(range) && Number(range) <= maxBits) return undefined;
+  if (family === 4 && isIP(range) === 4 && isContiguousNetmask(range)) return undefined;
+  return `"${entry}" has a bad prefix: use /0 to /${maxBits}${family === 4 ? ' or a netmask such as /255.0.0.0' : ''}`;
+}
+
+/** 255.255.0.0 yes, 255.0.255.0 no. */
+function isContiguousNetmask(mask: string): boolean {
+  const bits = mask
+    .split('.')
+    .map((octet) => Number(octet).toString(2).padStart(8, '0'))
+    .join('');
+  return /^1*0*$/.test(bits);
+}
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((text, ctx): TrustProxy => {
+    const value = text?.trim().toLowerCase() ?? 'false';
+    if (value === 'false') return false;
+    if (value === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must not be true: that trusts every hop, so a client picks its own address by sending X-Forwarded-For. ' +
+          'Set a hop count instead, the number of proxies in front of the server (1 behind the nginx of ' +
+          'docker-compose.yml), or their addresses (e.g. 10.0.0.0/8)',
+      });
+      return z.NEVER;
+    }
+    if (/^-?\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops >= 0 && Number.isSafeInteger(hops)) return hops === 0 ? false : hops;
+      ctx.addIssue({ code: 'custom', message: `must be a hop count of 0 or more (got "${text}")` });
+      return z.NEVER;
+    }
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const problems = entries.map(trustProxyEntryProblem).filter((problem) => problem !== undefined);
+    if (!entries.length || problems.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be false, a hop count (1) or a comma-separated list of proxy addresses/subnets: ${problems.join('; ') || 'the list is empty'}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const envSchema = z
@@ -60,6 +132,11 @@ const envSchema = z
       .string()
       .regex(/^(mysql|mariadb):\/\/|^sqlite:/, 'must start with mysql:// or sqlite:')
       .optional(),
+    // Bounds on waiting for the database (MySQL; the ping on every dialect).
+    DB_CONNECT_TIMEOUT: duration('3s'),
+    DB_ACQUIRE_TIMEOUT: duration('5s'),
+    DB_QUERY_TIMEOUT: duration('5s'),
+    DB_PING_TIMEOUT: duration('2s'),
     JWT_ACCESS_SECRET: secret,
     JWT_REFRESH_SECRET: secret,
     // The secrets being rotated out: tokens they signed stay valid until they expire.
@@ -105,12 +182,11 @@ const envSchema = z
     APP_URL: z
       .url({ protocol: /^https?$/, error: "must be the web app's http(s) URL, such as https://app.example.com/" })
       .default('http://localhost:5173/'),
-    TRUST_PROXY: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((s) => s === 'true'),
+    TRUST_PROXY: trustProxy,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // Only `pnpm bench` sets it: tRPC's stock Express adapter, to measure the fast transport against.
+    TRANSPORT: z.enum(['fast', 'stock']).default('fast'),
     SEED_ADMIN_USERNAME: z.string().optional(),
     SEED_ADMIN_PASSWORD: z.string().optional(),
   })
@@ -148,6 +224,13 @@ export interface Config {
   logLevel: string;
   rootDir: string;
   databaseUrl: string | undefined;
+  /** How long the app waits for the database, for `createOrm`. */
+  databaseTimeouts: {
+    connectTimeoutMs: number;
+    acquireTimeoutMs: number;
+    queryTimeoutMs: number;
+    pingTimeoutMs: number;
+  };
   jwt: {
     accessSecret: string;
     refreshSecret: string;
@@ -166,10 +249,13 @@ export interface Config {
   corsOrigins: string[];
   bcryptCost: number;
   redisUrl: string | undefined;
-  trustProxy: boolean;
+  /** Express's `trust proxy`: which hops may say who the client is (never every hop). */
+  trustProxy: TrustProxy;
   shutdownTimeoutMs: number;
   /** Calls allowed in one tRPC batch request. */
   maxBatchSize: number;
+  /** `stock`: /trpc served by tRPC's own Express adapter (what `pnpm bench` compares ours with). */
+  transport: 'fast' | 'stock';
   seedAdmin: { username: string; password: string } | undefined;
   mail: {
     /** SMTP_URL; undefined: mail is printed in development and the email procedures answer 503 in production. */
@@ -223,6 +309,12 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     logLevel: e.LOG_LEVEL,
     rootDir,
     databaseUrl: e.DATABASE_URL,
+    databaseTimeouts: {
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT,
+      pingTimeoutMs: e.DB_PING_TIMEOUT,
+    },
     jwt: {
       accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(32).toString('base64url'),
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomBytes(32).toString('base64url'),
@@ -250,6 +342,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
+    transport: e.TRANSPORT,
     seedAdmin:
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }

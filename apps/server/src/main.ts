@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
-import { createApp, MAX_HEADER_BYTES } from './app.js';
+import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
 import { type Config, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mailer.js';
@@ -25,7 +25,12 @@ if (keptIn) {
 const target = resolveDatabaseTarget({ url: config.databaseUrl, rootDir: config.rootDir });
 // Only `pnpm dev` passes --migrate; production migrates with `pnpm db:migrate`.
 const shouldMigrate = process.argv.includes('--migrate');
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, migrations: shouldMigrate });
+const orm = await createOrm({
+  url: config.databaseUrl,
+  rootDir: config.rootDir,
+  ...config.databaseTimeouts,
+  migrations: shouldMigrate,
+});
 logger.info(
   { dialect: target.dialect, ...(target.dialect === 'sqlite' ? { file: target.file } : {}) },
   'database connected',
@@ -54,17 +59,26 @@ const services = createApiServices(
     events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`),
   },
 );
+// Before listening: the first unknown-user login must cost what every other does.
+await services.passwords.warmUp();
+logger.debug({ bcryptCost: config.bcryptCost }, 'password hasher ready (dummy hash for unknown users made)');
+
 const app = createApp({
   orm,
   services,
   logger,
   corsOrigins: config.corsOrigins,
   trustProxy: config.trustProxy,
+  isProduction: config.isProduction,
   maxBatchSize: config.maxBatchSize,
+  transport: config.transport,
 });
 // Bounded headers, and bounded time to send them and the whole request: a
 // slow-drip client cannot hold a connection for Node's default 5 minutes.
-const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 }, app);
+const server = createServer(
+  { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 },
+  requestListener(app, logger),
+);
 server.listen(config.port, config.host, () => {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${addressPort(server, config)}`;
   logger.info(

@@ -1,7 +1,8 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApiConfig, createApiServices, type Mailer } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { createApp } from './app.js';
+import { createApp, requestListener } from './app.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -41,16 +42,21 @@ export interface TestApi {
  * tests run against.
  */
 export async function startTestApi(
-  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; mailer?: Mailer } = {},
+  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; maxBatchSize?: number; mailer?: Mailer } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
+  const services = createApiServices(testApiConfig(options.config), options.mailer ? { mailer: options.mailer } : {});
+  // As main.ts does: the first unknown-user login costs what every other does.
+  await services.passwords.warmUp();
+  const logger = createLogger({ level: 'silent', isPretty: false });
   const app = createApp({
     orm: db.orm,
-    services: createApiServices(testApiConfig(options.config), options.mailer ? { mailer: options.mailer } : {}),
-    logger: createLogger({ level: 'silent', isPretty: false }),
+    services,
+    logger,
     corsOrigins: options.corsOrigins ?? [],
+    maxBatchSize: options.maxBatchSize,
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -7,7 +7,7 @@
  * It runs in the sqlite project only: the page and Swagger UI do not depend
  * on the database, and REST on MySQL is covered by rest.test.ts.
  * Without /usr/bin/chromium (or CHROMIUM_PATH) it is skipped with a notice,
- * except under CI=true, where it fails.
+ * except when Chromium is required (CHROMIUM_PATH or REQUIRE_SERVICES=1): then it fails.
  */
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { assertChromium, CHROMIUM_ARGS, CHROMIUM_PATH, shouldRunBrowserTests } from '@repo/vitest-config/browser';

@@ -1,8 +1,17 @@
+export {
+  type BrowserSession,
+  parseSessionMode,
+  REFRESH_COOKIE_NAME,
+  type RefreshCookieChange,
+  RefreshCookieOutbox,
+  SESSION_MODE_HEADER,
+  type SessionMode,
+} from './browser-session.js';
 export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
 export { createOpenApiDocument } from './openapi.js';
-export { type AppRouter, appRouter, createCaller } from './root.js';
+export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
 export {
   AccountEmailService,

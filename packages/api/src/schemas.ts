@@ -58,10 +58,17 @@ export const passwordSchema = z
   .refine((s) => !LONE_SURROGATE.test(s), { message: 'must be valid Unicode (no lone UTF-16 surrogates)' })
   .meta({ description: '8 to 72 bytes of UTF-8', example: 'correct horse battery' });
 
-export const credentialsSchema = z.object({ username: usernameSchema, password: passwordSchema }).meta({
-  id: 'Credentials',
-  example: { username: 'alice', password: 'correct horse battery' },
-});
+/*
+ * Input schemas are made by functions, so that each router built by
+ * createAppRouter has instances of its own (root.ts says why); the constants
+ * are one instance of each, for code that only parses with them.
+ */
+export const credentialsInput = () =>
+  z.object({ username: usernameSchema, password: passwordSchema }).meta({
+    id: 'Credentials',
+    example: { username: 'alice', password: 'correct horse battery' },
+  });
+export const credentialsSchema = credentialsInput();
 export type Credentials = z.infer<typeof credentialsSchema>;
 
 export const emailSchema = z
@@ -71,12 +78,18 @@ export const emailSchema = z
   .pipe(z.email('must be an email address such as alice@example.com'))
   .meta({ description: 'An email address; unique without regard to case', example: 'alice@example.com' });
 
-export const registerInputSchema = credentialsSchema
-  .extend({ email: emailSchema.optional().meta({ description: 'Optional: an address for account recovery' }) })
-  .meta({
-    id: 'Registration',
-    example: { username: 'alice', password: 'correct horse battery', email: 'alice@example.com' },
-  });
+export const registerInput = () =>
+  z
+    .object({
+      username: usernameSchema,
+      password: passwordSchema,
+      email: emailSchema.optional().meta({ description: 'Optional: an address for account recovery' }),
+    })
+    .meta({
+      id: 'Registration',
+      example: { username: 'alice', password: 'correct horse battery', email: 'alice@example.com' },
+    });
+export const registerInputSchema = registerInput();
 export type RegisterInput = z.infer<typeof registerInputSchema>;
 
 export const publicUserSchema = z
@@ -104,7 +117,10 @@ export type CurrentUser = z.infer<typeof currentUserSchema>;
 export const tokenPairSchema = z
   .object({
     accessToken: z.string().meta({ description: 'Send as `Authorization: Bearer <accessToken>`' }),
-    refreshToken: z.string().meta({ description: 'Send once to POST /auth/refresh for a new pair' }),
+    refreshToken: z.string().optional().meta({
+      description:
+        'Send once to POST /auth/refresh for a new pair. Absent in cookie mode (`X-Session-Mode: cookie`): the refresh token is then in an HttpOnly cookie',
+    }),
     tokenType: z.literal('Bearer'),
     expiresAt: z.number().int().meta({ description: 'Access token expiry, ms since the epoch' }),
     refreshExpiresAt: z.number().int().meta({ description: 'Refresh token expiry, ms since the epoch' }),
@@ -122,33 +138,40 @@ export const tokenPairSchema = z
       user: EXAMPLE_USER,
     },
   });
-export type TokenPair = z.infer<typeof tokenPairSchema>;
+/** What register, login and refresh answer: without `refreshToken` in cookie mode. */
+export type TokenPairResponse = z.infer<typeof tokenPairSchema>;
+/** A pair as issued, refresh token included (the answer in bearer mode). */
+export type TokenPair = TokenPairResponse & { refreshToken: string };
 
-export const refreshInputSchema = z.object({
-  refreshToken: z
-    .string()
-    .min(1, 'is required')
-    .max(4096, 'is too long')
-    .meta({ description: 'The refresh token of the latest pair (single use)', example: EXAMPLE_REFRESH_TOKEN }),
-});
+export const refreshInput = () =>
+  z.object({
+    refreshToken: z.string().min(1, 'is required').max(4096, 'is too long').optional().meta({
+      description:
+        'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
+      example: EXAMPLE_REFRESH_TOKEN,
+    }),
+  });
+export const refreshInputSchema = refreshInput();
 
-export const listUsersInputSchema = z.object({
-  limit: z
-    .number()
-    .int()
-    .min(1, 'must be 1 to 100')
-    .max(100, 'must be 1 to 100')
-    .default(20)
-    .meta({ description: 'Page size, 1 to 100', example: 20 }),
-  cursor: z
-    .string()
-    .min(1)
-    .max(64, 'is not a valid cursor')
-    .refine(isPrintable, 'is not a valid cursor')
-    // No example: Swagger UI would fill it in on "Try it out" and skip real users.
-    .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
-    .optional(),
-});
+export const listUsersInput = () =>
+  z.object({
+    limit: z
+      .number()
+      .int()
+      .min(1, 'must be 1 to 100')
+      .max(100, 'must be 1 to 100')
+      .default(20)
+      .meta({ description: 'Page size, 1 to 100', example: 20 }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid cursor')
+      .refine(isPrintable, 'is not a valid cursor')
+      // No example: Swagger UI would fill it in on "Try it out" and skip real users.
+      .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
+      .optional(),
+  });
+export const listUsersInputSchema = listUsersInput();
 
 export const userPageSchema = z
   .object({
@@ -161,23 +184,27 @@ export const userPageSchema = z
     example: { items: [EXAMPLE_USER, EXAMPLE_OTHER_USER], nextCursor: EXAMPLE_OTHER_USER.id },
   });
 
-export const userIdInputSchema = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64, 'is not a valid user id')
-    .refine(isPrintable, 'is not a valid user id')
-    .meta({ description: 'User id', example: EXAMPLE_USER.id }),
-});
+export const userIdInput = () =>
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid user id')
+      .refine(isPrintable, 'is not a valid user id')
+      .meta({ description: 'User id', example: EXAMPLE_USER.id }),
+  });
+export const userIdInputSchema = userIdInput();
 
-export const changePasswordInputSchema = z.object({
-  currentPassword: z
-    .string()
-    .min(1, 'is required')
-    .max(PASSWORD_MAX_BYTES, 'is incorrect')
-    .meta({ description: 'The password in use now', example: 'correct horse battery' }),
-  newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
-});
+export const changePasswordInput = () =>
+  z.object({
+    currentPassword: z
+      .string()
+      .min(1, 'is required')
+      .max(PASSWORD_MAX_BYTES, 'is incorrect')
+      .meta({ description: 'The password in use now', example: 'correct horse battery' }),
+    newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+  });
+export const changePasswordInputSchema = changePasswordInput();
 
 /** An emailed token: 32 random bytes, base64url. */
 const emailedTokenSchema = z
@@ -190,18 +217,22 @@ const emailedTokenSchema = z
     example: 'q3Zt0c8m1XvS2l9yJbQwE4rT6uH7iK0oP5aD3fG8hJk',
   });
 
-export const setEmailInputSchema = z.object({
-  email: emailSchema,
-  currentPassword: changePasswordInputSchema.shape.currentPassword,
-});
-export const requestPasswordResetInputSchema = z.object({
-  email: emailSchema.meta({ description: 'The verified address of the account', example: 'alice@example.com' }),
-});
-export const resetPasswordInputSchema = z.object({
-  token: emailedTokenSchema,
-  newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
-});
-export const verifyEmailInputSchema = z.object({ token: emailedTokenSchema });
+export const setEmailInput = () =>
+  z.object({ email: emailSchema, currentPassword: changePasswordInput().shape.currentPassword });
+export const setEmailInputSchema = setEmailInput();
+export const requestPasswordResetInput = () =>
+  z.object({
+    email: emailSchema.meta({ description: 'The verified address of the account', example: 'alice@example.com' }),
+  });
+export const requestPasswordResetInputSchema = requestPasswordResetInput();
+export const resetPasswordInput = () =>
+  z.object({
+    token: emailedTokenSchema,
+    newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+  });
+export const resetPasswordInputSchema = resetPasswordInput();
+export const verifyEmailInput = () => z.object({ token: emailedTokenSchema });
+export const verifyEmailInputSchema = verifyEmailInput();
 
 export const successOutputSchema = z
   .object({ success: z.literal(true) })

@@ -49,5 +49,5 @@ export function createApiServices(
     ...(config.resetRequestMinMs !== undefined ? { resetRequestMinMs: config.resetRequestMinMs } : {}),
     ...shared,
   });
-  return { auth, email };
+  return { passwords, auth, email };
 }

@@ -80,3 +80,9 @@ export async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
   expect(error).toBeInstanceOf(TRPCError);
   return error as TRPCError;
 }
+
+/** The refresh token of a bearer-mode answer (the test fails if cookie mode kept it out of the body). */
+export function refreshTokenOf(pair: { refreshToken?: string | undefined }): string {
+  if (pair.refreshToken === undefined) throw new Error('expected a refresh token in the body (bearer mode)');
+  return pair.refreshToken;
+}

@@ -2,20 +2,20 @@
  * RateLimiterLoginThrottle.withRedis on a real Redis (TEST_REDIS_URL, default
  * redis://127.0.0.1:6379). Each run of this file keeps its keys under its own
  * prefix, so runs never share counters. Redis unreachable: skipped with a
- * notice locally, a failure under CI=true.
+ * notice, a failure when Redis is required (TEST_REDIS_URL or REQUIRE_SERVICES=1).
  *
  * It needs no database, so it runs in the sqlite project only.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { isRequired } from '@repo/vitest-config/services';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiterAuthThrottle, type RedisThrottleOptions, type ThrottleConfig } from '../src/services/throttle.js';
 import { uniqueName } from './helpers.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const isCi = process.env.CI === 'true' || process.env.CI === '1';
 const isSqliteProject = process.env.TEST_DB !== 'mysql';
 
 /** Fail fast, as a server would configure its client (no queueing while disconnected). */
@@ -42,9 +42,9 @@ async function isReachable(url: string): Promise<boolean> {
 }
 
 const hasRedis = isSqliteProject ? await isReachable(REDIS_URL) : false;
-if (isSqliteProject && !hasRedis && !isCi) {
+if (isSqliteProject && !hasRedis && !isRequired.redis) {
   console.warn(
-    `[tests] Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable: skipping the Redis throttle tests (under CI=true they fail instead).`,
+    `[tests] Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable: skipping the Redis throttle tests (with TEST_REDIS_URL or REQUIRE_SERVICES=1 set they fail instead).`,
   );
 }
 
@@ -107,11 +107,11 @@ function nextWait(throttle: RateLimiterAuthThrottle, username: string, address?:
   return throttle.takePasswordAttempt({ username, address });
 }
 
-describe.runIf(isSqliteProject && (hasRedis || isCi))('RateLimiterAuthThrottle.withRedis', () => {
+describe.runIf(isSqliteProject && (hasRedis || isRequired.redis))('RateLimiterAuthThrottle.withRedis', () => {
   let raw: Redis;
 
   beforeAll(async () => {
-    if (!hasRedis) throw new Error(`CI=true and Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable`);
+    if (!hasRedis) throw new Error(`Redis is required and unreachable at ${REDIS_URL} (TEST_REDIS_URL)`);
     raw = await ready(client({ keyPrefix: '' }));
   });
   afterEach(() => {

@@ -6,7 +6,7 @@ import { loadConfigOrExit } from '../config.js';
 // dialect. Run it once per dialect: with DATABASE_URL unset for SQLite, and
 // with a mysql:// URL for MySQL.
 const config = loadConfigOrExit();
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir });
+const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, ...config.databaseTimeouts });
 try {
   await migrateToLatest(orm);
   const file = await createMigration(orm, process.argv[2]);

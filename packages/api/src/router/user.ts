@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import {
-  changePasswordInputSchema,
+  changePasswordInput,
   currentUserSchema,
-  listUsersInputSchema,
+  listUsersInput,
   publicUserSchema,
   revokedSessionsOutputSchema,
-  setEmailInputSchema,
+  setEmailInput,
   successOutputSchema,
-  userIdInputSchema,
+  userIdInput,
   userPageSchema,
 } from '../schemas.js';
 import { toPublicUser } from '../services/auth.js';
@@ -16,135 +16,138 @@ import { protectedProcedure, router } from '../trpc.js';
 
 const tags = ['users'];
 
-export const userRouter = router({
-  me: protectedProcedure
-    .meta({
-      openapi: {
-        method: 'GET',
-        path: '/users/me',
-        tags,
-        summary: 'The signed-in user',
-        description: 'With the fields only the user sees: `email` (or null) and `emailVerified`.',
-        successDescription: 'The user of the access token',
-        errorResponses: { 401: 'Missing, malformed, expired or revoked access token' },
-      },
-    })
-    .input(z.void())
-    .output(currentUserSchema)
-    // The session check already loaded the user (one query): nothing more to read.
-    .query(({ ctx }) => ({
-      ...toPublicUser(ctx.auth.user),
-      email: ctx.auth.user.email,
-      emailVerified: ctx.auth.user.email !== null && ctx.auth.user.emailVerifiedAt !== null,
-    })),
-
-  list: protectedProcedure
-    .meta({
-      openapi: {
-        method: 'GET',
-        path: '/users',
-        tags,
-        summary: 'Users, oldest first, a page at a time',
-        description: 'Pass `nextCursor` of a page as `cursor` to get the next one; it is null on the last page.',
-        successDescription: 'A page of users',
-        errorResponses: {
-          400: 'Invalid `limit` or `cursor`',
-          401: 'Missing, malformed, expired or revoked access token',
+/** The user procedures, built afresh on each call, input schemas included (see createAppRouter). */
+export function createUserRouter() {
+  return router({
+    me: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/users/me',
+          tags,
+          summary: 'The signed-in user',
+          description: 'With the fields only the user sees: `email` (or null) and `emailVerified`.',
+          successDescription: 'The user of the access token',
+          errorResponses: { 401: 'Missing, malformed, expired or revoked access token' },
         },
-      },
-    })
-    .input(listUsersInputSchema)
-    .output(userPageSchema)
-    .query(({ ctx, input }) => listUsers(ctx.em, input)),
+      })
+      .input(z.void())
+      .output(currentUserSchema)
+      // The session check already loaded the user (one query): nothing more to read.
+      .query(({ ctx }) => ({
+        ...toPublicUser(ctx.auth.user),
+        email: ctx.auth.user.email,
+        emailVerified: ctx.auth.user.email !== null && ctx.auth.user.emailVerifiedAt !== null,
+      })),
 
-  byId: protectedProcedure
-    .meta({
-      openapi: {
-        method: 'GET',
-        path: '/users/{id}',
-        tags,
-        summary: 'One user by id',
-        successDescription: 'The user',
-        errorResponses: {
-          400: 'Invalid id',
-          401: 'Missing, malformed, expired or revoked access token',
-          404: 'No such user',
+    list: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/users',
+          tags,
+          summary: 'Users, oldest first, a page at a time',
+          description: 'Pass `nextCursor` of a page as `cursor` to get the next one; it is null on the last page.',
+          successDescription: 'A page of users',
+          errorResponses: {
+            400: 'Invalid `limit` or `cursor`',
+            401: 'Missing, malformed, expired or revoked access token',
+          },
         },
-      },
-    })
-    .input(userIdInputSchema)
-    .output(publicUserSchema)
-    .query(({ ctx, input }) => findUserById(ctx.em, input.id)),
+      })
+      .input(listUsersInput())
+      .output(userPageSchema)
+      .query(({ ctx, input }) => listUsers(ctx.em, input)),
 
-  changePassword: protectedProcedure
-    .meta({
-      openapi: {
-        method: 'POST',
-        path: '/users/me/password',
-        tags,
-        summary: 'Change the password and end every other session',
-        description: 'A wrong `currentPassword` is a 400 naming that field (a 401 would read as an expired token).',
-        successDescription: 'Changed; how many other sessions were ended',
-        errorResponses: {
-          400: 'Invalid input or wrong current password; the message names the field',
-          401: 'Missing, malformed, expired or revoked access token',
-          429: 'Too many wrong passwords for this user (shared with login); wait for `Retry-After` seconds',
+    byId: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/users/{id}',
+          tags,
+          summary: 'One user by id',
+          successDescription: 'The user',
+          errorResponses: {
+            400: 'Invalid id',
+            401: 'Missing, malformed, expired or revoked access token',
+            404: 'No such user',
+          },
         },
-      },
-    })
-    .input(changePasswordInputSchema)
-    .output(revokedSessionsOutputSchema)
-    .mutation(async ({ ctx, input }) => ({
-      revokedSessions: await ctx.services.auth.changePassword(ctx.em, ctx.auth, input, ctx.request),
-    })),
+      })
+      .input(userIdInput())
+      .output(publicUserSchema)
+      .query(({ ctx, input }) => findUserById(ctx.em, input.id)),
 
-  setEmail: protectedProcedure
-    .meta({
-      openapi: {
-        method: 'POST',
-        path: '/users/me/email',
-        tags,
-        summary: 'Set your email address and send it a verification link',
-        description:
-          'Needs the current password (a wrong one counts against the login budget). The address stays unverified until its link is opened (24 hours); until then no reset link is sent to it.',
-        successDescription: 'The address is set and a verification link is on its way',
-        errorResponses: {
-          400: 'Invalid input or wrong current password; the message names the field',
-          401: 'Missing, malformed, expired or revoked access token',
-          409: 'The address is in use by another account (in any letter case)',
-          429: 'Too many wrong passwords, or too many verification emails; wait for `Retry-After` seconds',
-          503: 'Email is not configured on this server, or the database is unreachable',
+    changePassword: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/users/me/password',
+          tags,
+          summary: 'Change the password and end every other session',
+          description: 'A wrong `currentPassword` is a 400 naming that field (a 401 would read as an expired token).',
+          successDescription: 'Changed; how many other sessions were ended',
+          errorResponses: {
+            400: 'Invalid input or wrong current password; the message names the field',
+            401: 'Missing, malformed, expired or revoked access token',
+            429: 'Too many wrong passwords for this user (shared with login); wait for `Retry-After` seconds',
+          },
         },
-      },
-    })
-    .input(setEmailInputSchema)
-    .output(successOutputSchema)
-    .mutation(async ({ ctx, input }) => {
-      await ctx.services.email.setEmail(ctx.em, ctx.auth, input, ctx.request);
-      return { success: true as const };
-    }),
+      })
+      .input(changePasswordInput())
+      .output(revokedSessionsOutputSchema)
+      .mutation(async ({ ctx, input }) => ({
+        revokedSessions: await ctx.services.auth.changePassword(ctx.em, ctx.auth, input, ctx.request),
+      })),
 
-  resendVerification: protectedProcedure
-    .meta({
-      openapi: {
-        method: 'POST',
-        path: '/users/me/email/verification',
-        tags,
-        summary: 'Send the verification link of your address again',
-        description: 'A new link retires the previous one.',
-        successDescription: 'A new verification link is on its way',
-        errorResponses: {
-          400: 'No address, or it is already verified (the message names `email`)',
-          401: 'Missing, malformed, expired or revoked access token',
-          429: 'Too many verification emails; wait for `Retry-After` seconds',
-          503: 'Email is not configured on this server, or the database is unreachable',
+    setEmail: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/users/me/email',
+          tags,
+          summary: 'Set your email address and send it a verification link',
+          description:
+            'Needs the current password (a wrong one counts against the login budget). The address stays unverified until its link is opened (24 hours); until then no reset link is sent to it.',
+          successDescription: 'The address is set and a verification link is on its way',
+          errorResponses: {
+            400: 'Invalid input or wrong current password; the message names the field',
+            401: 'Missing, malformed, expired or revoked access token',
+            409: 'The address is in use by another account (in any letter case)',
+            429: 'Too many wrong passwords, or too many verification emails; wait for `Retry-After` seconds',
+            503: 'Email is not configured on this server, or the database is unreachable',
+          },
         },
-      },
-    })
-    .input(z.void())
-    .output(successOutputSchema)
-    .mutation(async ({ ctx }) => {
-      await ctx.services.email.resendVerification(ctx.em, ctx.auth, ctx.request);
-      return { success: true as const };
-    }),
-});
+      })
+      .input(setEmailInput())
+      .output(successOutputSchema)
+      .mutation(async ({ ctx, input }) => {
+        await ctx.services.email.setEmail(ctx.em, ctx.auth, input, ctx.request);
+        return { success: true as const };
+      }),
+
+    resendVerification: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/users/me/email/verification',
+          tags,
+          summary: 'Send the verification link of your address again',
+          description: 'A new link retires the previous one.',
+          successDescription: 'A new verification link is on its way',
+          errorResponses: {
+            400: 'No address, or it is already verified (the message names `email`)',
+            401: 'Missing, malformed, expired or revoked access token',
+            429: 'Too many verification emails; wait for `Retry-After` seconds',
+            503: 'Email is not configured on this server, or the database is unreachable',
+          },
+        },
+      })
+      .input(z.void())
+      .output(successOutputSchema)
+      .mutation(async ({ ctx }) => {
+        await ctx.services.email.resendVerification(ctx.em, ctx.auth, ctx.request);
+        return { success: true as const };
+      }),
+  });
+}

@@ -33,13 +33,17 @@ export class PasswordHasher {
     return false;
   }
 
-  /** Makes the dummy hash ahead of the first login (it costs one hash). */
+  /**
+   * Makes the dummy hash (one hash at full cost). Servers await this before
+   * they listen: made on demand, it would make the first unknown-user login
+   * cost a hash more than any other, which tells that the account is unknown.
+   */
   async warmUp(): Promise<void> {
     await this.dummyHash();
   }
 
   private dummyHash(): Promise<string> {
-    this.#dummyHash ??= bcrypt.hash('no such user: dummy password', this.cost);
+    this.#dummyHash ??= this.hash('no such user: dummy password');
     return this.#dummyHash;
   }
 }

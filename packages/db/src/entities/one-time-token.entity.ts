@@ -22,7 +22,7 @@ export const OneTimeTokenSchema = defineEntity({
       .length(36)
       .primary()
       .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade'),
+    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade'),
     purpose: p.enum([...ONE_TIME_TOKEN_PURPOSES]),
     /** Hex SHA-256 of the token. */
     tokenHash: p.string().length(64).unique('one_time_tokens_token_hash_unique'),

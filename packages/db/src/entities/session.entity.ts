@@ -17,7 +17,8 @@ export const SessionSchema = defineEntity({
       .length(36)
       .primary()
       .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').index('sessions_user_id_index'),
+    // Both rules explicit: MikroORM 7 infers neither, and the migrations made both cascade.
+    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').index('sessions_user_id_index'),
     /** `jti` of the only refresh token that may still be exchanged. */
     refreshTokenId: p.string().length(36),
     expiresAt: p.datetime(3),

@@ -22,7 +22,7 @@ export const UserSchema = defineEntity({
     // "Alice" and "alice" collide in the database on every dialect,
     // whatever its collation.
     usernameKey: p.string().length(40).unique('users_username_key_unique'),
-    passwordHash: p.string().length(60).hidden().lazy(true, false),
+    passwordHash: p.string().length(60).hidden().lazy(),
     role: p.enum([...USER_ROLES]).default('user'),
     createdAt: p.datetime(3).onCreate(() => new Date()),
     updatedAt: p
