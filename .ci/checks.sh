@@ -17,7 +17,7 @@ export REQUIRE_SERVICES=1
 : "${TEST_DATABASE_URL:?set TEST_DATABASE_URL to a MySQL/MariaDB server, e.g. mysql://root@127.0.0.1:3306/test}"
 : "${TEST_REDIS_URL:?set TEST_REDIS_URL to a Redis server, e.g. redis://127.0.0.1:6379}"
 
-ALL_STEPS=(lint workflow typecheck test production postman docker compose)
+ALL_STEPS=(lint workflow typecheck test production postman docker compose generators)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -59,6 +59,9 @@ run_step() {
       # The resolved config: only the proxy published; JWT secrets, MySQL and Redis
       # passwords required; REDIS_URL carries the Redis password.
       node .ci/compose-check.mjs ;;
+    generators)
+      step "generators in a scratch copy"
+      bash .ci/generators.sh ;;
     *)
       echo "unknown step: $1 (steps: ${ALL_STEPS[*]})" >&2
       exit 2 ;;

@@ -219,6 +219,16 @@ for (const face of ['rest', 'trpc'] as const) {
       expect(parseSetCookie(answer.setCookie).attributes.get('max-age')).toBe('0');
     });
 
+    it('a cookie longer than a refresh token may be is a 401, like a body refreshToken over its bound is refused', async () => {
+      const { cookie } = await cookieSession(face);
+      const long = { ...cookie, value: `${cookie.value}${'x'.repeat(4097 - cookie.value.length)}` };
+      const answer = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(long) } });
+      expect(answer.status).toBe(401);
+      // The real cookie still works: the long one was refused before any session was touched.
+      const honest = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(cookie) } });
+      expect(honest.status).toBe(200);
+    });
+
     for (const [what, origin, status] of [
       ['a foreign Origin', FOREIGN, 403],
       ['the Origin "null" (a sandboxed page)', 'null', 403],

@@ -63,6 +63,16 @@ export const TARGETS: Record<string, Target> = {
     rest: { method: 'POST', path: '/api/auth/password-reset/confirm' },
     fields: ['token', 'newPassword'],
   },
+  'admin.setRole': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/admin/users/{id}/role' },
+    fields: ['id', 'role'],
+  },
+  'admin.disableUser': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/admin/users/{id}/disable' },
+    fields: ['id'],
+  },
 };
 export const PROCEDURE_PATHS = Object.keys(TARGETS);
 

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { InputValidationError } from './error-mapping.js';
 import { AppError } from './errors.js';
-import type { TokenPair, TokenPairResponse } from './schemas.js';
+import { MAX_REFRESH_TOKEN_LENGTH, type TokenPair, type TokenPairResponse } from './schemas.js';
 
 /**
  * Browser sessions (cookie mode, API.md): the refresh token lives in an
@@ -99,6 +99,10 @@ export function deliverTokenPair(session: BrowserSession, pair: TokenPair): Toke
  */
 export function refreshTokenFromCookie(session: BrowserSession): string {
   if (session.mode === 'cookie') {
+    // Bounded like the body's refreshToken: a longer cookie was never ours.
+    if (session.refreshCookie && session.refreshCookie.length > MAX_REFRESH_TOKEN_LENGTH) {
+      throw new AppError('INVALID_TOKEN', 'Invalid refresh token');
+    }
     if (session.refreshCookie) return session.refreshCookie;
     throw new AppError('INVALID_TOKEN', 'No session cookie: sign in (the refresh token cookie is missing)');
   }

@@ -19,6 +19,7 @@ export {
   RESET_TOKEN_TTL_MS,
   VERIFY_TOKEN_TTL_MS,
 } from './services/account-email.js';
+export { AdminService } from './services/admin.js';
 export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
 export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
 export { PasswordHasher } from './services/passwords.js';

@@ -1,7 +1,7 @@
 import { generateOpenApiDocument, normalizePath, type OpenAPIObject, type OpenApiMeta } from 'trpc-to-openapi';
 import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './browser-session.js';
 import { appRouter } from './root.js';
-import { errorSchema } from './schemas.js';
+import { errorSchema, MAX_REFRESH_TOKEN_LENGTH } from './schemas.js';
 
 type RouteMeta = NonNullable<OpenApiMeta['openapi']>;
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['get']>;
@@ -18,6 +18,7 @@ const example = (message: string, code: string): ErrorExample => ({ message, cod
 const TAGS = [
   { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out, recover by email' },
   { name: 'users', description: 'Users, for anyone signed in' },
+  { name: 'admin', description: 'What admins do to other users: roles, disabling' },
 ];
 
 /** What a status means when a route's meta lists it without a description. */
@@ -109,6 +110,15 @@ const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> =
   'user-resendVerification': {
     400: { alreadyVerified: example('email: is already verified', 'BAD_REQUEST') },
     503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
+  },
+  'admin-setRole': {
+    400: {
+      invalidRole: example('role: Invalid option: expected one of "user"|"admin"', 'BAD_REQUEST'),
+      ownAccount: example('id: an admin cannot change their own role', 'BAD_REQUEST'),
+    },
+  },
+  'admin-disableUser': {
+    400: { ownAccount: example('id: an admin cannot disable their own account', 'BAD_REQUEST') },
   },
   'user-changePassword': {
     400: {
@@ -216,7 +226,7 @@ function documentCookieMode(document: OpenAPIObject): void {
         in: 'cookie',
         required: false,
         description: `Read in cookie mode when the body has no \`refreshToken\` (\`${REFRESH_COOKIE_NAME.plain}\` over plain http in development). Set by the server; no script can read it.`,
-        schema: { type: 'string' },
+        schema: { type: 'string', maxLength: MAX_REFRESH_TOKEN_LENGTH },
       });
     }
   }

@@ -1,3 +1,4 @@
+import { createAdminRouter } from './router/admin.js';
 import { createAuthRouter } from './router/auth.js';
 import { createUserRouter } from './router/user.js';
 import { createCallerFactory, router } from './trpc.js';
@@ -12,6 +13,7 @@ export function createAppRouter() {
   return router({
     auth: createAuthRouter(),
     user: createUserRouter(),
+    admin: createAdminRouter(),
   });
 }
 

@@ -143,9 +143,12 @@ export type TokenPairResponse = z.infer<typeof tokenPairSchema>;
 /** A pair as issued, refresh token included (the answer in bearer mode). */
 export type TokenPair = TokenPairResponse & { refreshToken: string };
 
+/** The longest refresh token accepted, in a body or a cookie (ours are about 400 characters). */
+export const MAX_REFRESH_TOKEN_LENGTH = 4096;
+
 export const refreshInput = () =>
   z.object({
-    refreshToken: z.string().min(1, 'is required').max(4096, 'is too long').optional().meta({
+    refreshToken: z.string().min(1, 'is required').max(MAX_REFRESH_TOKEN_LENGTH, 'is too long').optional().meta({
       description:
         'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
       example: EXAMPLE_REFRESH_TOKEN,
@@ -279,3 +282,30 @@ export const errorSchema = z
     description: 'An error: always `message` and `code`',
     example: { message: 'Invalid username or password', code: 'UNAUTHORIZED' },
   });
+
+export const adminSetRoleInput = () =>
+  userIdInput().extend({
+    role: z.enum(USER_ROLES).meta({ description: 'The new role', example: 'admin' }),
+  });
+export const adminSetRoleInputSchema = adminSetRoleInput();
+export type AdminSetRoleInput = z.infer<typeof adminSetRoleInputSchema>;
+export type AdminSetRoleOutput = PublicUser;
+
+export const adminDisableUserInput = userIdInput;
+export const adminDisableUserInputSchema = adminDisableUserInput();
+export type AdminDisableUserInput = z.infer<typeof adminDisableUserInputSchema>;
+
+export const adminDisableUserOutputSchema = z
+  .object({
+    id: z.string().meta({ description: 'The user disabled' }),
+    disabledAt: z.iso
+      .datetime()
+      .meta({ description: 'ISO-8601 time it was disabled (the first time, if disabled twice)' }),
+    revokedSessions: z.number().int().meta({ description: 'How many of its sessions this call ended' }),
+  })
+  .meta({
+    id: 'DisabledUser',
+    description: 'A user who can no longer sign in, and whose sessions have ended',
+    example: { id: EXAMPLE_OTHER_USER.id, disabledAt: '2026-11-27T09:30:00.000Z', revokedSessions: 2 },
+  });
+export type AdminDisableUserOutput = z.infer<typeof adminDisableUserOutputSchema>;

@@ -1,5 +1,6 @@
 import type { ApiServices } from './context.js';
 import { AccountEmailService } from './services/account-email.js';
+import { AdminService } from './services/admin.js';
 import { AuthService } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
 import { PasswordHasher } from './services/passwords.js';
@@ -49,5 +50,5 @@ export function createApiServices(
     ...(config.resetRequestMinMs !== undefined ? { resetRequestMinMs: config.resetRequestMinMs } : {}),
     ...shared,
   });
-  return { passwords, auth, email };
+  return { passwords, auth, admin: new AdminService(shared), email };
 }

@@ -1,3 +1,4 @@
+import { repositoriesOf } from '@repo/db';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { TRPCError } from '@trpc/server';
 import { expect } from 'vitest';
@@ -79,6 +80,18 @@ export async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
   );
   expect(error).toBeInstanceOf(TRPCError);
   return error as TRPCError;
+}
+
+/** A new account, signed in: its token pair. */
+export function signUp(h: Harness, prefix = 'user') {
+  return h.caller().auth.register({ username: uniqueName(prefix), password: PASSWORD });
+}
+
+/** A new account with the admin role (given in the database, as an operator would): its token pair. */
+export async function signUpAdmin(h: Harness) {
+  const pair = await signUp(h, 'admin');
+  await repositoriesOf(h.db.orm.em.fork()).users.nativeUpdate({ id: pair.user.id }, { role: 'admin' });
+  return { ...pair, user: { ...pair.user, role: 'admin' as const } };
 }
 
 /** The refresh token of a bearer-mode answer (the test fails if cookie mode kept it out of the body). */

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createOpenApiDocument } from '../src/openapi.js';
 import {
+  adminDisableUserInputSchema,
+  adminDisableUserOutputSchema,
+  adminSetRoleInputSchema,
   changePasswordInputSchema,
   credentialsSchema,
   errorSchema,
@@ -81,6 +84,8 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
   'POST /auth/verify-email': { isProtected: false, errors: [400, 413, 500, 503] },
   'POST /users/me/email': { isProtected: true, errors: [400, 401, 409, 413, 429, 500, 503] },
   'POST /users/me/email/verification': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
+  'POST /admin/users/{id}/role': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
+  'POST /admin/users/{id}/disable': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
 };
 
 /** The `code` an error body of each status carries. */
@@ -228,6 +233,7 @@ describe('the examples of the document', () => {
     ['UserPage', userPageSchema],
     ['LogoutResult', logoutOutputSchema],
     ['RevokedSessions', revokedSessionsOutputSchema],
+    ['DisabledUser', adminDisableUserOutputSchema],
     ['Error', errorSchema],
   ];
   for (const [name, schema] of outputs) {
@@ -245,6 +251,8 @@ describe('the examples of the document', () => {
     ['POST', '/users/me/password', changePasswordInputSchema],
     ['GET', '/users', listUsersInputSchema],
     ['GET', '/users/{id}', userIdInputSchema],
+    ['POST', '/admin/users/{id}/role', adminSetRoleInputSchema],
+    ['POST', '/admin/users/{id}/disable', adminDisableUserInputSchema],
   ];
   for (const [method, path, schema] of inputs) {
     it(`${method} ${path}: the input built from its examples is valid`, () => {

@@ -37,6 +37,38 @@ describe('migrations', () => {
     expect(await pingDatabase(db.orm)).toBe(true);
   });
 
+  it('keep the users and sessions stored before users.disabled_at working', async () => {
+    const old = await createTestDatabase(testDialect(), { migrate: false });
+    try {
+      await old.orm.migrator.up({ to: 'Migration20261126103243_initial' });
+      const connection = old.orm.em.getConnection();
+      const at = (date: Date) => old.orm.em.getPlatform().processDateProperty(date);
+      const now = new Date();
+      const [userId, sessionId, tokenId] = [
+        '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6a',
+        '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6b',
+        '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6c',
+      ];
+      await connection.execute(
+        'insert into `users` (id, username, username_key, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)',
+        [userId, 'Veteran', 'veteran', HASH, 'admin', at(now), at(now)],
+      );
+      await connection.execute(
+        'insert into `sessions` (id, user_id, refresh_token_id, expires_at, created_at, last_used_at) values (?, ?, ?, ?, ?, ?)',
+        [sessionId, userId, tokenId, at(new Date(now.getTime() + 60_000)), at(now), at(now)],
+      );
+      expect((await migrateToLatest(old.orm)).length).toBeGreaterThan(0);
+      const repos = repositoriesOf(old.orm.em.fork());
+      expect((await repos.sessions.findLiveIdentity(sessionId, now))?.user).toMatchObject({
+        username: 'Veteran',
+        role: 'admin',
+      });
+      expect((await repos.sessions.findAliveWithUser(sessionId, now))?.user.disabledAt).toBeNull();
+    } finally {
+      await old.destroy();
+    }
+  });
+
   // On MariaDB (the MySQL stand-in here) MikroORM's MySQL driver misreads
   // enum defaults and always proposes a no-op change, so the check is SQLite's.
   it.runIf(testDialect() === 'sqlite')('leave nothing between the entities and the schema', async () => {
@@ -174,6 +206,15 @@ describe('sessions', () => {
     await repositoriesOf(db.orm.em.fork()).sessions.revoke(session.id, 'logout', new Date());
     expect(await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity(session.id, new Date())).toBeNull();
     expect(await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity('no-such-session', new Date())).toBeNull();
+  });
+
+  it('finds no live session of a disabled user, even one not revoked', async () => {
+    const user = await addUser('disabled_one');
+    const session = await addSession(user, 't');
+    await repositoriesOf(db.orm.em.fork()).users.nativeUpdate({ id: user.id }, { disabledAt: new Date() });
+    const repos = repositoriesOf(db.orm.em.fork());
+    expect(await repos.sessions.findLiveIdentity(session.id, new Date())).toBeNull();
+    expect(await repos.sessions.findAliveWithUser(session.id, new Date())).toBeNull();
   });
 
   it('does not find an expired session', async () => {

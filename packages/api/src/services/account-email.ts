@@ -129,7 +129,8 @@ export class AccountEmailService {
     }
     try {
       const user = await repositoriesOf(em).users.findByEmail(email);
-      if (user?.email && user.emailVerifiedAt) {
+      // A disabled account gets no link: it could not sign in with the new password anyway.
+      if (user?.email && user.emailVerifiedAt && !user.disabledAt) {
         const token = await this.#issueToken(em, user.id, 'reset_password', null, RESET_TOKEN_TTL_MS);
         this.#dispatch(resetMessage(user.email, user.username, this.#link('reset-password', token)), {
           userId: user.id,

@@ -71,6 +71,12 @@ export class AuthService {
       this.#emit({ type: 'login.failed', username: keys.username, ...(user ? { userId: user.id } : {}), ...request });
       throw invalidCredentials();
     }
+    if (user.disabledAt) {
+      // Checked after the password, and answered like a wrong one: the answer
+      // tells no one without the password that the account exists.
+      this.#emit({ type: 'login.disabled', username: keys.username, userId: user.id, ...request });
+      throw invalidCredentials();
+    }
     await this.deps.throttle.passwordAccepted(keys);
     if (this.deps.passwords.isWeakerThanCost(user.passwordHash)) {
       // BCRYPT_COST was raised: every user who signs in gets the stronger hash.

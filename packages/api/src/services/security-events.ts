@@ -1,3 +1,5 @@
+import type { UserRole } from '@repo/db';
+
 /** Who asked, as far as the transport knows. */
 export interface RequestInfo {
   requestId?: string | undefined;
@@ -9,6 +11,8 @@ export type SecurityEventType =
   | 'register.throttled'
   | 'login.succeeded'
   | 'login.failed'
+  /** The right password of a disabled user: answered as a failed login. */
+  | 'login.disabled'
   | 'login.throttled'
   | 'refresh.reuse_detected'
   | 'logout'
@@ -24,7 +28,9 @@ export type SecurityEventType =
   | 'password_reset.requested'
   | 'password_reset.throttled'
   | 'password_reset.completed'
-  | 'token.refused';
+  | 'token.refused'
+  | 'admin.role_changed'
+  | 'admin.user_disabled';
 
 /**
  * One security-relevant fact, for the audit log. It names users and sessions
@@ -36,12 +42,16 @@ export interface SecurityEvent extends RequestInfo {
   sessionId?: string;
   /** The (lower-cased) username tried, for failed and throttled password checks. */
   username?: string;
-  /** Sessions ended by the event (logout-all, password change, reuse). */
+  /** Sessions ended by the event (logout-all, password change, reuse, disable). */
   revokedSessions?: number;
   /** Which emailed token an event is about. */
   purpose?: 'verify_email' | 'reset_password';
   /** Why a mail could not be sent (the transport's error message; never the message itself). */
   reason?: string;
+  /** Admin events: the user acted on (`userId` is the admin). */
+  targetUserId?: string;
+  /** `admin.role_changed`: the new role. */
+  role?: UserRole;
 }
 
 export type SecurityEventSink = (event: SecurityEvent) => void;

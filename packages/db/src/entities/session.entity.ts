@@ -3,7 +3,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { UserSchema } from './user.entity.js';
 
-export const SESSION_REVOKE_REASONS = ['logout', 'logout_all', 'password_change', 'refresh_reuse'] as const;
+export const SESSION_REVOKE_REASONS = [
+  'logout',
+  'logout_all',
+  'password_change',
+  'refresh_reuse',
+  'user_disabled',
+] as const;
 export type SessionRevokeReason = (typeof SESSION_REVOKE_REASONS)[number];
 
 /** One row per login. Tokens name it in their `sid` claim. */

@@ -36,6 +36,9 @@ export const UserSchema = defineEntity({
     emailKey: p.string().length(254).nullable().unique('users_email_key_unique'),
     /** When the current address was confirmed through a link; null while unverified. */
     emailVerifiedAt: p.datetime(3).nullable(),
+    // Set by an admin: the user's sessions are revoked, and neither a sign-in
+    // nor a session of theirs is accepted while it is set.
+    disabledAt: p.datetime(3).nullable(),
   }),
 });
 

@@ -9,12 +9,8 @@ import type { OneTimeTokenRepository } from './one-time-token.repository.js';
 import type { SessionRepository } from './session.repository.js';
 import type { UserRepository } from './user.repository.js';
 
-/** The typed custom repositories of an EntityManager (fork). */
-export function repositoriesOf(em: EntityManager): {
-  users: UserRepository;
-  sessions: SessionRepository;
-  oneTimeTokens: OneTimeTokenRepository;
-} {
+/** The typed custom repositories of an EntityManager (fork); `turbo gen entity` adds to it. */
+export function repositoriesOf(em: EntityManager) {
   return {
     users: em.getRepository<User, UserRepository>(UserSchema),
     sessions: em.getRepository<Session, SessionRepository>(SessionSchema),

@@ -26,7 +26,7 @@ export interface SessionIdentity {
 const IDENTITY_SQL =
   'select s.id as session_id, u.id as user_id, u.username, u.role, u.created_at, u.email, u.email_verified_at' +
   ' from `sessions` s join `users` u on u.id = s.user_id' +
-  ' where s.id = ? and s.revoked_at is null and s.expires_at > ?';
+  ' where s.id = ? and s.revoked_at is null and s.expires_at > ? and u.disabled_at is null';
 
 interface IdentityRow {
   session_id: string;
@@ -39,7 +39,11 @@ interface IdentityRow {
 }
 
 export class SessionRepository extends EntityRepository<Session> {
-  /** The identity behind a session id, in one query, if the session is neither revoked nor expired. */
+  /**
+   * The identity behind a session id, in one query, if the session is neither
+   * revoked nor expired and its user is not disabled (a sign-in that raced an
+   * admin's disable may have made a session after its sessions were revoked).
+   */
   async findLiveIdentity(id: string, now: Date): Promise<SessionIdentity | null> {
     const rows = await readRows<IdentityRow>(this.em, IDENTITY_SQL, [
       id,
@@ -60,9 +64,12 @@ export class SessionRepository extends EntityRepository<Session> {
     };
   }
 
-  /** The session with its user, in one query, if it is neither revoked nor expired. */
+  /** The session with its user, in one query, if it is neither revoked nor expired and its user is not disabled. */
   findAliveWithUser(id: string, now: Date): Promise<Session | null> {
-    return this.findOne({ id, revokedAt: null, expiresAt: { $gt: now } }, { populate: ['user'], strategy: 'joined' });
+    return this.findOne(
+      { id, revokedAt: null, expiresAt: { $gt: now }, user: { disabledAt: null } },
+      { populate: ['user'], strategy: 'joined' },
+    );
   }
 
   /**

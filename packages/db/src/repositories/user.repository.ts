@@ -60,6 +60,7 @@ export class UserRepository extends EntityRepository<User> {
       email: input.email ?? null,
       emailKey: input.email ? emailKeyOf(input.email) : null,
       emailVerifiedAt: null,
+      disabledAt: null,
     });
   }
 
