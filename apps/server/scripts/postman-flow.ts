@@ -59,6 +59,24 @@ export const COLLECTION_VARIABLES: { key: string; value: string; description: st
     description: 'The signed-in user\'s id, saved by Register, Sign in and "Me"; used by "User by id".',
   },
   {
+    key: 'email',
+    value: '',
+    description:
+      'Set by the pre-request script of "Set email" (a new address each run); used by "Request password reset".',
+  },
+  {
+    key: 'verifyToken',
+    value: '',
+    description:
+      'Paste the token of the verification link here (`#/verify-email?token=…`; in development the server prints the mail) for "Verify email".',
+  },
+  {
+    key: 'resetToken',
+    value: '',
+    description:
+      'Paste the token of the reset link here (`#/reset-password?token=…`) for "Reset password"; it becomes empty again once used.',
+  },
+  {
     key: 'nextCursor',
     value: '',
     description: 'Saved by "List users" (empty on the last page); tick its `cursor` parameter to get the next page.',
@@ -74,6 +92,40 @@ const sameUsername = (expression: string) =>
   `pm.expect(String(${expression}).toLowerCase()).to.eql(String(pm.collectionVariables.get('username')).toLowerCase());`;
 
 const publicUserKeys = "'id', 'username', 'role', 'createdAt'";
+const currentUserKeys = `${publicUserKeys}, 'email', 'emailVerified'`;
+
+/**
+ * Test lines for a request that sends mail: 200 as the contract says, or 503
+ * from a server without SMTP_URL in production (as in CI's newman run).
+ */
+const mailingTest = (then: string[] = []): string[] => [
+  'if (pm.response.code === 503) {',
+  "  pm.test('email is not configured on this server (503)', () => {",
+  '    pm.expect(pm.response.json().message).to.match(/Email is not configured/);',
+  '  });',
+  '} else {',
+  "  pm.test('status is 200', () => pm.response.to.have.status(200));",
+  "  pm.test('done', () => pm.expect(pm.response.json()).to.eql({ success: true }));",
+  ...then.map((line) => `  ${line}`),
+  '}',
+];
+
+/**
+ * Test lines for a request that spends a pasted token: 200 with one; without
+ * one (a run without a mailbox), the 400 naming `token` that tells to paste it.
+ */
+const pastedTokenTest = (variable: string, then: string[] = []): string[] => [
+  `if (!pm.collectionVariables.get('${variable}')) {`,
+  `  pm.test('without a pasted ${variable}: 400 naming token', () => {`,
+  '    pm.expect(pm.response.code).to.eql(400);',
+  '    pm.expect(pm.response.json().message).to.match(/^token: /);',
+  '  });',
+  '} else {',
+  "  pm.test('status is 200', () => pm.response.to.have.status(200));",
+  `  if (pm.response.code === 200) pm.collectionVariables.set('${variable}', '');`,
+  ...then.map((line) => `  ${line}`),
+  '}',
+];
 
 /** Test lines for login, register and refresh: a token pair for the collection's user, saved. */
 const tokenPairTest = (): string[] => [
@@ -105,8 +157,9 @@ const credentialsBody = { username: '{{username}}', password: '{{password}}' };
 
 /**
  * Every request of the collection, in the order a collection run sends them:
- * register → sign in → me → list → by id → change password → refresh → logout
- * → logout all. Within a folder (tag), requests are listed in this order too;
+ * register → sign in → me → list → by id → change password → set email →
+ * resend verification → verify email → refresh → logout → logout all →
+ * request password reset → reset password. Within a folder (tag), requests are listed in this order too;
  * where the run leaves a folder, the generator adds pm.execution.setNextRequest.
  */
 export const RUN: FlowStep[] = [
@@ -136,9 +189,10 @@ export const RUN: FlowStep[] = [
     note: 'Saves `userId`.',
     test: () => [
       ...STATUS_200,
-      "pm.test('is the signed-in user', () => {",
+      "pm.test('is the signed-in user, with its own address', () => {",
       '  const user = pm.response.json();',
-      `  pm.expect(user).to.have.all.keys(${publicUserKeys});`,
+      `  pm.expect(user).to.have.all.keys(${currentUserKeys});`,
+      "  pm.expect(user.emailVerified).to.be.a('boolean');",
       `  ${sameUsername('user.username')}`,
       "  pm.expect(user.role).to.be.oneOf(['user', 'admin']);",
       '});',
@@ -191,6 +245,29 @@ export const RUN: FlowStep[] = [
       '});',
       "if (pm.response.code === 200) pm.collectionVariables.set('password', pm.collectionVariables.get('newPassword'));",
     ],
+  },
+  {
+    operation: 'POST /users/me/email',
+    name: 'Set email',
+    body: { email: '{{email}}', currentPassword: '{{password}}' },
+    note: 'Its pre-request script picks a new address (`email`). Sends it a verification link (24 hours); in development the server prints the mail. Answers 503 on a production server without `SMTP_URL`.',
+    prerequest: () => [
+      "pm.collectionVariables.set('email', 'postman.' + Date.now().toString(36) + Math.random().toString(36).slice(2, 6) + '@example.com');",
+    ],
+    test: () => mailingTest(),
+  },
+  {
+    operation: 'POST /users/me/email/verification',
+    name: 'Resend verification',
+    note: 'Sends a new verification link to `{{email}}`; the previous link stops working.',
+    test: () => mailingTest(),
+  },
+  {
+    operation: 'POST /auth/verify-email',
+    name: 'Verify email',
+    body: { token: '{{verifyToken}}' },
+    note: 'Paste the token of the verification link into `verifyToken` first. Without it the answer is the 400 naming `token`.',
+    test: () => pastedTokenTest('verifyToken'),
   },
   {
     operation: 'POST /auth/refresh',
@@ -248,5 +325,25 @@ export const RUN: FlowStep[] = [
       ...clearTokens,
       '}',
     ],
+  },
+  {
+    operation: 'POST /auth/password-reset',
+    name: 'Request password reset',
+    body: { email: '{{email}}' },
+    note: 'Asks for a reset link for `{{email}}`. The answer is the same whether or not the address has an account; a link (30 minutes) goes only to a verified address.',
+    test: () => mailingTest(),
+  },
+  {
+    operation: 'POST /auth/password-reset/confirm',
+    name: 'Reset password',
+    body: { token: '{{resetToken}}', newPassword: '{{newPassword}}' },
+    note: 'Paste the token of the reset link into `resetToken` first. Sets `{{newPassword}}` (a fresh random one) as the password and ends every session of the user; `password` is updated, so "Sign in" works with it.',
+    prerequest: () => [
+      "pm.collectionVariables.set('newPassword', 'pw-' + Math.random().toString(36).slice(2) + '-' + Date.now().toString(36));",
+    ],
+    test: () =>
+      pastedTokenTest('resetToken', [
+        "if (pm.response.code === 200) pm.collectionVariables.set('password', pm.collectionVariables.get('newPassword'));",
+      ]),
   },
 ];

@@ -164,6 +164,24 @@ const envSchema = z
     THROTTLE_LOGIN_PER_USERNAME: budget(10),
     THROTTLE_LOGIN_PER_ADDRESS: budget(100),
     THROTTLE_REGISTER_PER_ADDRESS: budget(20),
+    THROTTLE_RESET_PER_EMAIL: budget(5),
+    THROTTLE_RESET_PER_ADDRESS: budget(20),
+    THROTTLE_VERIFY_PER_USER: budget(5),
+    SMTP_URL: z
+      .string()
+      .refine((s) => {
+        try {
+          const url = new URL(s);
+          return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+        } catch {
+          return false;
+        }
+      }, 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465')
+      .optional(),
+    MAIL_FROM: z.string().min(3).default('Auth API <no-reply@localhost>'),
+    APP_URL: z
+      .url({ protocol: /^https?$/, error: "must be the web app's http(s) URL, such as https://app.example.com/" })
+      .default('http://localhost:5173/'),
     TRUST_PROXY: trustProxy,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -239,6 +257,13 @@ export interface Config {
   /** `stock`: /trpc served by tRPC's own Express adapter (what `pnpm bench` compares ours with). */
   transport: 'fast' | 'stock';
   seedAdmin: { username: string; password: string } | undefined;
+  mail: {
+    /** SMTP_URL; undefined: mail is printed in development and the email procedures answer 503 in production. */
+    smtpUrl: string | undefined;
+    from: string;
+    /** The web app's base URL, for links in emails. */
+    appUrl: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -308,6 +333,9 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
       maxFailuresPerUsername: e.THROTTLE_LOGIN_PER_USERNAME,
       maxFailuresPerAddress: e.THROTTLE_LOGIN_PER_ADDRESS,
       maxRegistrationsPerAddress: e.THROTTLE_REGISTER_PER_ADDRESS,
+      maxResetRequestsPerEmail: e.THROTTLE_RESET_PER_EMAIL,
+      maxResetRequestsPerAddress: e.THROTTLE_RESET_PER_ADDRESS,
+      maxVerificationMailsPerUser: e.THROTTLE_VERIFY_PER_USER,
     },
     bcryptCost: e.BCRYPT_COST,
     redisUrl: e.REDIS_URL,
@@ -319,6 +347,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }
         : undefined,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, appUrl: e.APP_URL },
   };
 }
 

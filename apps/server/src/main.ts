@@ -4,6 +4,7 @@ import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
 import { type Config, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
+import { createMailer } from './mailer.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
@@ -48,10 +49,12 @@ const redis = config.redisUrl && redisModule ? redisModule.createRedisClient(con
 const throttle =
   redis && redisModule ? await redisModule.createRedisAuthThrottle(redis, logger, config.throttle) : undefined;
 
+const mailer = createMailer(config, logger);
 const services = createApiServices(
-  { ...config.jwt, bcryptCost: config.bcryptCost, throttle: config.throttle },
+  { ...config.jwt, bcryptCost: config.bcryptCost, throttle: config.throttle, appUrl: config.mail.appUrl },
   {
     ...(throttle ? { throttle } : {}),
+    ...(mailer ? { mailer } : {}),
     // One structured line per security event, with user, session, request and address.
     events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`),
   },
@@ -106,6 +109,8 @@ async function shutdown(signal: string): Promise<void> {
     // Idle keep-alive sockets would otherwise hold close() open.
     server.closeIdleConnections();
   });
+  // Mails already handed to the background are sent (or fail) before the exit.
+  await services.email.idle();
   await orm.close();
   if (redis && redisModule) await redisModule.closeRedisClient(redis);
   logger.info('stopped');

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApiConfig, createApiServices } from '@repo/api';
+import { type ApiConfig, createApiServices, type Mailer } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createApp, requestListener } from './app.js';
 import { createLogger } from './logger.js';
@@ -22,6 +22,8 @@ export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     bcryptCost: 4,
     // Suites register many accounts from one address; the suites of that limit set their own.
     throttle: { maxRegistrationsPerAddress: 100_000 },
+    // No padding of password-reset answers: suites that time nothing need not wait.
+    resetRequestMinMs: 0,
     ...overrides,
   };
 }
@@ -40,10 +42,10 @@ export interface TestApi {
  * tests run against.
  */
 export async function startTestApi(
-  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; maxBatchSize?: number } = {},
+  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; maxBatchSize?: number; mailer?: Mailer } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
-  const services = createApiServices(testApiConfig(options.config));
+  const services = createApiServices(testApiConfig(options.config), options.mailer ? { mailer: options.mailer } : {});
   // As main.ts does: the first unknown-user login costs what every other does.
   await services.passwords.warmUp();
   const logger = createLogger({ level: 'silent', isPretty: false });

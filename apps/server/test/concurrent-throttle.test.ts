@@ -32,6 +32,9 @@ const LIMITS: ThrottleConfig = {
   maxFailuresPerUsername: 10,
   maxFailuresPerAddress: 30,
   maxRegistrationsPerAddress: 20,
+  maxResetRequestsPerEmail: 5,
+  maxResetRequestsPerAddress: 20,
+  maxVerificationMailsPerUser: 5,
   windowSeconds: 900,
 };
 const WRONG = 'definitely wrong password';

@@ -61,6 +61,9 @@ describe('parseConfig', () => {
       maxFailuresPerUsername: 10,
       maxFailuresPerAddress: 100,
       maxRegistrationsPerAddress: 20,
+      maxResetRequestsPerEmail: 5,
+      maxResetRequestsPerAddress: 20,
+      maxVerificationMailsPerUser: 5,
     });
     const set = parseConfig(
       {
@@ -68,6 +71,9 @@ describe('parseConfig', () => {
         THROTTLE_LOGIN_PER_USERNAME: '5',
         THROTTLE_LOGIN_PER_ADDRESS: '50',
         THROTTLE_REGISTER_PER_ADDRESS: '3',
+        THROTTLE_RESET_PER_EMAIL: '2',
+        THROTTLE_RESET_PER_ADDRESS: '7',
+        THROTTLE_VERIFY_PER_USER: '4',
       },
       '/repo',
     );
@@ -76,7 +82,33 @@ describe('parseConfig', () => {
       maxFailuresPerUsername: 5,
       maxFailuresPerAddress: 50,
       maxRegistrationsPerAddress: 3,
+      maxResetRequestsPerEmail: 2,
+      maxResetRequestsPerAddress: 7,
+      maxVerificationMailsPerUser: 4,
     });
+  });
+
+  it('reads SMTP_URL, MAIL_FROM and APP_URL, and refuses an SMTP_URL of another scheme', () => {
+    expect(parseConfig({}, '/repo').mail).toEqual({
+      smtpUrl: undefined,
+      from: 'Auth API <no-reply@localhost>',
+      appUrl: 'http://localhost:5173/',
+    });
+    const set = parseConfig(
+      {
+        SMTP_URL: 'smtps://mailer:secret@smtp.example.com:465',
+        MAIL_FROM: 'Example <no-reply@example.com>',
+        APP_URL: 'https://app.example.com/',
+      },
+      '/repo',
+    );
+    expect(set.mail).toEqual({
+      smtpUrl: 'smtps://mailer:secret@smtp.example.com:465',
+      from: 'Example <no-reply@example.com>',
+      appUrl: 'https://app.example.com/',
+    });
+    expect(errorOf({ SMTP_URL: 'http://smtp.example.com' }).message).toContain('SMTP_URL');
+    expect(errorOf({ APP_URL: 'ftp://app.example.com' }).message).toContain('APP_URL');
   });
 
   it('refuses throttle budgets that are not whole numbers of at least 1, naming each variable', () => {

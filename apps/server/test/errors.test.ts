@@ -344,6 +344,8 @@ describe('500: unexpected failures', () => {
       takePasswordAttempt: () => Promise.reject(new Error(internals)),
       passwordAccepted: () => Promise.resolve(),
       takeRegistration: () => Promise.resolve(0),
+      takePasswordResetRequest: () => Promise.resolve(0),
+      takeVerificationMail: () => Promise.resolve(0),
     };
     const brokenServer = await startServer({
       orm: ctx.db.orm,

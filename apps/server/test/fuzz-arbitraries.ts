@@ -42,6 +42,27 @@ export const TARGETS: Record<string, Target> = {
     rest: { method: 'POST', path: '/api/users/me/password' },
     fields: ['currentPassword', 'newPassword'],
   },
+  'user.setEmail': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/users/me/email' },
+    fields: ['email', 'currentPassword'],
+  },
+  'user.resendVerification': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/users/me/email/verification' },
+    fields: [],
+  },
+  'auth.verifyEmail': { type: 'mutation', rest: { method: 'POST', path: '/api/auth/verify-email' }, fields: ['token'] },
+  'auth.requestPasswordReset': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/auth/password-reset' },
+    fields: ['email'],
+  },
+  'auth.resetPassword': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/auth/password-reset/confirm' },
+    fields: ['token', 'newPassword'],
+  },
   'admin.setRole': {
     type: 'mutation',
     rest: { method: 'POST', path: '/api/admin/users/{id}/role' },
@@ -108,6 +129,8 @@ export const ALL_FIELDS = [
   'id',
   'currentPassword',
   'newPassword',
+  'email',
+  'token',
 ];
 
 /** Characters that break naive code: NUL, lone surrogates, astral, combining, RTL, BOM, separators. */
@@ -352,6 +375,15 @@ export function fieldValue(field: string): fc.Arbitrary<string> {
       '\ud800\ud800\ud800\ud800x',
     ),
     refreshToken: fc.oneof(fc.constantFrom(REFRESH, ACCESS, REVOKED_REFRESH), badToken),
+    email: fc.constantFrom(
+      'alice@example.com',
+      'ALICE@Example.com',
+      'no-at-sign',
+      '@',
+      'a@b',
+      `${'a'.repeat(250)}@x.io`,
+    ),
+    token: fc.oneof(fc.constantFrom('x'.repeat(43), REFRESH, '', '-_-'), badToken),
     limit: fc.constantFrom(1, 20, 100, 101, 0, -1, 1.5, 1e308).map(String),
     cursor: fc.constantFrom(ACTOR_ID, '00000000-0000-7000-8000-000000000000', 'zzzz', ''),
     id: fc.constantFrom(ACTOR_ID, '00000000-0000-7000-8000-000000000000', 'me', ''),

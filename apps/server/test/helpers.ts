@@ -9,6 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createApp, requestListener } from '../src/app.js';
 import type { TrustProxy } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { createConsoleMailer } from '../src/mailer.js';
 import { testApiConfig } from '../src/testing.js';
 
 export const apiConfig: ApiConfig = testApiConfig();
@@ -71,7 +72,10 @@ export async function startServer(options: {
     },
   });
   const logger = createLogger({ level: options.logLevel ?? 'debug', isPretty: false, destination });
-  const services = options.services ?? createApiServices(apiConfig);
+  // As in development without SMTP_URL, with the console's copy dropped: the
+  // email procedures work (email.test.ts sends through a real SMTP server).
+  const services =
+    options.services ?? createApiServices(apiConfig, { mailer: createConsoleMailer('test@localhost', () => {}) });
   const app = createApp({
     orm: options.orm,
     services,

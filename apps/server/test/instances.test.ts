@@ -5,12 +5,13 @@
  */
 import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/core';
-import { createApiServices, type TokenPair } from '@repo/api';
+import { type ApiServices, createApiServices, type TokenPair } from '@repo/api';
 import { createOrm } from '@repo/db';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedisClient, createRedisAuthThrottle, createRedisClient, REDIS_LOG } from '../src/redis.js';
+import { linkOf, startTestSmtp, type TestSmtp } from '../src/testing-smtp.js';
 import { apiConfig, login, meStatus, PASSWORD, register, startServer, type TestServer, uniqueName } from './helpers.js';
 import { capturingLogger, inspectRedis, redisTestsRun, TEST_REDIS_URL, uniqueKeyPrefix } from './redis-support.js';
 
@@ -26,9 +27,12 @@ describe.runIf(redisTests.runs)('two instances on one database and one Redis', (
   const servers: TestServer[] = [];
   let a: TestServer;
   let b: TestServer;
+  let smtp: TestSmtp;
+  const services: ApiServices[] = [];
 
   beforeAll(async () => {
     redisTests.requireRedis();
+    smtp = await startTestSmtp();
     db = await createTestDatabase();
     secondOrm = await createOrm({ url: db.url, rootDir: tmpdir(), quiet: true });
     for (const orm of [db.orm, secondOrm]) {
@@ -38,7 +42,8 @@ describe.runIf(redisTests.runs)('two instances on one database and one Redis', (
       const throttle = await createRedisAuthThrottle(client, logger, apiConfig.throttle);
       // Each instance really is on Redis, not on its in-memory fallback.
       expect(lines.map((line) => line.msg)).toContain(REDIS_LOG.connected);
-      servers.push(await startServer({ orm, services: createApiServices(apiConfig, { throttle }) }));
+      services.push(createApiServices(apiConfig, { throttle, mailer: smtp.mailer }));
+      servers.push(await startServer({ orm, services: services.at(-1) }));
     }
     [a, b] = servers as [TestServer, TestServer];
   });
@@ -52,6 +57,7 @@ describe.runIf(redisTests.runs)('two instances on one database and one Redis', (
     }
     await secondOrm?.close(true);
     await db?.destroy();
+    await smtp?.close();
   });
 
   async function refreshStatus(server: TestServer, refreshToken: string): Promise<number> {
@@ -128,5 +134,27 @@ describe.runIf(redisTests.runs)('two instances on one database and one Redis', (
     // 18 failures in all, but never 10 since the success: not throttled.
     const pair = await login(b, username);
     expect(pair.user.username).toBe(username);
+  });
+
+  it('sends at most the per-address budget of reset mails when 30 requests for one address arrive at once on both instances', async () => {
+    const email = `${uniqueName('shared')}@example.test`;
+    const res = await a.rest<TokenPair>('POST', '/api/auth/register', {
+      body: { username: uniqueName('mail'), password: PASSWORD, email },
+    });
+    expect(res.status).toBe(200);
+    const { token } = linkOf(await smtp.nextTo(email, 0));
+    expect((await b.rest('POST', '/api/auth/verify-email', { body: { token } })).status).toBe(200);
+
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        (i % 2 ? a : b).rest('POST', '/api/auth/password-reset', { body: { email } }),
+      ),
+    );
+    await Promise.all(services.map((s) => s.email.idle()));
+    const budget = 5;
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(budget);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(30 - budget);
+    // The verification mail, then one reset mail per request let through.
+    expect(smtp.to(email)).toHaveLength(1 + budget);
   });
 });

@@ -1,7 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useSyncExternalStore } from 'react';
 import { useApi, useNotices, useSession, useTRPC } from './api-context.js';
-import { hrefOf, isSignedInRoute, type Route, replaceRoute, type SignedInRoute, useRoute } from './routes.js';
+import {
+  hrefOf,
+  isEmailRoute,
+  isSignedInRoute,
+  type Route,
+  replaceRoute,
+  type SignedInRoute,
+  useRoute,
+} from './routes.js';
+import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from './screens/EmailScreens.js';
 import { PasswordScreen } from './screens/PasswordScreen.js';
 import { ProfileScreen } from './screens/ProfileScreen.js';
 import { RegisterScreen } from './screens/RegisterScreen.js';
@@ -17,6 +26,9 @@ const SCREENS: Record<Route, () => ReactNode> = {
   profile: () => <ProfileScreen />,
   users: () => <UsersScreen />,
   password: () => <PasswordScreen />,
+  'forgot-password': () => <ForgotPasswordScreen />,
+  'reset-password': () => <ResetPasswordScreen />,
+  'verify-email': () => <VerifyEmailScreen />,
 };
 
 export function App() {
@@ -25,13 +37,16 @@ export function App() {
   const isSignedIn = session !== null;
   // Signed out, every signed-in screen shows sign-in and keeps its URL, so
   // signing in (again, after a session ended) returns to it.
-  const screen: Route = isSignedIn
-    ? isSignedInRoute(route)
-      ? route
-      : 'profile'
-    : route === 'register'
-      ? 'register'
-      : 'sign-in';
+  // The screens of emailed links open signed in or out.
+  const screen: Route = isEmailRoute(route)
+    ? route
+    : isSignedIn
+      ? isSignedInRoute(route)
+        ? route
+        : 'profile'
+      : route === 'register'
+        ? 'register'
+        : 'sign-in';
   // Signed in from #/register or #/sign-in: the URL follows, so signing out later does not land there.
   useEffect(() => {
     if (isSignedIn && route !== screen) replaceRoute(screen);

@@ -5,7 +5,7 @@ interface FieldProps {
   id: string;
   name: string;
   label: string;
-  type?: 'text' | 'password';
+  type?: 'text' | 'password' | 'email';
   autoComplete: string;
   hint?: string | undefined;
   error?: string | undefined;

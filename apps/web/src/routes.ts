@@ -6,11 +6,14 @@ import { useSyncExternalStore } from 'react';
  */
 export const SIGNED_OUT_ROUTES = ['sign-in', 'register'] as const;
 export const SIGNED_IN_ROUTES = ['profile', 'users', 'password'] as const;
+/** Screens shown signed in or out: the ones links in emails open (`#/reset-password?token=…`). */
+export const EMAIL_ROUTES = ['forgot-password', 'reset-password', 'verify-email'] as const;
 export type SignedOutRoute = (typeof SIGNED_OUT_ROUTES)[number];
 export type SignedInRoute = (typeof SIGNED_IN_ROUTES)[number];
-export type Route = SignedOutRoute | SignedInRoute;
+export type EmailRoute = (typeof EMAIL_ROUTES)[number];
+export type Route = SignedOutRoute | SignedInRoute | EmailRoute;
 
-const ROUTES: readonly string[] = [...SIGNED_OUT_ROUTES, ...SIGNED_IN_ROUTES];
+const ROUTES: readonly string[] = [...SIGNED_OUT_ROUTES, ...SIGNED_IN_ROUTES, ...EMAIL_ROUTES];
 
 function isRoute(name: string): name is Route {
   return ROUTES.includes(name);
@@ -20,13 +23,24 @@ export function isSignedInRoute(route: Route | null): route is SignedInRoute {
   return route !== null && (SIGNED_IN_ROUTES as readonly string[]).includes(route);
 }
 
+export function isEmailRoute(route: Route | null): route is EmailRoute {
+  return route !== null && (EMAIL_ROUTES as readonly string[]).includes(route);
+}
+
 export function hrefOf(route: Route): string {
   return `#/${route}`;
 }
 
 function currentRoute(): Route | null {
-  const name = window.location.hash.replace(/^#\/?/, '');
+  // A route may carry parameters after "?", like the token of an emailed link.
+  const name = window.location.hash.replace(/^#\/?/, '').split('?')[0] ?? '';
   return isRoute(name) ? name : null;
+}
+
+/** A parameter of the current route (`#/verify-email?token=…`), or null. */
+export function routeParam(name: string): string | null {
+  const query = window.location.hash.split('?')[1];
+  return query === undefined ? null : new URLSearchParams(query).get(name);
 }
 
 // replaceState fires no hashchange: replaceRoute() tells these itself.

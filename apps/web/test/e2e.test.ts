@@ -15,6 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { linkOf, startTestSmtp, type TestSmtp } from '@repo/server/testing-smtp';
 import { assertChromium, shouldRunBrowserTests } from '@repo/vitest-config/browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ import {
   screenshot,
   serveStatic,
   sleep,
-  startApi,
+  startMailingApi,
   tokensReadableBy,
   watchPage,
 } from './helpers.js';
@@ -47,6 +48,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
   /** The app on an origin of its own, calling the API's origin. */
   let crossWeb: Awaited<ReturnType<typeof serveStatic>>;
   let api: ApiServer;
+  let smtp: TestSmtp;
   let built: BuiltApp;
   let browser: Browser;
   let context: BrowserContext;
@@ -59,7 +61,8 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     crossOutDir = mkdtempSync(join(tmpdir(), 'web-e2e-cross-'));
     web = await serveStatic(outDir, () => api.url);
     crossWeb = await serveStatic(crossOutDir);
-    api = await startApi(crossWeb.origin);
+    smtp = await startTestSmtp();
+    api = await startMailingApi({ smtp, appUrl: `${web.origin}/` }, crossWeb.origin);
     // '': the API on the page's own origin, the default build.
     built = await buildApp(outDir, '');
     await buildApp(crossOutDir, api.url);
@@ -73,6 +76,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
   afterAll(async () => {
     await browser?.close();
     await api?.close();
+    await smtp?.close();
     await web?.close();
     await crossWeb?.close();
     for (const dir of [outDir, crossOutDir]) if (dir) rmSync(dir, { recursive: true, force: true });
@@ -211,6 +215,86 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     // The new password is the one that works now.
     await signIn(username, newPassword);
     await heading('Your profile').waitFor();
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('adds and verifies an email on the profile, then a forgotten password is reset by the emailed link and every old session ends', async () => {
+    const { username, password } = newCredentials('mail');
+    const email = `${username}@Example.test`;
+    await registerThroughApi(api, { username, password });
+
+    // Another device, signed in before the reset.
+    const otherContext = await browser.newContext();
+    const other = await otherContext.newPage();
+    await other.goto(web.origin);
+    await other.getByLabel('Username').fill(username);
+    await other.getByLabel('Password', { exact: true }).fill(password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
+
+    await page.goto(web.origin);
+    await signIn(username, password);
+    await heading('Your profile').waitFor();
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Current password').fill(password);
+    await page.getByRole('button', { name: 'Save and send a verification link' }).click();
+    await expect.poll(() => notice().textContent()).toContain('Check your inbox');
+    await page.locator('.profile').getByText(`${email} (not verified)`).waitFor();
+    await screenshot(page, 'email-set');
+
+    // The link of the real message, opened in the browser.
+    const verification = linkOf(await smtp.nextTo(email, 0));
+    expect(verification.url.startsWith(`${web.origin}/#/verify-email?token=`)).toBe(true);
+    await page.goto(verification.url);
+    await heading('Email address verified').waitFor();
+    await screenshot(page, 'email-verified');
+    await page.getByRole('link', { name: 'Go to your profile' }).click();
+    await page.locator('.profile').getByText(`${email} (verified)`).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await heading('Sign in').waitFor();
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await heading('Forgot your password?').waitFor();
+    await screenshot(page, 'forgot-password');
+    await page.getByLabel('Email address').fill(email.toLowerCase());
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.getByText(/a link to choose a new password is on its way/).waitFor();
+
+    const reset = linkOf(await smtp.nextTo(email, 1));
+    expect(reset.url.startsWith(`${web.origin}/#/reset-password?token=`)).toBe(true);
+    await page.goto(reset.url);
+    await heading('Choose a new password').waitFor();
+    await screenshot(page, 'reset-password');
+    const newPassword = 'recovered by email';
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await heading('Sign in').waitFor();
+    await expect.poll(() => notice().textContent()).toContain('Your password has been changed');
+    // The token left the address bar.
+    expect(page.url()).not.toContain('token=');
+
+    // The link works once.
+    await page.goto(reset.url);
+    await heading('Choose a new password').waitFor();
+    const refusedLink = watch.allow(400, 'auth.resetPassword');
+    await page.getByLabel('New password', { exact: true }).fill('yet another passphrase');
+    await page.getByLabel('New password again').fill('yet another passphrase');
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await page.getByText('The link is invalid, expired or already used').waitFor();
+    expect(refusedLink()).toBe(1);
+
+    await page.goto(web.origin);
+    await signIn(username, newPassword);
+    await heading('Your profile').waitFor();
+
+    // The device signed in before the reset is signed out at its next call.
+    const otherWatch = await watchPage(other, [web.origin]);
+    otherWatch.allow(401, 'user.me', 'auth.refresh');
+    await other.reload();
+    await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    expect(otherWatch.problems).toEqual([]);
+    await otherContext.close();
     expect(watch.problems).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startTestApi, type TestApi } from '@repo/server/testing';
+import type { TestSmtp } from '@repo/server/testing-smtp';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@repo/vitest-config/browser';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -144,6 +145,15 @@ export type ApiServer = TestApi;
 /** The real app on an ephemeral port and a fresh database, letting `webOrigins` call it from a browser. */
 export function startApi(...webOrigins: string[]): Promise<ApiServer> {
   return startTestApi({ config: { accessTtlMs: ACCESS_TTL_MS }, corsOrigins: webOrigins });
+}
+
+/** As startApi, with the API's mail going to `smtp` and its links to `appUrl` (the web app). */
+export function startMailingApi(mail: { smtp: TestSmtp; appUrl: string }, ...webOrigins: string[]): Promise<ApiServer> {
+  return startTestApi({
+    config: { accessTtlMs: ACCESS_TTL_MS, appUrl: mail.appUrl },
+    corsOrigins: webOrigins,
+    mailer: mail.smtp.mailer,
+  });
 }
 
 /** A JWT anywhere in a string. */

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { type BrowserSession, parseSessionMode, RefreshCookieOutbox } from './browser-session.js';
+import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
 import type { PasswordHasher } from './services/passwords.js';
@@ -10,6 +11,8 @@ export interface ApiServices {
   admin: AdminService;
   /** The hasher `auth` uses: servers `warmUp()` it before they listen. */
   passwords: PasswordHasher;
+  /** The account's address: verification and password reset by email. */
+  email: AccountEmailService;
 }
 
 /** Everything a request brings, already stripped of its transport. */

@@ -12,6 +12,8 @@ const CODE_OF: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   FORBIDDEN: 'FORBIDDEN',
   USER_NOT_FOUND: 'NOT_FOUND',
   USERNAME_TAKEN: 'CONFLICT',
+  EMAIL_TAKEN: 'CONFLICT',
+  EMAIL_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   THROTTLED: 'TOO_MANY_REQUESTS',
   DATABASE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
@@ -96,7 +98,10 @@ export function toTRPCError(error: TRPCError): TRPCError {
     return new TRPCError({ code: CODE_OF[cause.code], message: cause.message, cause });
   }
   if (cause instanceof UniqueConstraintViolationException) {
-    const taken = new AppError('USERNAME_TAKEN', 'username: is already taken', { field: 'username' });
+    // The index (MySQL) or column (SQLite) the database names tells which of the two it was.
+    const taken = /(constraint failed: \S*email_key|for key '\S*email_key)/.test(cause.message)
+      ? new AppError('EMAIL_TAKEN', 'email: is already in use', { field: 'email' })
+      : new AppError('USERNAME_TAKEN', 'username: is already taken', { field: 'username' });
     return new TRPCError({ code: 'CONFLICT', message: taken.message, cause: taken });
   }
   if (cause instanceof NotFoundError) {

@@ -10,6 +10,8 @@ export type AppErrorCode =
   | 'FORBIDDEN'
   | 'USER_NOT_FOUND'
   | 'USERNAME_TAKEN'
+  | 'EMAIL_TAKEN'
+  | 'EMAIL_UNAVAILABLE'
   | 'THROTTLED'
   | 'DATABASE_UNAVAILABLE';
 

@@ -13,8 +13,15 @@ export { AppError, type AppErrorCode } from './errors.js';
 export { createOpenApiDocument } from './openapi.js';
 export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
+export {
+  AccountEmailService,
+  hashToken,
+  RESET_TOKEN_TTL_MS,
+  VERIFY_TOKEN_TTL_MS,
+} from './services/account-email.js';
 export { AdminService } from './services/admin.js';
 export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
+export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
 export { PasswordHasher } from './services/passwords.js';
 export type {
   RequestInfo,
@@ -33,5 +40,5 @@ export {
   type ThrottleKeys,
 } from './services/throttle.js';
 export { type TokenClaims, type TokenConfig, TokenService } from './services/tokens.js';
-export { type ApiConfig, createApiServices } from './services.js';
+export { type ApiConfig, createApiServices, DEFAULT_APP_URL } from './services.js';
 export { adminProcedure, createCallerFactory, protectedProcedure, publicProcedure, router } from './trpc.js';

@@ -16,7 +16,7 @@ type NamedErrorExamples = Record<string, ErrorExample>;
 const example = (message: string, code: string): ErrorExample => ({ message, code });
 
 const TAGS = [
-  { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out' },
+  { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out, recover by email' },
   { name: 'users', description: 'Users, for anyone signed in' },
   { name: 'admin', description: 'What admins do to other users: roles, disabling' },
 ];
@@ -80,6 +80,37 @@ const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> =
   },
   'user-list': { 400: { invalidLimit: example('limit: must be 1 to 100', 'BAD_REQUEST') } },
   'user-byId': { 400: { invalidId: example('id: is not a valid user id', 'BAD_REQUEST') } },
+  'auth-register': {
+    409: {
+      usernameTaken: example('username: is already taken', 'CONFLICT'),
+      emailTaken: example('email: is already in use', 'CONFLICT'),
+    },
+  },
+  'auth-resetPassword': {
+    400: {
+      badToken: example('token: is invalid, expired or already used', 'BAD_REQUEST'),
+      weakPassword: example('newPassword: must be 8 to 72 bytes of UTF-8', 'BAD_REQUEST'),
+    },
+    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
+  },
+  'auth-verifyEmail': {
+    400: { badToken: example('token: is invalid, expired or already used', 'BAD_REQUEST') },
+    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
+  },
+  'auth-requestPasswordReset': {
+    400: { invalidEmail: example('email: must be an email address such as alice@example.com', 'BAD_REQUEST') },
+    429: { throttled: example('Too many password reset requests; try again in 600 s', 'TOO_MANY_REQUESTS') },
+    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
+  },
+  'user-setEmail': {
+    400: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
+    409: { emailTaken: example('email: is already in use', 'CONFLICT') },
+    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
+  },
+  'user-resendVerification': {
+    400: { alreadyVerified: example('email: is already verified', 'BAD_REQUEST') },
+    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
+  },
   'admin-setRole': {
     400: {
       invalidRole: example('role: Invalid option: expected one of "user"|"admin"', 'BAD_REQUEST'),

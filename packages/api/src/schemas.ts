@@ -71,6 +71,27 @@ export const credentialsInput = () =>
 export const credentialsSchema = credentialsInput();
 export type Credentials = z.infer<typeof credentialsSchema>;
 
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('must be an email address such as alice@example.com'))
+  .meta({ description: 'An email address; unique without regard to case', example: 'alice@example.com' });
+
+export const registerInput = () =>
+  z
+    .object({
+      username: usernameSchema,
+      password: passwordSchema,
+      email: emailSchema.optional().meta({ description: 'Optional: an address for account recovery' }),
+    })
+    .meta({
+      id: 'Registration',
+      example: { username: 'alice', password: 'correct horse battery', email: 'alice@example.com' },
+    });
+export const registerInputSchema = registerInput();
+export type RegisterInput = z.infer<typeof registerInputSchema>;
+
 export const publicUserSchema = z
   .object({
     id: z.string().meta({ description: 'Opaque user id (UUID v7)' }),
@@ -80,6 +101,18 @@ export const publicUserSchema = z
   })
   .meta({ id: 'PublicUser', description: 'A user as anyone signed in may see it', example: EXAMPLE_USER });
 export type PublicUser = z.infer<typeof publicUserSchema>;
+
+export const currentUserSchema = publicUserSchema
+  .extend({
+    email: z.string().nullable().meta({ description: 'Your address, or null; nobody else sees it' }),
+    emailVerified: z.boolean().meta({ description: 'Whether the address was confirmed through its link' }),
+  })
+  .meta({
+    id: 'CurrentUser',
+    description: 'The signed-in user, with the fields only that user sees',
+    example: { ...EXAMPLE_USER, email: 'alice@example.com', emailVerified: true },
+  });
+export type CurrentUser = z.infer<typeof currentUserSchema>;
 
 export const tokenPairSchema = z
   .object({
@@ -175,6 +208,38 @@ export const changePasswordInput = () =>
     newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
   });
 export const changePasswordInputSchema = changePasswordInput();
+
+/** An emailed token: 32 random bytes, base64url. */
+const emailedTokenSchema = z
+  .string()
+  .min(1, 'is required')
+  .max(128, 'is invalid, expired or already used')
+  .regex(/^[A-Za-z0-9_-]+$/, 'is invalid, expired or already used')
+  .meta({
+    description: 'The token of the emailed link (single use)',
+    example: 'q3Zt0c8m1XvS2l9yJbQwE4rT6uH7iK0oP5aD3fG8hJk',
+  });
+
+export const setEmailInput = () =>
+  z.object({ email: emailSchema, currentPassword: changePasswordInput().shape.currentPassword });
+export const setEmailInputSchema = setEmailInput();
+export const requestPasswordResetInput = () =>
+  z.object({
+    email: emailSchema.meta({ description: 'The verified address of the account', example: 'alice@example.com' }),
+  });
+export const requestPasswordResetInputSchema = requestPasswordResetInput();
+export const resetPasswordInput = () =>
+  z.object({
+    token: emailedTokenSchema,
+    newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+  });
+export const resetPasswordInputSchema = resetPasswordInput();
+export const verifyEmailInput = () => z.object({ token: emailedTokenSchema });
+export const verifyEmailInputSchema = verifyEmailInput();
+
+export const successOutputSchema = z
+  .object({ success: z.literal(true) })
+  .meta({ id: 'Success', description: 'Done', example: { success: true } });
 
 export const logoutOutputSchema = z
   .object({ success: z.literal(true) })

@@ -1,6 +1,8 @@
 import type { ApiServices } from './context.js';
+import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
 import { AuthService } from './services/auth.js';
+import { type Mailer, MailOutbox } from './services/mail.js';
 import { PasswordHasher } from './services/passwords.js';
 import type { SecurityEventSink } from './services/security-events.js';
 import { type AuthThrottle, RateLimiterAuthThrottle, type ThrottleConfig } from './services/throttle.js';
@@ -10,7 +12,14 @@ export interface ApiConfig extends TokenConfig {
   bcryptCost: number;
   /** The in-memory throttle's budgets, when no `throttle` is given (defaults: DEFAULT_THROTTLE). */
   throttle?: Partial<ThrottleConfig> | undefined;
+  /** The web app's base URL, for the links in emails (APP_URL). */
+  appUrl?: string | undefined;
+  /** Minimum answer time of a password-reset request (default 250 ms). */
+  resetRequestMinMs?: number | undefined;
 }
+
+/** Where links in emails lead when no `appUrl` is given: the web app's dev server. */
+export const DEFAULT_APP_URL = 'http://localhost:5173/';
 
 /** Builds the long-lived services once per process (keys, dummy hash, throttle store). */
 export function createApiServices(
@@ -20,22 +29,26 @@ export function createApiServices(
     /** The bcrypt hasher (tests pass one that counts its comparisons). */
     passwords?: PasswordHasher;
     events?: SecurityEventSink;
+    /** How mail is sent; without one, the email procedures answer 503 (no SMTP in production). */
+    mailer?: Mailer;
     now?: () => Date;
   } = {},
 ): ApiServices {
   const passwords = options.passwords ?? new PasswordHasher(config.bcryptCost);
-  return {
-    passwords,
-    auth: new AuthService({
-      tokens: new TokenService(config),
-      passwords,
-      throttle: options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle),
-      ...(options.events ? { events: options.events } : {}),
-      ...(options.now ? { now: options.now } : {}),
-    }),
-    admin: new AdminService({
-      ...(options.events ? { events: options.events } : {}),
-      ...(options.now ? { now: options.now } : {}),
-    }),
+  const throttle = options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle);
+  const shared = {
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.now ? { now: options.now } : {}),
   };
+  const auth = new AuthService({ tokens: new TokenService(config), passwords, throttle, ...shared });
+  const email = new AccountEmailService({
+    auth,
+    passwords,
+    throttle,
+    outbox: options.mailer ? new MailOutbox(options.mailer, options.events ?? (() => {})) : undefined,
+    appUrl: config.appUrl ?? DEFAULT_APP_URL,
+    ...(config.resetRequestMinMs !== undefined ? { resetRequestMinMs: config.resetRequestMinMs } : {}),
+    ...shared,
+  });
+  return { passwords, auth, admin: new AdminService(shared), email };
 }

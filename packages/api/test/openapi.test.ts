@@ -79,6 +79,11 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
   'GET /users': { isProtected: true, errors: [400, 401, 500, 503] },
   'GET /users/{id}': { isProtected: true, errors: [400, 401, 404, 500, 503] },
   'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
+  'POST /auth/password-reset': { isProtected: false, errors: [400, 413, 429, 500, 503] },
+  'POST /auth/password-reset/confirm': { isProtected: false, errors: [400, 413, 500, 503] },
+  'POST /auth/verify-email': { isProtected: false, errors: [400, 413, 500, 503] },
+  'POST /users/me/email': { isProtected: true, errors: [400, 401, 409, 413, 429, 500, 503] },
+  'POST /users/me/email/verification': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
   'POST /admin/users/{id}/role': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
   'POST /admin/users/{id}/disable': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
 };

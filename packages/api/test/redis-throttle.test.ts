@@ -52,6 +52,9 @@ const CONFIG: ThrottleConfig = {
   maxFailuresPerUsername: 10,
   maxFailuresPerAddress: 15,
   maxRegistrationsPerAddress: 5,
+  maxResetRequestsPerEmail: 4,
+  maxResetRequestsPerAddress: 12,
+  maxVerificationMailsPerUser: 3,
   windowSeconds: 900,
 };
 /** This file's run: every key it writes starts with it. */
@@ -135,6 +138,26 @@ describe.runIf(isSqliteProject && (hasRedis || isRequired.redis))('RateLimiterAu
       expect(wait).toBeLessThanOrEqual(CONFIG.windowSeconds);
     }
     expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('12');
+  });
+
+  it('lets exactly the per-email budget of reset requests through when 30 arrive at once through two clients', async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const email = `${uniqueName('reset')}@example.com`;
+    const waits = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).takePasswordResetRequest({ email, address: '203.0.113.9' })),
+    );
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxResetRequestsPerEmail);
+    // Refused by the email's budget: nothing taken from the client address's.
+    expect(await raw.get(`${PREFIX}reset_addr:203.0.113.9`)).toBe(String(CONFIG.maxResetRequestsPerEmail));
+  });
+
+  it('counts verification mails of one user through two clients together', async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const userId = uniqueName('verify');
+    const waits = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).takeVerificationMail(userId)));
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxVerificationMailsPerUser);
   });
 
   it('lets exactly the budget through when 60 attempts arrive at once through two clients', async () => {

@@ -14,9 +14,10 @@ afterAll(async () => {
 });
 
 describe('user.me / user.byId', () => {
-  it('returns the public fields only', async () => {
-    const me = await h.caller(alice.accessToken).user.me();
+  it('returns the public fields, and to the user alone its own address and whether it is verified', async () => {
+    const { email, emailVerified, ...me } = await h.caller(alice.accessToken).user.me();
     expect(Object.keys(me).sort()).toEqual(['createdAt', 'id', 'role', 'username']);
+    expect({ email, emailVerified }).toEqual({ email: null, emailVerified: false });
     expect(await h.caller(alice.accessToken).user.byId({ id: me.id })).toEqual(me);
   });
 
@@ -57,7 +58,7 @@ describe('user.list', () => {
     for (const item of page.items) {
       expect(item).toEqual(await h.caller(alice.accessToken).user.byId({ id: item.id }));
     }
-    const me = await h.caller(alice.accessToken).user.me();
+    const { email: _email, emailVerified: _verified, ...me } = await h.caller(alice.accessToken).user.me();
     expect(page.items).toContainEqual(me);
   });
 

@@ -52,7 +52,7 @@ describe.concurrent('renewing the access token', () => {
 
     const users = await Promise.all(Array.from({ length: 20 }, () => client.trpc.user.me.query()));
 
-    expect(users).toEqual(Array.from({ length: 20 }, () => pair.user));
+    expect(users).toMatchObject(Array.from({ length: 20 }, () => pair.user));
     expect(log.calls('auth.refresh')).toBe(1);
     // Each call went out once, with the renewed token: none was refused and retried.
     const renewed = await storedPair(storage);
@@ -96,7 +96,7 @@ describe.concurrent('renewing the access token', () => {
     await outwait(pair.expiresAt);
     await storage.save({ ...pair, expiresAt: Date.now() + 3_600_000 });
 
-    expect(await client.trpc.user.me.query()).toEqual(pair.user);
+    expect(await client.trpc.user.me.query()).toMatchObject(pair.user);
 
     const renewed = await storedPair(storage);
     expect(log.calls('auth.refresh')).toBe(1);
@@ -187,7 +187,7 @@ describe.concurrent('renewing the access token', () => {
     expect(onSessionExpired).not.toHaveBeenCalled();
 
     isNetworkDown = false;
-    expect(await client.trpc.user.me.query()).toEqual(pair.user);
+    expect(await client.trpc.user.me.query()).toMatchObject(pair.user);
     expect(log.calls('auth.refresh')).toBe(2);
   });
 

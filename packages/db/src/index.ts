@@ -13,6 +13,12 @@ export {
   resolveDatabaseTarget,
 } from './config.js';
 export {
+  ONE_TIME_TOKEN_PURPOSES,
+  type OneTimeToken,
+  type OneTimeTokenPurpose,
+  OneTimeTokenSchema,
+} from './entities/one-time-token.entity.js';
+export {
   SESSION_REVOKE_REASONS,
   type Session,
   type SessionRevokeReason,
@@ -22,6 +28,13 @@ export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/use
 export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
 export { repositoriesOf } from './repositories/index.js';
+export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';
 export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';
-export { type UserPage, UserRepository, type UserSummary, usernameKeyOf } from './repositories/user.repository.js';
+export {
+  emailKeyOf,
+  type UserPage,
+  UserRepository,
+  type UserSummary,
+  usernameKeyOf,
+} from './repositories/user.repository.js';
 export { type SeedResult, type SeedUser, seedUsers } from './seed.js';

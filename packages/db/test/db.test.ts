@@ -191,7 +191,14 @@ describe('sessions', () => {
     const identity = await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity(session.id, new Date());
     expect(identity).toEqual({
       sessionId: session.id,
-      user: { id: user.id, username: 'identity', role: 'user', createdAt: user.createdAt },
+      user: {
+        id: user.id,
+        username: 'identity',
+        role: 'user',
+        createdAt: user.createdAt,
+        email: null,
+        emailVerifiedAt: null,
+      },
     });
     expect(identity?.user.createdAt.getTime()).toBe(user.createdAt.getTime());
     const later = new Date(Date.now() + 120_000);
@@ -234,6 +241,97 @@ describe('sessions', () => {
     expect((await sessions.findOneOrFail({ id: b.id })).revokedAt).toBeNull();
     expect((await sessions.findOneOrFail({ id: c.id })).revokedAt).not.toBeNull();
     expect((await sessions.findOneOrFail({ id: untouched.id })).revokedAt).toBeNull();
+  });
+});
+
+describe('email addresses', () => {
+  it('refuses an address that differs only in case, while any number of users have none', async () => {
+    const em = db.orm.em.fork();
+    const { users } = repositoriesOf(em);
+    const first = await addUser('mail_first');
+    const second = await addUser('mail_second');
+    await addUser('mail_none');
+    await users.setEmail(first.id, 'Same@Example.com', new Date());
+    await expect(users.setEmail(second.id, 'same@example.COM', new Date())).rejects.toBeInstanceOf(
+      UniqueConstraintViolationException,
+    );
+    expect((await users.findByEmail('SAME@example.com'))?.id).toBe(first.id);
+  });
+
+  it("marks an address verified only while it is still the user's address", async () => {
+    const em = db.orm.em.fork();
+    const { users } = repositoriesOf(em);
+    const user = await addUser('mail_verify');
+    await users.setEmail(user.id, 'old@example.com', new Date());
+    await users.setEmail(user.id, 'new@example.com', new Date());
+    expect(await users.markEmailVerified(user.id, 'old@example.com', new Date())).toBe(false);
+    expect(await users.markEmailVerified(user.id, 'NEW@example.com', new Date())).toBe(true);
+  });
+});
+
+describe('one-time tokens', () => {
+  const hashOf = (n: number) => n.toString(16).padStart(64, '0');
+  const inHalfAnHour = () => new Date(Date.now() + 30 * 60_000);
+
+  it('spends a token once: of 10 parallel spends exactly one wins', async () => {
+    const user = await addUser('token_race');
+    const now = new Date();
+    await repositoriesOf(db.orm.em.fork()).oneTimeTokens.replace({
+      userId: user.id,
+      purpose: 'reset_password',
+      tokenHash: hashOf(1),
+      email: null,
+      expiresAt: inHalfAnHour(),
+      now,
+    });
+    const spent = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        repositoriesOf(db.orm.em.fork()).oneTimeTokens.spend(hashOf(1), 'reset_password', new Date()),
+      ),
+    );
+    expect(spent.filter((s) => s !== null)).toEqual([{ userId: user.id, email: null }]);
+  });
+
+  it('keeps one token per user and purpose: a new one retires the old, even when issued in parallel', async () => {
+    const user = await addUser('token_replace');
+    const issue = (n: number) =>
+      repositoriesOf(db.orm.em.fork()).oneTimeTokens.replace({
+        userId: user.id,
+        purpose: 'reset_password',
+        tokenHash: hashOf(100 + n),
+        email: null,
+        expiresAt: inHalfAnHour(),
+        now: new Date(),
+      });
+    await Promise.all(Array.from({ length: 8 }, (_, n) => issue(n)));
+    const em = db.orm.em.fork();
+    expect(await repositoriesOf(em).oneTimeTokens.count({ user: user.id })).toBe(1);
+    const spent = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        repositoriesOf(db.orm.em.fork()).oneTimeTokens.spend(hashOf(100 + n), 'reset_password', new Date()),
+      ),
+    );
+    expect(spent.filter((s) => s !== null)).toHaveLength(1);
+  });
+
+  it('refuses an expired token and a token of another purpose', async () => {
+    const user = await addUser('token_expired');
+    const { oneTimeTokens } = repositoriesOf(db.orm.em.fork());
+    const now = new Date();
+    await oneTimeTokens.replace({
+      userId: user.id,
+      purpose: 'verify_email',
+      tokenHash: hashOf(200),
+      email: 'x@example.com',
+      expiresAt: new Date(now.getTime() + 1000),
+      now,
+    });
+    expect(await oneTimeTokens.spend(hashOf(200), 'reset_password', now)).toBeNull();
+    expect(await oneTimeTokens.spend(hashOf(200), 'verify_email', new Date(now.getTime() + 1000))).toBeNull();
+    expect(await oneTimeTokens.spend(hashOf(200), 'verify_email', now)).toEqual({
+      userId: user.id,
+      email: 'x@example.com',
+    });
   });
 });
 

@@ -1,6 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
-import { useTRPC } from '../api-context.js';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useRef } from 'react';
+import { useNotices, useTRPC } from '../api-context.js';
 import { describeError } from '../error-messages.js';
+import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
 
@@ -36,8 +38,86 @@ export function ProfileScreen() {
           <dd>
             <code>{me.data.id}</code>
           </dd>
+          <dt>Email</dt>
+          <dd>
+            {me.data.email === null
+              ? 'none'
+              : `${me.data.email} (${me.data.emailVerified ? 'verified' : 'not verified'})`}
+          </dd>
         </dl>
       )}
+      {me.data ? <EmailForm hasUnverified={me.data.email !== null && !me.data.emailVerified} /> : null}
     </section>
+  );
+}
+
+const EMAIL_LABELS = { email: 'Email address', currentPassword: 'Current password' };
+
+/** Sets the address (with the current password) or asks for its verification link again. */
+function EmailForm({ hasUnverified }: { hasUnverified: boolean }) {
+  const trpc = useTRPC();
+  const notices = useNotices();
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.user.me.queryKey() });
+  const setEmail = useMutation(
+    trpc.user.setEmail.mutationOptions({
+      onSuccess: () => {
+        formRef.current?.reset();
+        notices.show({ tone: 'info', text: 'Check your inbox: we sent a link to verify the address (24 hours).' });
+        void refresh();
+      },
+    }),
+  );
+  const resend = useMutation(
+    trpc.user.resendVerification.mutationOptions({
+      onSuccess: () => notices.show({ tone: 'info', text: 'A new verification link is on its way.' }),
+    }),
+  );
+  const errors = describeError(setEmail.error, EMAIL_LABELS);
+  const resendError = describeError(resend.error, {}).message;
+  useFocusOnError(formRef, setEmail.error);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    notices.clear();
+    const form = event.currentTarget;
+    setEmail.mutate({ email: textOf(form, 'email'), currentPassword: textOf(form, 'currentPassword') });
+  }
+
+  return (
+    <>
+      {hasUnverified ? (
+        <p>
+          <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
+            {resend.isPending ? 'Sending…' : 'Send the verification link again'}
+          </button>
+          {resendError ? <span role="alert"> {resendError}</span> : null}
+        </p>
+      ) : null}
+      <form ref={formRef} onSubmit={submit} aria-labelledby="email-title">
+        <h2 id="email-title">Email for account recovery</h2>
+        <FormMessage message={errors.message} />
+        <Field
+          id="email-address"
+          name="email"
+          label={EMAIL_LABELS.email}
+          type="email"
+          autoComplete="email"
+          error={errors.fields.email}
+        />
+        <Field
+          id="email-password"
+          name="currentPassword"
+          label={EMAIL_LABELS.currentPassword}
+          type="password"
+          autoComplete="current-password"
+          error={errors.fields.currentPassword}
+        />
+        <button type="submit" disabled={setEmail.isPending}>
+          {setEmail.isPending ? 'Saving…' : 'Save and send a verification link'}
+        </button>
+      </form>
+    </>
   );
 }

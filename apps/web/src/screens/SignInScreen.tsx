@@ -51,6 +51,9 @@ export function SignInScreen() {
         </button>
       </form>
       <p>
+        <a href={hrefOf('forgot-password')}>Forgot password?</a>
+      </p>
+      <p>
         No account yet? <a href={hrefOf('register')}>Create one</a>
       </p>
     </section>

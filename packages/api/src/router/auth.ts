@@ -6,8 +6,13 @@ import {
   credentialsInput,
   logoutOutputSchema,
   refreshInput,
+  registerInput,
+  requestPasswordResetInput,
+  resetPasswordInput,
   revokedSessionsOutputSchema,
+  successOutputSchema,
   tokenPairSchema,
+  verifyEmailInput,
 } from '../schemas.js';
 import { protectedProcedure, publicProcedure, router } from '../trpc.js';
 
@@ -24,7 +29,6 @@ function clearCookieInCookieMode(ctx: Pick<Context, 'browserSession'>): void {
 
 /** The auth procedures, built afresh on each call, input schemas included (see createAppRouter). */
 export function createAuthRouter() {
-  // One instance for both: its OpenAPI id (Credentials) names one schema.
   const credentials = credentialsInput();
   return router({
     register: publicProcedure
@@ -35,20 +39,22 @@ export function createAuthRouter() {
           tags,
           protect: false,
           summary: 'Create an account and sign in',
-          description: `Returns a token pair for a new session, like login.${COOKIE_MODE}`,
+          description: `Returns a token pair for a new session, like login. With an \`email\`, a verification link is sent to it.${COOKIE_MODE}`,
           successDescription: 'The account is created and signed in',
           errorResponses: {
             400: 'Invalid input; the message names the field',
-            409: 'Username taken (in any letter case)',
+            409: 'Username or email address taken (in any letter case)',
             429: 'Too many registrations from this address; wait for `Retry-After` seconds',
           },
         },
       })
-      .input(credentials)
+      .input(registerInput())
       .output(tokenPairSchema)
-      .mutation(async ({ ctx, input }) =>
-        deliverTokenPair(ctx.browserSession, await ctx.services.auth.register(ctx.em, input, ctx.request)),
-      ),
+      .mutation(async ({ ctx, input }) => {
+        const pair = await ctx.services.auth.register(ctx.em, input, ctx.request);
+        if (input.email) await ctx.services.email.afterRegistration(ctx.em, pair.user.id, ctx.request);
+        return deliverTokenPair(ctx.browserSession, pair);
+      }),
 
     login: publicProcedure
       .meta({
@@ -146,6 +152,77 @@ export function createAuthRouter() {
         const revokedSessions = await ctx.services.auth.logoutAll(ctx.em, ctx.auth, ctx.request);
         clearCookieInCookieMode(ctx);
         return { revokedSessions };
+      }),
+
+    requestPasswordReset: publicProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/auth/password-reset',
+          tags,
+          protect: false,
+          summary: 'Email a password-reset link',
+          description:
+            "The link goes only to an account's verified address; the answer is the same, in about the same time, whatever the address. The link opens the web app at `#/reset-password?token=…` and works once, for 30 minutes; a newer request retires it.",
+          successDescription: 'Accepted (whether or not a link was sent)',
+          errorResponses: {
+            400: 'Invalid input; the message names the field',
+            429: 'Too many requests for this address or from this client; wait for `Retry-After` seconds',
+            503: 'Email is not configured on this server, or the database is unreachable',
+          },
+        },
+      })
+      .input(requestPasswordResetInput())
+      .output(successOutputSchema)
+      .mutation(async ({ ctx, input }) => {
+        await ctx.services.email.requestPasswordReset(ctx.em, input.email, ctx.request);
+        return { success: true as const };
+      }),
+
+    resetPassword: publicProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/auth/password-reset/confirm',
+          tags,
+          protect: false,
+          summary: 'Set a new password with the token of a reset link',
+          description: 'The token works once. Every session of the user ends: sign in with the new password.',
+          successDescription: 'The password is changed and every session has ended',
+          errorResponses: {
+            400: 'Invalid input, or a token that is invalid, expired or already used (the message names `token`)',
+            503: 'Email is not configured on this server, or the database is unreachable',
+          },
+        },
+      })
+      .input(resetPasswordInput())
+      .output(successOutputSchema)
+      .mutation(async ({ ctx, input }) => {
+        await ctx.services.email.resetPassword(ctx.em, input, ctx.request);
+        return { success: true as const };
+      }),
+
+    verifyEmail: publicProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/auth/verify-email',
+          tags,
+          protect: false,
+          summary: 'Confirm an email address with the token of its link',
+          description: "The token works once, for 24 hours, and only while the address is still the account's.",
+          successDescription: 'The address is verified',
+          errorResponses: {
+            400: 'Invalid input, or a token that is invalid, expired or already used (the message names `token`)',
+            503: 'Email is not configured on this server, or the database is unreachable',
+          },
+        },
+      })
+      .input(verifyEmailInput())
+      .output(successOutputSchema)
+      .mutation(async ({ ctx, input }) => {
+        await ctx.services.email.verifyEmail(ctx.em, input.token, ctx.request);
+        return { success: true as const };
       }),
   });
 }

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import {
   changePasswordInput,
+  currentUserSchema,
   listUsersInput,
   publicUserSchema,
   revokedSessionsOutputSchema,
+  setEmailInput,
+  successOutputSchema,
   userIdInput,
   userPageSchema,
 } from '../schemas.js';
@@ -23,14 +26,19 @@ export function createUserRouter() {
           path: '/users/me',
           tags,
           summary: 'The signed-in user',
+          description: 'With the fields only the user sees: `email` (or null) and `emailVerified`.',
           successDescription: 'The user of the access token',
           errorResponses: { 401: 'Missing, malformed, expired or revoked access token' },
         },
       })
       .input(z.void())
-      .output(publicUserSchema)
+      .output(currentUserSchema)
       // The session check already loaded the user (one query): nothing more to read.
-      .query(({ ctx }) => toPublicUser(ctx.auth.user)),
+      .query(({ ctx }) => ({
+        ...toPublicUser(ctx.auth.user),
+        email: ctx.auth.user.email,
+        emailVerified: ctx.auth.user.email !== null && ctx.auth.user.emailVerifiedAt !== null,
+      })),
 
     list: protectedProcedure
       .meta({
@@ -91,5 +99,55 @@ export function createUserRouter() {
       .mutation(async ({ ctx, input }) => ({
         revokedSessions: await ctx.services.auth.changePassword(ctx.em, ctx.auth, input, ctx.request),
       })),
+
+    setEmail: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/users/me/email',
+          tags,
+          summary: 'Set your email address and send it a verification link',
+          description:
+            'Needs the current password (a wrong one counts against the login budget). The address stays unverified until its link is opened (24 hours); until then no reset link is sent to it.',
+          successDescription: 'The address is set and a verification link is on its way',
+          errorResponses: {
+            400: 'Invalid input or wrong current password; the message names the field',
+            401: 'Missing, malformed, expired or revoked access token',
+            409: 'The address is in use by another account (in any letter case)',
+            429: 'Too many wrong passwords, or too many verification emails; wait for `Retry-After` seconds',
+            503: 'Email is not configured on this server, or the database is unreachable',
+          },
+        },
+      })
+      .input(setEmailInput())
+      .output(successOutputSchema)
+      .mutation(async ({ ctx, input }) => {
+        await ctx.services.email.setEmail(ctx.em, ctx.auth, input, ctx.request);
+        return { success: true as const };
+      }),
+
+    resendVerification: protectedProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/users/me/email/verification',
+          tags,
+          summary: 'Send the verification link of your address again',
+          description: 'A new link retires the previous one.',
+          successDescription: 'A new verification link is on its way',
+          errorResponses: {
+            400: 'No address, or it is already verified (the message names `email`)',
+            401: 'Missing, malformed, expired or revoked access token',
+            429: 'Too many verification emails; wait for `Retry-After` seconds',
+            503: 'Email is not configured on this server, or the database is unreachable',
+          },
+        },
+      })
+      .input(z.void())
+      .output(successOutputSchema)
+      .mutation(async ({ ctx }) => {
+        await ctx.services.email.resendVerification(ctx.em, ctx.auth, ctx.request);
+        return { success: true as const };
+      }),
   });
 }

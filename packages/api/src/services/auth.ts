@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { repositoriesOf, type SessionIdentity, type User, usernameKeyOf } from '@repo/db';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, invalidCredentials } from '../errors.js';
-import type { Credentials, PublicUser, TokenPair } from '../schemas.js';
+import type { Credentials, PublicUser, RegisterInput, TokenPair } from '../schemas.js';
 import type { PasswordHasher } from './passwords.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import type { AuthThrottle, ThrottleKeys } from './throttle.js';
@@ -41,7 +41,7 @@ export class AuthService {
     this.#emit = deps.events ?? ignoreSecurityEvents;
   }
 
-  async register(em: EntityManager, credentials: Credentials, request: RequestInfo = {}): Promise<TokenPair> {
+  async register(em: EntityManager, credentials: RegisterInput, request: RequestInfo = {}): Promise<TokenPair> {
     // Counted before hashing: registration is no free bcrypt oracle.
     const wait = await this.deps.throttle.takeRegistration(request.clientAddress);
     if (wait > 0) {
@@ -52,8 +52,9 @@ export class AuthService {
     const user = users.add({
       username: credentials.username,
       passwordHash: await this.deps.passwords.hash(credentials.password),
+      email: credentials.email,
     });
-    // One flush for user and session: a taken name (unique index) stores neither.
+    // One flush for user and session: a taken name or address (unique indexes) stores neither.
     const pair = await this.#startSession(em, user);
     this.#emit({ type: 'register', userId: user.id, sessionId: pair.sessionId, ...request });
     return pair.tokens;
@@ -164,18 +165,7 @@ export class AuthService {
     input: { currentPassword: string; newPassword: string },
     request: RequestInfo = {},
   ): Promise<number> {
-    const { users } = repositoriesOf(em);
-    const user = await users.findByIdWithHash(identity.user.id);
-    if (!user) throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
-    // A second way to guess the password: it spends the same budget as login.
-    const keys = { username: usernameKeyOf(user.username), address: request.clientAddress };
-    await this.#takePasswordAttempt(keys, 'password.throttled', request);
-    if (!(await this.deps.passwords.verify(input.currentPassword, user.passwordHash))) {
-      this.#emit({ type: 'password.failed', userId: user.id, sessionId: identity.sessionId, ...request });
-      // 400 naming the field, not 401: a 401 means "your token is bad" to clients.
-      throw new AppError('INVALID_INPUT', 'currentPassword: is incorrect', { field: 'currentPassword' });
-    }
-    await this.deps.throttle.passwordAccepted(keys);
+    const user = await this.confirmCurrentPassword(em, identity, input.currentPassword, request);
     const passwordHash = await this.deps.passwords.hash(input.newPassword);
     const now = this.#now();
     const revokedSessions = await em.transactional(async (tx) => {
@@ -196,6 +186,30 @@ export class AuthService {
       ...request,
     });
     return revokedSessions;
+  }
+
+  /**
+   * Checks the signed-in user's password before a sensitive change (password,
+   * email). A second way to guess the password: it spends the same budget as
+   * login. Returns the user, with its hash.
+   */
+  async confirmCurrentPassword(
+    em: EntityManager,
+    identity: AuthIdentity,
+    currentPassword: string,
+    request: RequestInfo = {},
+  ): Promise<User> {
+    const user = await repositoriesOf(em).users.findByIdWithHash(identity.user.id);
+    if (!user) throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
+    const keys = { username: usernameKeyOf(user.username), address: request.clientAddress };
+    await this.#takePasswordAttempt(keys, 'password.throttled', request);
+    if (!(await this.deps.passwords.verify(currentPassword, user.passwordHash))) {
+      this.#emit({ type: 'password.failed', userId: user.id, sessionId: identity.sessionId, ...request });
+      // 400 naming the field, not 401: a 401 means "your token is bad" to clients.
+      throw new AppError('INVALID_INPUT', 'currentPassword: is incorrect', { field: 'currentPassword' });
+    }
+    await this.deps.throttle.passwordAccepted(keys);
+    return user;
   }
 
   /** Takes an attempt from the password budgets before any comparison; throws THROTTLED when one is spent. */

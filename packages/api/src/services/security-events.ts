@@ -20,6 +20,15 @@ export type SecurityEventType =
   | 'password.changed'
   | 'password.failed'
   | 'password.throttled'
+  | 'email.set'
+  | 'email.verified'
+  | 'email.verification_sent'
+  | 'email.verification_throttled'
+  | 'email.send_failed'
+  | 'password_reset.requested'
+  | 'password_reset.throttled'
+  | 'password_reset.completed'
+  | 'token.refused'
   | 'admin.role_changed'
   | 'admin.user_disabled';
 
@@ -35,6 +44,10 @@ export interface SecurityEvent extends RequestInfo {
   username?: string;
   /** Sessions ended by the event (logout-all, password change, reuse, disable). */
   revokedSessions?: number;
+  /** Which emailed token an event is about. */
+  purpose?: 'verify_email' | 'reset_password';
+  /** Why a mail could not be sent (the transport's error message; never the message itself). */
+  reason?: string;
   /** Admin events: the user acted on (`userId` is the admin). */
   targetUserId?: string;
   /** `admin.role_changed`: the new role. */

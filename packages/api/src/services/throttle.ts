@@ -28,6 +28,14 @@ export interface AuthThrottle {
   passwordAccepted(keys: ThrottleKeys): Promise<void>;
   /** Takes one registration from the address's budget; seconds to wait when spent, else 0. */
   takeRegistration(address: string | undefined): Promise<number>;
+  /**
+   * Takes one password-reset request from the email address's budget, then
+   * from the client address's; seconds to wait when either is spent, else 0.
+   * Counted whether or not the address belongs to anyone.
+   */
+  takePasswordResetRequest(keys: { email: string; address?: string | undefined }): Promise<number>;
+  /** Takes one verification mail from the user's budget; seconds to wait when spent, else 0. */
+  takeVerificationMail(userId: string): Promise<number>;
 }
 
 export interface ThrottleConfig {
@@ -37,6 +45,12 @@ export interface ThrottleConfig {
   maxFailuresPerAddress: number;
   /** Registrations per client address within the window (THROTTLE_REGISTER_PER_ADDRESS, 20). */
   maxRegistrationsPerAddress: number;
+  /** Password-reset requests per (lower-cased) email address within the window (THROTTLE_RESET_PER_EMAIL, 5). */
+  maxResetRequestsPerEmail: number;
+  /** Password-reset requests per client address within the window (THROTTLE_RESET_PER_ADDRESS, 20). */
+  maxResetRequestsPerAddress: number;
+  /** Verification mails per user within the window (THROTTLE_VERIFY_PER_USER, 5). */
+  maxVerificationMailsPerUser: number;
   /** Window length in whole seconds (THROTTLE_WINDOW, 15 minutes). */
   windowSeconds: number;
 }
@@ -45,6 +59,9 @@ export const DEFAULT_THROTTLE: ThrottleConfig = {
   maxFailuresPerUsername: 10,
   maxFailuresPerAddress: 100,
   maxRegistrationsPerAddress: 20,
+  maxResetRequestsPerEmail: 5,
+  maxResetRequestsPerAddress: 20,
+  maxVerificationMailsPerUser: 5,
   windowSeconds: 15 * 60,
 };
 
@@ -195,11 +212,17 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   readonly #byUsername: AttemptCounter;
   readonly #failuresByAddress: AttemptCounter;
   readonly #registrationsByAddress: AttemptCounter;
+  readonly #resetsByEmail: AttemptCounter;
+  readonly #resetsByAddress: AttemptCounter;
+  readonly #verificationMailsByUser: AttemptCounter;
 
   private constructor(config: ThrottleConfig, counter: CounterFactory) {
     this.#byUsername = counter('login_user', config.maxFailuresPerUsername);
     this.#failuresByAddress = counter('login_addr', config.maxFailuresPerAddress);
     this.#registrationsByAddress = counter('register_addr', config.maxRegistrationsPerAddress);
+    this.#resetsByEmail = counter('reset_email', config.maxResetRequestsPerEmail);
+    this.#resetsByAddress = counter('reset_addr', config.maxResetRequestsPerAddress);
+    this.#verificationMailsByUser = counter('verify_user', config.maxVerificationMailsPerUser);
   }
 
   static inMemory(config: Partial<ThrottleConfig> = {}): RateLimiterAuthThrottle {
@@ -208,8 +231,9 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   }
 
   /**
-   * Counters in Redis under `login_user:<username>`, `login_addr:<address>`
-   * and `register_addr:<address>` (behind the client's own `keyPrefix`, if it
+   * Counters in Redis under `login_user:<username>`, `login_addr:<address>`,
+   * `register_addr:<address>`, `reset_email:<email>`, `reset_addr:<address>`
+   * and `verify_user:<user id>` (behind the client's own `keyPrefix`, if it
    * has one), so N instances sharing the Redis count as one. A call Redis
    * fails (refused, not connected, timed out: the client's options decide how
    * fast) is answered from memory instead, so login never fails because of
@@ -261,5 +285,18 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   async takeRegistration(address: string | undefined): Promise<number> {
     // Without an address (an in-process caller) there is no one to count.
     return address ? toSeconds(await take(this.#registrationsByAddress, address)) : 0;
+  }
+
+  async takePasswordResetRequest(keys: { email: string; address?: string | undefined }): Promise<number> {
+    // As for passwords: a request refused by the client address's budget gives the email's point back.
+    const emailWait = await take(this.#resetsByEmail, keys.email);
+    if (emailWait > 0 || !keys.address) return toSeconds(emailWait);
+    const addressWait = await take(this.#resetsByAddress, keys.address);
+    if (addressWait > 0) await this.#resetsByEmail.reward(keys.email, 1);
+    return toSeconds(addressWait);
+  }
+
+  async takeVerificationMail(userId: string): Promise<number> {
+    return toSeconds(await take(this.#verificationMailsByUser, userId));
   }
 }

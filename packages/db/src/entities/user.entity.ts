@@ -30,6 +30,12 @@ export const UserSchema = defineEntity({
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
     passwordChangedAt: p.datetime(3).nullable(),
+    // Optional, as entered. `emailKey` is its lower-cased form and carries the
+    // unique index, like `usernameKey` (many rows may have none).
+    email: p.string().length(254).nullable(),
+    emailKey: p.string().length(254).nullable().unique('users_email_key_unique'),
+    /** When the current address was confirmed through a link; null while unverified. */
+    emailVerifiedAt: p.datetime(3).nullable(),
     // Set by an admin: the user's sessions are revoked, and neither a sign-in
     // nor a session of theirs is accepted while it is set.
     disabledAt: p.datetime(3).nullable(),

@@ -1,8 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { OneTimeToken } from '../entities/one-time-token.entity.js';
+import { OneTimeTokenSchema } from '../entities/one-time-token.entity.js';
 import type { Session } from '../entities/session.entity.js';
 import { SessionSchema } from '../entities/session.entity.js';
 import type { User } from '../entities/user.entity.js';
 import { UserSchema } from '../entities/user.entity.js';
+import type { OneTimeTokenRepository } from './one-time-token.repository.js';
 import type { SessionRepository } from './session.repository.js';
 import type { UserRepository } from './user.repository.js';
 
@@ -11,5 +14,6 @@ export function repositoriesOf(em: EntityManager) {
   return {
     users: em.getRepository<User, UserRepository>(UserSchema),
     sessions: em.getRepository<Session, SessionRepository>(SessionSchema),
+    oneTimeTokens: em.getRepository<OneTimeToken, OneTimeTokenRepository>(OneTimeTokenSchema),
   };
 }

@@ -8,6 +8,11 @@ export function usernameKeyOf(username: string): string {
   return username.toLowerCase();
 }
 
+/** The form of an email address that the unique index compares. */
+export function emailKeyOf(email: string): string {
+  return email.toLowerCase();
+}
+
 /** What anyone signed in may see of a user: plain data. */
 export interface UserSummary {
   id: string;
@@ -45,15 +50,33 @@ export class UserRepository extends EntityRepository<User> {
   }
 
   /** Persists a new user; the unique index rejects a taken name at flush. */
-  add(input: { username: string; passwordHash: string; role?: UserRole }): User {
+  add(input: { username: string; passwordHash: string; role?: UserRole; email?: string | undefined }): User {
     return this.create({
       username: input.username,
       usernameKey: usernameKeyOf(input.username),
       passwordHash: input.passwordHash,
       role: input.role ?? 'user',
       passwordChangedAt: null,
+      email: input.email ?? null,
+      emailKey: input.email ? emailKeyOf(input.email) : null,
+      emailVerifiedAt: null,
       disabledAt: null,
     });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.findOne({ emailKey: emailKeyOf(email) });
+  }
+
+  /** Sets a new, unverified address; the unique index rejects a taken one. */
+  async setEmail(id: string, email: string, now: Date): Promise<void> {
+    await this.nativeUpdate({ id }, { email, emailKey: emailKeyOf(email), emailVerifiedAt: null, updatedAt: now });
+  }
+
+  /** Marks the address verified, only if it is still the user's address. */
+  async markEmailVerified(id: string, email: string, now: Date): Promise<boolean> {
+    const affected = await this.nativeUpdate({ id, emailKey: emailKeyOf(email) }, { emailVerifiedAt: now });
+    return affected === 1;
   }
 
   /** Keyset pagination in creation order (ids are UUID v7). */

@@ -1,0 +1,163 @@
+import { useMutation } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { useNotices, useSession, useTRPC } from '../api-context.js';
+import { describeError } from '../error-messages.js';
+import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
+import { hrefOf, replaceRoute, routeParam } from '../routes.js';
+
+/** "Forgot password?": asks for a reset link. The answer is the same whether or not the address has an account. */
+export function ForgotPasswordScreen() {
+  const trpc = useTRPC();
+  const notices = useNotices();
+  const formRef = useRef<HTMLFormElement>(null);
+  const request = useMutation(trpc.auth.requestPasswordReset.mutationOptions());
+  const errors = describeError(request.error, { email: 'Email address' });
+  useFocusOnError(formRef, request.error);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    notices.clear();
+    request.mutate({ email: textOf(event.currentTarget, 'email') });
+  }
+
+  return (
+    <section aria-labelledby="forgot-title">
+      <h1 id="forgot-title" tabIndex={-1}>
+        Forgot your password?
+      </h1>
+      {request.isSuccess ? (
+        <p role="status">
+          If an account has this verified address, a link to choose a new password is on its way. It works once, for 30
+          minutes.
+        </p>
+      ) : (
+        <form ref={formRef} onSubmit={submit}>
+          <p>Enter your account's verified email address: we send it a link to choose a new password.</p>
+          <FormMessage message={errors.message} />
+          <Field
+            id="forgot-email"
+            name="email"
+            label="Email address"
+            type="email"
+            autoComplete="email"
+            error={errors.fields.email}
+          />
+          <button type="submit" disabled={request.isPending}>
+            {request.isPending ? 'Sending…' : 'Send the link'}
+          </button>
+        </form>
+      )}
+      <p>
+        <a href={hrefOf('sign-in')}>Back to sign in</a>
+      </p>
+    </section>
+  );
+}
+
+const RESET_LABELS = { token: 'The link', newPassword: 'New password', confirmPassword: 'New password again' };
+
+/** The screen a reset link opens (`#/reset-password?token=…`). */
+export function ResetPasswordScreen() {
+  const trpc = useTRPC();
+  const notices = useNotices();
+  const formRef = useRef<HTMLFormElement>(null);
+  // Read once: the token leaves the URL (and the history) as soon as it is used.
+  const [token] = useState(() => routeParam('token') ?? '');
+  const [mismatch, setMismatch] = useState<{ message: string } | null>(null);
+  const reset = useMutation(
+    trpc.auth.resetPassword.mutationOptions({
+      onSuccess: () => {
+        replaceRoute('sign-in');
+        notices.show({
+          tone: 'info',
+          text: 'Your password has been changed and every session signed out. Sign in with the new password.',
+        });
+      },
+    }),
+  );
+  const errors = describeError(reset.error, RESET_LABELS);
+  useFocusOnError(formRef, mismatch ?? reset.error);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    notices.clear();
+    const form = event.currentTarget;
+    const newPassword = textOf(form, 'newPassword');
+    if (newPassword !== textOf(form, 'confirmPassword')) {
+      reset.reset();
+      setMismatch({ message: 'This does not match the new password' });
+      return;
+    }
+    setMismatch(null);
+    reset.mutate({ token, newPassword });
+  }
+
+  return (
+    <section aria-labelledby="reset-title">
+      <h1 id="reset-title" tabIndex={-1}>
+        Choose a new password
+      </h1>
+      <p>This signs out every session of your account, everywhere.</p>
+      <form ref={formRef} onSubmit={submit}>
+        <FormMessage message={errors.fields.token ?? errors.message} />
+        <Field
+          id="reset-new"
+          name="newPassword"
+          label={RESET_LABELS.newPassword}
+          type="password"
+          autoComplete="new-password"
+          hint="8 to 72 bytes."
+          error={errors.fields.newPassword}
+        />
+        <Field
+          id="reset-confirm"
+          name="confirmPassword"
+          label={RESET_LABELS.confirmPassword}
+          type="password"
+          autoComplete="new-password"
+          error={mismatch?.message}
+        />
+        <button type="submit" disabled={reset.isPending}>
+          {reset.isPending ? 'Saving…' : 'Set the new password'}
+        </button>
+      </form>
+      <p>
+        Link expired? <a href={hrefOf('forgot-password')}>Ask for a new one</a>
+      </p>
+    </section>
+  );
+}
+
+/** The screen a verification link opens (`#/verify-email?token=…`): it confirms the address at once. */
+export function VerifyEmailScreen() {
+  const trpc = useTRPC();
+  const session = useSession();
+  const verify = useMutation(trpc.auth.verifyEmail.mutationOptions());
+  const started = useRef(false);
+  useEffect(() => {
+    // Once per link (React may run an effect twice in development).
+    if (started.current) return;
+    started.current = true;
+    verify.mutate({ token: routeParam('token') ?? '' });
+  }, [verify]);
+  const next = session ? hrefOf('profile') : hrefOf('sign-in');
+
+  return (
+    <section aria-labelledby="verify-title" aria-busy={verify.isPending}>
+      <h1 id="verify-title" tabIndex={-1}>
+        {verify.isSuccess ? 'Email address verified' : verify.isError ? 'This link does not work' : 'Verifying…'}
+      </h1>
+      {verify.isSuccess ? (
+        <p role="status">Thank you: your address is verified, and can now receive password-reset links.</p>
+      ) : verify.isError ? (
+        <p role="alert">
+          {describeError(verify.error, { token: 'The link' }).fields.token ?? describeError(verify.error, {}).message}{' '}
+          Send a new one from your profile.
+        </p>
+      ) : null}
+      <p>
+        <a href={next}>{session ? 'Go to your profile' : 'Sign in'}</a>
+      </p>
+    </section>
+  );
+}

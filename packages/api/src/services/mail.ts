@@ -1,0 +1,59 @@
+import type { SecurityEventSink } from './security-events.js';
+
+/** One plain-text message. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/**
+ * Sends mail. The API knows only this interface: the server implements it
+ * (nodemailer over SMTP, or the console in development). `send` resolves once
+ * the message is handed over and rejects when that failed; an implementation
+ * bounds how long that may take.
+ */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+/** What a message is about, for the security event of a failed send (never its content). */
+export interface MailContext {
+  userId: string;
+  purpose: 'verify_email' | 'reset_password';
+}
+
+/**
+ * Sends in the background: a request never waits on the mail server. A failed
+ * send is reported as a security event (`email.send_failed`, with the
+ * transport's reason and without the message). `idle()` waits for the sends
+ * under way, for tests and for a graceful shutdown.
+ */
+export class MailOutbox {
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly emit: SecurityEventSink,
+  ) {}
+
+  dispatch(message: MailMessage, context: MailContext): void {
+    const sending = this.mailer
+      .send(message)
+      .catch((error: unknown) => {
+        this.emit({
+          type: 'email.send_failed',
+          userId: context.userId,
+          purpose: context.purpose,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      })
+      .finally(() => this.#pending.delete(sending));
+    this.#pending.add(sending);
+  }
+
+  /** Resolves when every send dispatched so far has finished (sent or failed). */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+}

@@ -1,0 +1,37 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
+import { OneTimeTokenRepository } from '../repositories/one-time-token.repository.js';
+import { UserSchema } from './user.entity.js';
+
+export const ONE_TIME_TOKEN_PURPOSES = ['verify_email', 'reset_password'] as const;
+export type OneTimeTokenPurpose = (typeof ONE_TIME_TOKEN_PURPOSES)[number];
+
+/**
+ * The emailed token of a user for one purpose: one row per (user, purpose),
+ * so a new token replaces the previous one and at most one is ever live.
+ * Only the SHA-256 of the token is stored.
+ */
+export const OneTimeTokenSchema = defineEntity({
+  name: 'OneTimeToken',
+  tableName: 'one_time_tokens',
+  repository: () => OneTimeTokenRepository,
+  uniques: [{ name: 'one_time_tokens_user_purpose_unique', properties: ['user', 'purpose'] }],
+  properties: (p) => ({
+    id: p
+      .string()
+      .length(36)
+      .primary()
+      .onCreate(() => uuidv7()),
+    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade'),
+    purpose: p.enum([...ONE_TIME_TOKEN_PURPOSES]),
+    /** Hex SHA-256 of the token. */
+    tokenHash: p.string().length(64).unique('one_time_tokens_token_hash_unique'),
+    /** The address a verification token confirms (null for a reset token). */
+    email: p.string().length(254).nullable(),
+    expiresAt: p.datetime(3),
+    usedAt: p.datetime(3).nullable(),
+    createdAt: p.datetime(3),
+  }),
+});
+
+export type OneTimeToken = InferEntity<typeof OneTimeTokenSchema>;

@@ -1,0 +1,63 @@
+import { EntityRepository, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
+import type { OneTimeToken, OneTimeTokenPurpose } from '../entities/one-time-token.entity.js';
+
+/** What a spent token was for. */
+export interface SpentToken {
+  userId: string;
+  /** The address a verification token confirms; null for a reset token. */
+  email: string | null;
+}
+
+export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
+  /**
+   * Stores the hash of a new token for the user and purpose, replacing the
+   * previous one (used or not): from now on only this token can be spent.
+   */
+  async replace(params: {
+    userId: string;
+    purpose: OneTimeTokenPurpose;
+    tokenHash: string;
+    email: string | null;
+    expiresAt: Date;
+    now: Date;
+  }): Promise<void> {
+    const where = { user: params.userId, purpose: params.purpose };
+    const values = {
+      tokenHash: params.tokenHash,
+      email: params.email,
+      expiresAt: params.expiresAt,
+      usedAt: null,
+      createdAt: params.now,
+    };
+    if ((await this.nativeUpdate(where, values)) === 1) return;
+    try {
+      // A native insert: the entity's onCreate id is not applied, so it is given here.
+      await this.insert({ id: uuidv7(), ...where, ...values });
+    } catch (error) {
+      // A parallel request created the row first: replace its token instead.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      await this.nativeUpdate(where, values);
+    }
+  }
+
+  /**
+   * Marks the token used if it is live (unused, unexpired, not replaced) and
+   * says whose it was. The conditional update decides: of two requests racing
+   * with one token, exactly one sees an affected row.
+   */
+  async spend(tokenHash: string, purpose: OneTimeTokenPurpose, now: Date): Promise<SpentToken | null> {
+    const row = await this.findOne({ tokenHash, purpose }, { fields: ['user', 'email'] });
+    if (!row) return null;
+    const affected = await this.nativeUpdate(
+      { id: row.id, tokenHash, usedAt: null, expiresAt: { $gt: now } },
+      { usedAt: now },
+    );
+    return affected === 1 ? { userId: row.user.id, email: row.email ?? null } : null;
+  }
+
+  /** Retires the user's live token of a purpose, if any (e.g. the address it was for changed). */
+  async retire(userId: string, purpose: OneTimeTokenPurpose, now: Date): Promise<void> {
+    await this.nativeUpdate({ user: userId, purpose, usedAt: null }, { usedAt: now });
+  }
+}
