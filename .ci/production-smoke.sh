@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The production path of the README on a fresh MySQL database (FRESH_DATABASE_URL): `pnpm db:migrate`,
-# then the built server with NODE_ENV=production, the README's curl flow
+# then the built server with NODE_ENV=production, apps/server/README.md's curl flow
 # (as .ci/smoke.mjs), and SIGTERM, which must end the process with code 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,4 @@
-// The README's curl flow against a running server:
+// The curl flow of apps/server/README.md against a running server:
 // register → login → me → list → refresh → logout, and what must fail after.
 // Usage: node .ci/smoke.mjs http://127.0.0.1:3000
 const base = process.argv[2] ?? 'http://127.0.0.1:3000';

@@ -309,7 +309,7 @@ async function main(): Promise<void> {
     const bearer = { authorization: `Bearer ${accessToken}` };
 
     console.log(
-      `\nDatabase: ${database.label}\nLoad: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each; bcrypt cost ${BCRYPT_COST}; ${cpus().length} CPUs; Node ${process.version} (the ratios depend on it: see the README)\n`,
+      `\nDatabase: ${database.label}\nLoad: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each; bcrypt cost ${BCRYPT_COST}; ${cpus().length} CPUs; Node ${process.version} (the ratios depend on it: see bench/README.md)\n`,
     );
     /** Raw bcrypt.compare calls per second in this process for half the scenario time, everything else idle. */
     const measureBcryptCeiling = async (when: string): Promise<number> => {

@@ -72,7 +72,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ${n.repository} } from '../repositories/${kebabCase(lowerFirst(name))}.repository.js';
 
 // Made by \`pnpm turbo gen entity\`: add your properties, then write the
-// migrations with \`pnpm db:migration:create <name>\` (README "Add a table").
+// migrations with \`pnpm db:migration:create <name>\` (README "Make it yours").
 export const ${n.schema} = defineEntity({
   name: '${name}',
   tableName: '${n.table}',
