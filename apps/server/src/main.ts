@@ -69,6 +69,11 @@ let isStopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (isStopping) return;
   isStopping = true;
+  // Stop listening before saying so: once the line below is out, a new
+  // connection is refused (the listening socket closes synchronously).
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Idle keep-alive sockets would otherwise hold close() open.
+  server.closeIdleConnections();
   logger.info({ signal }, 'shutting down: no new connections, draining requests');
   const forced = setTimeout(() => {
     logger.error(
@@ -79,11 +84,7 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   forced.unref();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    // Idle keep-alive sockets would otherwise hold close() open.
-    server.closeIdleConnections();
-  });
+  await closed;
   await orm.close();
   if (redis && redisModule) await redisModule.closeRedisClient(redis);
   logger.info('stopped');
