@@ -1,4 +1,5 @@
 // Replays apps/server/Dockerfile without a Docker engine (none runs in CI):
+//  0. checks that it runs on the Node major of the stages' base image,
 //  1. copies the build context as .dockerignore filters it,
 //  2. runs the RUN steps of the stages up to `build` in it (WORKDIR /repo = the
 //     copy, /out = a temporary directory), exactly as written,
@@ -47,6 +48,15 @@ const chain = (name) => {
   const parent = stages.find((p) => p.name === s.from);
   return parent ? [...chain(parent.name), s] : [s];
 };
+
+// The image's Node is the base image's major (node:<major>-slim): replaying with
+// another one would prove nothing about the image.
+for (const s of chain('build').concat(stage('runtime'))) {
+  const major = /^node:(\d+)/.exec(s.from)?.[1];
+  if (major && major !== process.versions.node.split('.')[0]) {
+    throw new Error(`stage ${s.name} is FROM ${s.from}, but this replay runs on Node ${process.version}`);
+  }
+}
 
 const work = mkdtempSync(join(tmpdir(), 'docker-replay-'));
 const context = join(work, 'repo');

@@ -22,6 +22,10 @@ export function defineTestConfig(options) {
     include: ['test/**/*.test.ts'],
     testTimeout: options.testTimeout ?? 20_000,
     hookTimeout: 60_000,
+    // Vitest 5 clears every mock's history before each test; in our concurrent
+    // suites that would wipe the calls a neighbour test is about to assert on.
+    // Each test makes its own mocks, so there is no history to carry over.
+    clearMocks: false,
   };
   const databases = ['sqlite', ...(isRequired.mysql ? ['mysql'] : [])];
   if (options.databases && !databases.includes('mysql')) {

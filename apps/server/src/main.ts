@@ -94,6 +94,11 @@ let isStopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (isStopping) return;
   isStopping = true;
+  // Stop listening before saying so: once the line below is out, a new
+  // connection is refused (the listening socket closes synchronously).
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Idle keep-alive sockets would otherwise hold close() open.
+  server.closeIdleConnections();
   logger.info({ signal }, 'shutting down: no new connections, draining requests');
   const forced = setTimeout(() => {
     logger.error(
@@ -104,11 +109,7 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   forced.unref();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    // Idle keep-alive sockets would otherwise hold close() open.
-    server.closeIdleConnections();
-  });
+  await closed;
   // Mails already handed to the background are sent (or fail) before the exit.
   await services.email.idle();
   await orm.close();

@@ -5,7 +5,7 @@
  * test instead of stalling it. `fetch` would refuse some methods and headers
  * and normalise URLs.
  */
-import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import { connect } from 'node:net';
 
 export interface RawResponse {
@@ -56,20 +56,23 @@ export function rawClient(baseUrl: string, options: { localAddress?: string; max
         if (body !== undefined && !framed) {
           headers['content-length'] = String(body.length);
         }
+        let response: IncomingMessage | undefined;
+        const chunks: Buffer[] = [];
+        const answered = (res: IncomingMessage): RawResponse => ({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+          fromNode: res.headers['x-request-id'] === undefined,
+        });
         const outgoing = request(
           { host: hostname, port: Number(port), method: req.method, path: req.path, headers, agent },
           (res) => {
-            const chunks: Buffer[] = [];
+            response = res;
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
             res.on('error', reject);
             res.on('end', () => {
               clearTimeout(deadline);
-              resolve({
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                text: Buffer.concat(chunks).toString('utf8'),
-                fromNode: res.headers['x-request-id'] === undefined,
-              });
+              resolve(answered(res));
             });
           },
         );
@@ -80,7 +83,11 @@ export function rawClient(baseUrl: string, options: { localAddress?: string; max
         }, REQUEST_DEADLINE_MS);
         outgoing.on('error', (error) => {
           clearTimeout(deadline);
-          reject(error);
+          // The server answered (e.g. Node's 431 for oversized headers) and closed the
+          // connection while we were still sending the body: since Node 26 the client
+          // reports that reset on the request even though the answer has arrived.
+          if (response && !(error instanceof HungRequestError)) resolve(answered(response));
+          else reject(error);
         });
         outgoing.end(body);
       });
