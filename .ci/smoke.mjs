@@ -56,3 +56,34 @@ expect(
 );
 const openapi = await (await fetch(`${base}/api/openapi.json`)).json();
 expect('openapi paths', Object.keys(openapi.paths).length >= 8, true);
+
+// Cookie mode (browser sessions), as the production process wires it: the cookie is Secure whatever the request.
+const cookieMode = { 'content-type': 'application/json', 'x-session-mode': 'cookie' };
+const cookieRegistered = await fetch(`${base}/api/auth/register`, {
+  method: 'POST',
+  headers: cookieMode,
+  body: JSON.stringify({ username: `smoke_cookie_${Date.now()}`, password: 'smoke test password' }),
+});
+const setCookie = cookieRegistered.headers.get('set-cookie') ?? '';
+expect('cookie mode register', cookieRegistered.status, 200);
+expect('cookie mode: no refreshToken in the body', 'refreshToken' in (await cookieRegistered.json()), false);
+expect(
+  'cookie mode: the cookie is __Host-, HttpOnly, SameSite=Strict and Secure',
+  /^__Host-refresh_token=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict; Secure$/.test(
+    setCookie,
+  ),
+  true,
+);
+const cookie = setCookie.split(';')[0];
+const byCookie = await fetch(`${base}/api/auth/refresh`, {
+  method: 'POST',
+  headers: { ...cookieMode, cookie },
+  body: '{}',
+});
+expect('cookie mode refresh by cookie', byCookie.status, 200);
+const withoutHeader = await fetch(`${base}/api/auth/refresh`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', cookie: (byCookie.headers.get('set-cookie') ?? '').split(';')[0] },
+  body: '{}',
+});
+expect('a cookie without X-Session-Mode is refused', withoutHeader.status, 403);

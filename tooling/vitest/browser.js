@@ -1,7 +1,8 @@
 // What the browser tests share: where Chromium is, how it is started on these
 // machines (a closed network: no background traffic, no sandbox as root), and
-// the rule that a missing browser skips the tests locally but fails under CI.
+// the rule that a missing browser skips the tests unless they are required.
 import { existsSync } from 'node:fs';
+import { isRequired } from './services.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -15,20 +16,20 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-export const isCi = process.env.CI === 'true' || process.env.CI === '1';
-
 const hasChromium = existsSync(CHROMIUM_PATH);
 
 /** @param {string} what */
 export function shouldRunBrowserTests(what) {
-  if (!hasChromium && !isCi) {
+  if (!hasChromium && !isRequired.chromium) {
     console.warn(
-      `[tests] ${CHROMIUM_PATH} is missing: skipping ${what} (apt-get install chromium; under CI=true it fails instead).`,
+      `[tests] ${CHROMIUM_PATH} is missing: skipping ${what} (apt-get install chromium; with CHROMIUM_PATH or REQUIRE_SERVICES=1 set it fails instead).`,
     );
   }
-  return hasChromium || isCi;
+  return hasChromium || isRequired.chromium;
 }
 
 export function assertChromium() {
-  if (!hasChromium) throw new Error(`CI=true and ${CHROMIUM_PATH} is missing: install the Debian package "chromium"`);
+  if (!hasChromium) {
+    throw new Error(`Chromium is required and ${CHROMIUM_PATH} is missing: install the Debian package "chromium"`);
+  }
 }

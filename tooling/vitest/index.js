@@ -1,15 +1,15 @@
 // Plain JavaScript: Vite loads config files with Node, which runs no TypeScript
 // from linked packages. Types are in index.d.ts.
 import { defineConfig } from 'vitest/config';
-import { isCi } from './browser.js';
+import { isRequired } from './services.js';
 
 /**
  * Shared test config: workspace packages resolve to their TypeScript sources
  * (the "source" export condition), and database tests run as two projects,
  * one on the embedded SQLite and one on MySQL/MariaDB (TEST_DATABASE_URL).
  *
- * Without TEST_DATABASE_URL the MySQL project is left out locally, with a
- * notice; under CI=true it always runs, so an unreachable server fails the run.
+ * Without TEST_DATABASE_URL the MySQL project is left out, with a notice;
+ * with REQUIRE_SERVICES=1 it always runs, so a missing server fails the run.
  */
 /** @param {{ databases: boolean, testTimeout?: number }} options */
 export function defineTestConfig(options) {
@@ -18,7 +18,6 @@ export function defineTestConfig(options) {
   // by Express's router) load its ESM build. Vite applies import/require/default
   // by itself.
   const conditions = ['source', 'module', 'node'];
-  const mysqlUrl = process.env.TEST_DATABASE_URL;
   const base = {
     include: ['test/**/*.test.ts'],
     testTimeout: options.testTimeout ?? 20_000,
@@ -28,7 +27,7 @@ export function defineTestConfig(options) {
     // Each test makes its own mocks, so there is no history to carry over.
     clearMocks: false,
   };
-  const databases = ['sqlite', ...(mysqlUrl || isCi ? ['mysql'] : [])];
+  const databases = ['sqlite', ...(isRequired.mysql ? ['mysql'] : [])];
   if (options.databases && !databases.includes('mysql')) {
     console.warn('[tests] TEST_DATABASE_URL is not set: running on SQLite only (set it to mysql://… to add MySQL).');
   }

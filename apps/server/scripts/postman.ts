@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createOpenApiDocument } from '@repo/api';
+import { createOpenApiDocument, SESSION_MODE_HEADER } from '@repo/api';
 import { convertV2, type Options } from 'openapi-to-postmanv2';
 import { z } from 'zod';
 import {
@@ -363,7 +363,12 @@ export async function generatePostmanFiles(): Promise<PostmanFiles> {
       bodyValue === undefined
         ? undefined
         : { mode: 'raw', raw: json(bodyValue), options: { raw: { language: 'json' } } };
-    const header = c.request.header.map((h) => ({ key: h.key, value: h.value }));
+    // The collection stays in bearer mode: cookie mode's header is there to switch on by hand, off.
+    const header = c.request.header.map((h) => ({
+      key: h.key,
+      value: h.value,
+      ...(h.key === SESSION_MODE_HEADER ? { disabled: true } : {}),
+    }));
     const security = at(operation, 'security') ?? at(spec, 'security');
     const isProtected = Array.isArray(security) && security.length > 0;
 

@@ -1,8 +1,18 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { type ApiServices, appRouter, createContext, createOpenApiDocument, errorResponseHeaders } from '@repo/api';
+import {
+  type ApiServices,
+  appRouter,
+  type Context,
+  createAppRouter,
+  createContext,
+  createOpenApiDocument,
+  errorResponseHeaders,
+  SESSION_MODE_HEADER,
+} from '@repo/api';
 import { pingDatabase } from '@repo/db';
 import type { TRPCError } from '@trpc/server';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import cors from 'cors';
 import express, {
@@ -14,14 +24,22 @@ import express, {
 } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import type { TrustProxy } from './config.js';
 import { createDocsRouter } from './docs.js';
+import { createFastTrpcHandler } from './fast-transport/index.js';
+import { pathForLog } from './logger.js';
 import { requestLog } from './request-log.js';
-import { createRestHandler } from './rest-handler.js';
-import { createTrpcHandler } from './trpc-handler.js';
+import { browserSessionOf, type SessionCookieOptions, SessionCookieOutbox } from './session-cookie.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
 export const MAX_BATCH_SIZE = 10;
+/**
+ * The response header of every /trpc response that tells clients the batch
+ * cap, so that they split their batches to fit (`@repo/client` does).
+ */
+export const MAX_BATCH_SIZE_HEADER = 'X-Trpc-Max-Batch-Size';
 /** Request headers beyond this get 431 from Node itself. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 /**
@@ -36,9 +54,14 @@ export interface AppDeps {
   services: ApiServices;
   logger: Logger;
   corsOrigins: string[];
-  trustProxy?: boolean;
+  /** Which proxies may name the client in X-Forwarded-For (`req.ip`, so the throttle's address); none by default. */
+  trustProxy?: TrustProxy;
+  /** Makes the cookie of browser sessions Secure whatever the request (NODE_ENV=production). */
+  isProduction?: boolean;
   /** Calls allowed in one tRPC batch: one request cannot order unbounded work. */
   maxBatchSize?: number;
+  /** `stock`: tRPC's own Express adapter instead of our fast transport (for `pnpm bench` only). */
+  transport?: 'fast' | 'stock';
 }
 
 function errorBody(message: string, code: string) {
@@ -85,10 +108,16 @@ const refuseDeepJson: RequestHandler = (req, res, next) => {
 
 /**
  * What the tRPC handler and the REST bridge are both given besides the router
- * and the logging: each request's context, and the headers of an error
- * response. (The differential tests serve the router with these too.)
+ * and the logging: each request's context (with what cookie mode reads of
+ * the request), and the headers of the response: an error's, and the
+ * refresh-token cookie the procedures set or cleared. (The differential
+ * tests serve the router with these too.)
  */
-export function requestOptions(em: EntityManager, services: ApiServices) {
+export function requestOptions(
+  em: EntityManager,
+  services: ApiServices,
+  sessionCookies: SessionCookieOptions = { allowedOrigins: [], isProduction: false },
+) {
   return {
     createContext: ({ req }: { req: IncomingMessage }) =>
       createContext({
@@ -97,21 +126,31 @@ export function requestOptions(em: EntityManager, services: ApiServices) {
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
         requestId: req.id,
+        ...browserSessionOf(req as Request, sessionCookies),
       }),
-    responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => ({
-      headers: {
-        // tRPC leaves it out on errors raised before any procedure runs (415, a batch
-        // over the cap, mixed queries and mutations…): the body is JSON all the same.
-        ...(errors.length ? { 'content-type': 'application/json' } : {}),
-        ...errorResponseHeaders(errors),
-      },
-    }),
+    responseMeta: ({ ctx, errors }: { ctx?: Context | undefined; errors: readonly TRPCError[] }) => {
+      const outbox = ctx?.browserSession.outbox;
+      const setCookie = outbox instanceof SessionCookieOutbox ? outbox.setCookieHeader() : undefined;
+      return {
+        headers: {
+          // tRPC leaves it out on errors raised before any procedure runs (415, a batch
+          // over the cap, mixed queries and mutations…): the body is JSON all the same.
+          ...(errors.length ? { 'content-type': 'application/json' } : {}),
+          ...errorResponseHeaders(errors),
+          ...(setCookie ? { 'set-cookie': setCookie } : {}),
+        },
+      };
+    },
   };
 }
 
+/** Headers a browser on an allowed origin may send (cookie mode's among them). */
+const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', SESSION_MODE_HEADER, 'X-Request-Id', 'trpc-accept'];
+
 /**
  * The Express app: transport concerns only (headers, CORS, limits, logging,
- * mounting). It never listens; `main.ts` does, and tests use ephemeral ports.
+ * mounting). It never listens; `main.ts` does, and tests use ephemeral ports,
+ * both through `requestListener`.
  */
 export function createApp(deps: AppDeps): Express {
   const { orm, services, logger } = deps;
@@ -121,13 +160,25 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger));
   app.use(helmet());
+  const corsOrigins = new Set(deps.corsOrigins);
   app.use(
-    cors({
-      // Exact origins only: a foreign origin gets no CORS headers at all.
-      origin: deps.corsOrigins,
-      credentials: false,
-      maxAge: 600,
-      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+    cors((req, callback) => {
+      // Exact origins only, decided per request: a foreign origin gets no CORS
+      // headers at all (with a fixed list, cors would still send it Allow-Credentials).
+      const isAllowed = corsOrigins.has(req.headers.origin ?? '');
+      callback(
+        null,
+        isAllowed
+          ? {
+              origin: true,
+              // Cookie mode from another allowed origin: the refresh-token cookie goes along.
+              credentials: true,
+              allowedHeaders: CORS_ALLOWED_HEADERS,
+              maxAge: 600,
+              exposedHeaders: ['Retry-After', 'X-Request-Id', MAX_BATCH_SIZE_HEADER],
+            }
+          : { origin: false },
+      );
     }),
   );
 
@@ -142,28 +193,41 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services);
+  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services, {
+    allowedOrigins: deps.corsOrigins,
+    isProduction: deps.isProduction ?? false,
+  });
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
-    const level = error.code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'debug';
-    logger[level](
-      { err: error.cause ?? error, path, code: error.code, reqId: (req as Request).id },
+    const isServerFault = error.code === 'INTERNAL_SERVER_ERROR';
+    logger[isServerFault ? 'error' : 'debug'](
+      {
+        err: isServerFault ? (error.cause ?? error) : clientFaultForLog(error),
+        // The client's text when no procedure has it (`/trpc/<anything>`).
+        path: path && pathForLog(path),
+        code: error.code,
+        reqId: (req as Request).id,
+      },
       'procedure failed',
     );
   };
 
-  const trpc = createTrpcHandler({
+  const maxBatchSize = deps.maxBatchSize ?? MAX_BATCH_SIZE;
+  const trpcOptions = {
     router: appRouter,
     createContext: contextOf,
     maxBodySize: BODY_LIMIT_BYTES,
-    maxBatchSize: deps.maxBatchSize ?? MAX_BATCH_SIZE,
+    maxBatchSize,
     responseMeta,
     onError,
-  });
+  };
+  // Our fast transport, or tRPC's own adapter (the stock one is what `pnpm bench` measures it against).
+  const trpc = deps.transport === 'stock' ? createExpressMiddleware(trpcOptions) : createFastTrpcHandler(trpcOptions);
   // One handler rather than three: each layer Express walks costs every call.
   app.use('/trpc', (req, res, next) => {
     // tRPC writes the errors it meets before routing (an unparsable Host header, say)
     // without a content type; its other responses set their own.
     res.setHeader('Content-Type', 'application/json');
+    res.setHeader(MAX_BATCH_SIZE_HEADER, String(maxBatchSize));
     if (UNFETCHABLE_METHODS.has(req.method)) {
       refuseUnfetchableMethod(req.method, res);
       return;
@@ -182,12 +246,13 @@ export function createApp(deps: AppDeps): Express {
     acceptBodilessPosts,
     express.json({ limit: BODY_LIMIT_BYTES }),
     refuseDeepJson,
-    createRestHandler({
-      router: appRouter,
+    // A router of its own: the middleware makes the number fields of its input schemas coercing, in place.
+    createOpenApiExpressMiddleware({
+      router: createAppRouter(),
       createContext: contextOf,
       responseMeta,
       onError: ({ error, path, req }) => onError({ error, path, req }),
-    }),
+    }) as RequestHandler,
   );
 
   app.use((_req, res) => {
@@ -195,7 +260,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(((error, req, res, next) => {
     if (res.headersSent) {
-      // Too late for an error body: the fallback of answerUnroutedRequests ends the connection.
+      // Too late for an error body: the final handler of requestListener ends the connection.
       next(error);
       return;
     }
@@ -214,34 +279,38 @@ export function createApp(deps: AppDeps): Express {
     }
   }) as ErrorRequestHandler);
 
-  answerUnroutedRequests(app, logger);
   return app;
 }
 
-type Done = (error?: unknown) => void;
-/** `app.handle`: Express's entry point, untyped by @types/express. */
-interface ExpressEntryPoint {
-  handle(req: IncomingMessage, res: ServerResponse, done?: Done): void;
+/**
+ * The cause of a call refused for the client's fault, as its log line shows
+ * it. JSON.parse quotes the text it could not parse (`Unexpected token 'p',
+ * ..."password":hunter2"... is not valid JSON`), so of a client's malformed
+ * input only the kind of error is kept.
+ */
+function clientFaultForLog(error: TRPCError): unknown {
+  const cause = error.cause ?? error;
+  return cause instanceof SyntaxError ? { type: 'SyntaxError', message: 'the input is not valid JSON' } : cause;
 }
 
 /**
- * Express's router gives up before any middleware runs on a request whose URL
- * it cannot parse (an absolute-form target such as `GET http://[x/api HTTP/1.1`)
- * and hands it to finalhandler, which answers with an HTML page. Those get the
- * JSON error body every other error gets. (Also reached by an error raised
- * after the response has started: then only the connection can be ended.)
+ * The app as Node's HTTP server is to call it (`createServer(requestListener(app, logger))`,
+ * not `app.listen`): Express apps are callable `(req, res, next)`, and `next` is
+ * where Express hands what no middleware answered. That is a request whose URL
+ * its router cannot parse (an absolute-form target such as
+ * `GET http://[x/api HTTP/1.1`), which it gives up on before any middleware
+ * runs and would answer with finalhandler's HTML page: here it gets the JSON
+ * error body every other error gets. (Also reached by an error raised after the
+ * response has started: then only the connection can be ended.)
  */
-function answerUnroutedRequests(app: Express, logger: Logger): void {
-  const entry = app as Express & ExpressEntryPoint;
-  const handle = entry.handle.bind(app);
-  entry.handle = (req, res, done) => {
-    handle(req, res, done ?? ((error) => answerUnrouted(req, res, error, logger)));
-  };
+export function requestListener(app: Express, logger: Logger): RequestListener {
+  return (req, res) => app(req as Request, res as Response, (error) => answerUnrouted(req, res, error, logger));
 }
 
 function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
   if (res.headersSent) {
-    if (error !== undefined) logger.error({ err: error, url: req.url }, 'error after the response had started');
+    if (error !== undefined)
+      logger.error({ err: error, url: pathForLog(req.url ?? '') }, 'error after the response had started');
     res.destroy();
     return;
   }
@@ -249,7 +318,7 @@ function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknow
     error === undefined
       ? [400, errorBody('Malformed request URL', 'BAD_REQUEST')]
       : [500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR')];
-  if (error !== undefined) logger.error({ err: error, url: req.url }, 'unhandled error');
+  if (error !== undefined) logger.error({ err: error, url: pathForLog(req.url ?? '') }, 'unhandled error');
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));

@@ -3,8 +3,10 @@
  * `Config` it returns.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import type { ThrottleConfig } from '@repo/api';
 import { z } from 'zod';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -29,6 +31,9 @@ const duration = (fallback: string) =>
       return ms;
     });
 
+/** A count of at least 1 (an integer in the environment). */
+const budget = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
 const secret = z
   .string()
   .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
@@ -44,6 +49,77 @@ const origin = z.string().refine((s) => {
 
 const DEV_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
 
+/**
+ * What Express's `trust proxy` is given: `false` (the socket's address is the
+ * client), a hop count (the address that many proxies back, read from the
+ * right of X-Forwarded-For), or the addresses/subnets of trusted proxies.
+ * Never `true`: it trusts every hop, so the client-written left-most entry wins.
+ */
+export type TrustProxy = false | number | string[];
+
+/** Express's (proxy-addr's) names for address ranges. */
+const TRUST_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Why `entry` (an address, a subnet or a range name) is not one, or undefined when it is. */
+function trustProxyEntryProblem(entry: string): string | undefined {
+  if (TRUST_PROXY_RANGES.has(entry.toLowerCase())) return undefined;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length)
+    return `"${entry}" is not an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`;
+  if (range === undefined) return undefined;
+  const maxBits = family === 4 ? 32 : 128;
+  if (/^\d+$/.test(range) && Number(range) <= maxBits) return undefined;
+  if (family === 4 && isIP(range) === 4 && isContiguousNetmask(range)) return undefined;
+  return `"${entry}" has a bad prefix: use /0 to /${maxBits}${family === 4 ? ' or a netmask such as /255.0.0.0' : ''}`;
+}
+
+/** 255.255.0.0 yes, 255.0.255.0 no. */
+function isContiguousNetmask(mask: string): boolean {
+  const bits = mask
+    .split('.')
+    .map((octet) => Number(octet).toString(2).padStart(8, '0'))
+    .join('');
+  return /^1*0*$/.test(bits);
+}
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((text, ctx): TrustProxy => {
+    const value = text?.trim().toLowerCase() ?? 'false';
+    if (value === 'false') return false;
+    if (value === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must not be true: that trusts every hop, so a client picks its own address by sending X-Forwarded-For. ' +
+          'Set a hop count instead, the number of proxies in front of the server (1 behind the nginx of ' +
+          'docker-compose.yml), or their addresses (e.g. 10.0.0.0/8)',
+      });
+      return z.NEVER;
+    }
+    if (/^-?\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops >= 0 && Number.isSafeInteger(hops)) return hops === 0 ? false : hops;
+      ctx.addIssue({ code: 'custom', message: `must be a hop count of 0 or more (got "${text}")` });
+      return z.NEVER;
+    }
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const problems = entries.map(trustProxyEntryProblem).filter((problem) => problem !== undefined);
+    if (!entries.length || problems.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be false, a hop count (1) or a comma-separated list of proxy addresses/subnets: ${problems.join('; ') || 'the list is empty'}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const envSchema = z
@@ -56,6 +132,11 @@ const envSchema = z
       .string()
       .regex(/^(mysql|mariadb):\/\/|^sqlite:/, 'must start with mysql:// or sqlite:')
       .optional(),
+    // Bounds on waiting for the database (MySQL; the ping on every dialect).
+    DB_CONNECT_TIMEOUT: duration('3s'),
+    DB_ACQUIRE_TIMEOUT: duration('5s'),
+    DB_QUERY_TIMEOUT: duration('5s'),
+    DB_PING_TIMEOUT: duration('2s'),
     JWT_ACCESS_SECRET: secret,
     JWT_REFRESH_SECRET: secret,
     // The secrets being rotated out: tokens they signed stay valid until they expire.
@@ -63,6 +144,7 @@ const envSchema = z
     JWT_REFRESH_SECRET_PREVIOUS: secret,
     ACCESS_TOKEN_TTL: duration('15m'),
     REFRESH_TOKEN_TTL: duration('30d'),
+    SESSION_MAX_AGE: duration('30d'),
     CORS_ORIGINS: z
       .string()
       .optional()
@@ -75,12 +157,18 @@ const envSchema = z
       .pipe(z.array(origin).optional()),
     BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(12),
     REDIS_URL: z.url().optional(),
-    TRUST_PROXY: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((s) => s === 'true'),
+    THROTTLE_WINDOW: duration('15m').refine(
+      (ms) => ms >= 1000 && ms % 1000 === 0,
+      'must be whole seconds, at least 1s (such as 15m)',
+    ),
+    THROTTLE_LOGIN_PER_USERNAME: budget(10),
+    THROTTLE_LOGIN_PER_ADDRESS: budget(100),
+    THROTTLE_REGISTER_PER_ADDRESS: budget(20),
+    TRUST_PROXY: trustProxy,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // Only `pnpm bench` sets it: tRPC's stock Express adapter, to measure the fast transport against.
+    TRANSPORT: z.enum(['fast', 'stock']).default('fast'),
     SEED_ADMIN_USERNAME: z.string().optional(),
     SEED_ADMIN_PASSWORD: z.string().optional(),
   })
@@ -94,6 +182,13 @@ const envSchema = z
         if (env.BCRYPT_COST < 10) {
           ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 10 in production' });
         }
+      }
+      if (env.REFRESH_TOKEN_TTL > env.SESSION_MAX_AGE) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REFRESH_TOKEN_TTL'],
+          message: 'must not exceed SESSION_MAX_AGE (the idle timeout cannot outlast the absolute lifetime)',
+        });
       }
       if (env.JWT_ACCESS_SECRET && env.JWT_ACCESS_SECRET === env.JWT_REFRESH_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['JWT_REFRESH_SECRET'], message: 'must differ from JWT_ACCESS_SECRET' });
@@ -111,6 +206,13 @@ export interface Config {
   logLevel: string;
   rootDir: string;
   databaseUrl: string | undefined;
+  /** How long the app waits for the database, for `createOrm`. */
+  databaseTimeouts: {
+    connectTimeoutMs: number;
+    acquireTimeoutMs: number;
+    queryTimeoutMs: number;
+    pingTimeoutMs: number;
+  };
   jwt: {
     accessSecret: string;
     refreshSecret: string;
@@ -120,16 +222,22 @@ export interface Config {
     isGenerated: boolean;
     accessTtlMs: number;
     refreshTtlMs: number;
+    sessionMaxAgeMs: number;
     issuer: string;
     audience: string;
   };
+  /** Budgets of the password checks and registrations (THROTTLE_*). */
+  throttle: ThrottleConfig;
   corsOrigins: string[];
   bcryptCost: number;
   redisUrl: string | undefined;
-  trustProxy: boolean;
+  /** Express's `trust proxy`: which hops may say who the client is (never every hop). */
+  trustProxy: TrustProxy;
   shutdownTimeoutMs: number;
   /** Calls allowed in one tRPC batch request. */
   maxBatchSize: number;
+  /** `stock`: /trpc served by tRPC's own Express adapter (what `pnpm bench` compares ours with). */
+  transport: 'fast' | 'stock';
   seedAdmin: { username: string; password: string } | undefined;
 }
 
@@ -176,6 +284,12 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     logLevel: e.LOG_LEVEL,
     rootDir,
     databaseUrl: e.DATABASE_URL,
+    databaseTimeouts: {
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT,
+      pingTimeoutMs: e.DB_PING_TIMEOUT,
+    },
     jwt: {
       accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(32).toString('base64url'),
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomBytes(32).toString('base64url'),
@@ -184,20 +298,46 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
       isGenerated,
       accessTtlMs: e.ACCESS_TOKEN_TTL,
       refreshTtlMs: e.REFRESH_TOKEN_TTL,
+      sessionMaxAgeMs: e.SESSION_MAX_AGE,
       issuer: 'auth-api',
       audience: 'auth-api',
     },
     corsOrigins: e.CORS_ORIGINS ?? (isProduction ? [] : DEV_CORS_ORIGINS),
+    throttle: {
+      windowSeconds: e.THROTTLE_WINDOW / 1000,
+      maxFailuresPerUsername: e.THROTTLE_LOGIN_PER_USERNAME,
+      maxFailuresPerAddress: e.THROTTLE_LOGIN_PER_ADDRESS,
+      maxRegistrationsPerAddress: e.THROTTLE_REGISTER_PER_ADDRESS,
+    },
     bcryptCost: e.BCRYPT_COST,
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,
+    transport: e.TRANSPORT,
     seedAdmin:
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }
         : undefined,
   };
+}
+
+/**
+ * For `pnpm dev`: writes the secrets generated for this process into the
+ * root's `.env.local` (git-ignored), so the next start, and every restart of
+ * `tsx watch`, signs with the same ones and nobody is signed out by a save.
+ * Returns the file written, or undefined when there was nothing to keep (the
+ * secrets were set) or it must not be done (production).
+ */
+export function keepGeneratedSecrets(config: Config): string | undefined {
+  if (config.isProduction || !config.jwt.isGenerated) return undefined;
+  const path = join(config.rootDir, '.env.local');
+  appendFileSync(
+    path,
+    `\n# Generated by the first \`pnpm dev\` without secrets (development only; never commit this file).\n` +
+      `JWT_ACCESS_SECRET=${config.jwt.accessSecret}\nJWT_REFRESH_SECRET=${config.jwt.refreshSecret}\n`,
+  );
+  return path;
 }
 
 /** Reads `.env` files and the environment of this process. */

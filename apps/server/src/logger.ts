@@ -1,18 +1,24 @@
 import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
 
-/** Paths that must never reach a log line, wherever they appear. */
+/** Paths that must never reach a log line, wherever they appear (at the top or one level down). */
+const SECRET_FIELDS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'accessToken',
+  'refreshToken',
+  'token',
+  'authorization',
+  'cookie',
+];
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  '*.headers.authorization',
+  '*.headers.cookie',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.passwordHash',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.token',
 ];
 
 // Errors from the database driver quote the failed SQL, values included (a
@@ -22,6 +28,17 @@ const SECRET_PATTERNS = [/\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}/g, /\beyJ[\w-]+\.[\
 
 function scrub(text: string): string {
   return SECRET_PATTERNS.reduce((t, pattern) => t.replace(pattern, '[redacted]'), text);
+}
+
+/**
+ * A request target as log lines show it: the path alone. The query string is
+ * left out whole, since clients put credentials there (a tRPC GET carries its
+ * input in `?input=`, some send `?access_token=`); a token in the path is masked.
+ */
+export function pathForLog(target: string): string {
+  const end = target.search(/[?#]/);
+  const path = end === -1 ? target : target.slice(0, end);
+  return path.includes('eyJ') ? scrub(path) : path;
 }
 
 /** pino's error serializer, with secrets masked in every string it yields. */

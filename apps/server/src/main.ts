@@ -1,14 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
-import { createApp, MAX_HEADER_BYTES } from './app.js';
-import { type Config, loadConfigOrExit } from './config.js';
+import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
+import { type Config, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
 
-if (config.jwt.isGenerated) {
+// `pnpm dev` passes --keep-dev-secrets: sessions then survive its restarts.
+const keptIn = process.argv.includes('--keep-dev-secrets') ? keepGeneratedSecrets(config) : undefined;
+if (keptIn) {
+  logger.info(
+    { file: keptIn },
+    'JWT secrets were not set: generated a development pair and saved it in .env.local (git-ignored); later starts reuse it',
+  );
+} else if (config.jwt.isGenerated) {
   logger.warn(
     'JWT secrets are not set: generated random ones for this process (tokens end with it). Set them in .env.local.',
   );
@@ -17,7 +24,12 @@ if (config.jwt.isGenerated) {
 const target = resolveDatabaseTarget({ url: config.databaseUrl, rootDir: config.rootDir });
 // Only `pnpm dev` passes --migrate; production migrates with `pnpm db:migrate`.
 const shouldMigrate = process.argv.includes('--migrate');
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, migrations: shouldMigrate });
+const orm = await createOrm({
+  url: config.databaseUrl,
+  rootDir: config.rootDir,
+  ...config.databaseTimeouts,
+  migrations: shouldMigrate,
+});
 logger.info(
   { dialect: target.dialect, ...(target.dialect === 'sqlite' ? { file: target.file } : {}) },
   'database connected',
@@ -28,32 +40,42 @@ if (shouldMigrate) {
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 }
 
-// Login throttling: shared by every instance in Redis when REDIS_URL is set
+// Password and registration throttling: shared by every instance in Redis when REDIS_URL is set
 // (with an in-memory fallback while Redis is unreachable), per process otherwise.
 // Loaded only when used: the Redis client costs memory every instance would pay.
 const redisModule = config.redisUrl ? await import('./redis.js') : undefined;
 const redis = config.redisUrl && redisModule ? redisModule.createRedisClient(config.redisUrl, logger) : undefined;
-const throttle = redis && redisModule ? await redisModule.createRedisLoginThrottle(redis, logger) : undefined;
+const throttle =
+  redis && redisModule ? await redisModule.createRedisAuthThrottle(redis, logger, config.throttle) : undefined;
 
 const services = createApiServices(
-  { ...config.jwt, bcryptCost: config.bcryptCost },
+  { ...config.jwt, bcryptCost: config.bcryptCost, throttle: config.throttle },
   {
     ...(throttle ? { throttle } : {}),
     // One structured line per security event, with user, session, request and address.
     events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`),
   },
 );
+// Before listening: the first unknown-user login must cost what every other does.
+await services.passwords.warmUp();
+logger.debug({ bcryptCost: config.bcryptCost }, 'password hasher ready (dummy hash for unknown users made)');
+
 const app = createApp({
   orm,
   services,
   logger,
   corsOrigins: config.corsOrigins,
   trustProxy: config.trustProxy,
+  isProduction: config.isProduction,
   maxBatchSize: config.maxBatchSize,
+  transport: config.transport,
 });
 // Bounded headers, and bounded time to send them and the whole request: a
 // slow-drip client cannot hold a connection for Node's default 5 minutes.
-const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 }, app);
+const server = createServer(
+  { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 },
+  requestListener(app, logger),
+);
 server.listen(config.port, config.host, () => {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${addressPort(server, config)}`;
   logger.info(

@@ -5,7 +5,7 @@
  * so the client is set to fail fast rather than wait, and to keep
  * reconnecting in the background.
  */
-import { DEFAULT_THROTTLE, type LoginThrottle, RateLimiterLoginThrottle, type ThrottleConfig } from '@repo/api';
+import { type AuthThrottle, RateLimiterAuthThrottle, type ThrottleConfig } from '@repo/api';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -56,16 +56,16 @@ export function createRedisClient(url: string, logger: Logger, options: { keyPre
  * anyway on in-memory counters until it does (one warning now, one info line
  * when it answers). Later outages: one warning each, one info line when over.
  */
-export async function createRedisLoginThrottle(
+export async function createRedisAuthThrottle(
   client: Redis,
   logger: Logger,
-  config: ThrottleConfig = DEFAULT_THROTTLE,
-): Promise<LoginThrottle> {
+  config: Partial<ThrottleConfig> = {},
+): Promise<AuthThrottle> {
   const where = { redis: `${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}` };
   const isReady = await waitUntilReady(client, REDIS_CLIENT_OPTIONS.connectTimeout);
   if (isReady) logger.info(where, REDIS_LOG.connected);
   else logger.warn(where, REDIS_LOG.unreachable);
-  return RateLimiterLoginThrottle.withRedis(client, config, {
+  return RateLimiterAuthThrottle.withRedis(client, config, {
     startsUnavailable: !isReady,
     onStoreError: (error) => logger.warn({ ...where, err: error }, REDIS_LOG.unreachable),
     onStoreRecovered: () => logger.info(where, REDIS_LOG.recovered),

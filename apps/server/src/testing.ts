@@ -1,13 +1,14 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApiConfig, createApiServices } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { createApp } from './app.js';
+import { createApp, requestListener } from './app.js';
 import { createLogger } from './logger.js';
 
 /**
- * The API config of test suites: test-only secrets and the lowest bcrypt
- * cost (suites test behaviour, not hashing); a suite overrides what it needs,
- * such as a short `accessTtlMs`.
+ * The API config of test suites: test-only secrets, the lowest bcrypt cost
+ * (suites test behaviour, not hashing) and room for many registrations; a
+ * suite overrides what it needs, such as a short `accessTtlMs`.
  */
 export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
   return {
@@ -15,9 +16,12 @@ export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     refreshSecret: 'test-refresh-secret-of-32-bytes-or-more',
     accessTtlMs: 15 * 60_000,
     refreshTtlMs: 30 * 86_400_000,
+    sessionMaxAgeMs: 30 * 86_400_000,
     issuer: 'auth-api',
     audience: 'auth-api',
     bcryptCost: 4,
+    // Suites register many accounts from one address; the suites of that limit set their own.
+    throttle: { maxRegistrationsPerAddress: 100_000 },
     ...overrides,
   };
 }
@@ -36,16 +40,21 @@ export interface TestApi {
  * tests run against.
  */
 export async function startTestApi(
-  options: { config?: Partial<ApiConfig>; corsOrigins?: string[] } = {},
+  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; maxBatchSize?: number } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
+  const services = createApiServices(testApiConfig(options.config));
+  // As main.ts does: the first unknown-user login costs what every other does.
+  await services.passwords.warmUp();
+  const logger = createLogger({ level: 'silent', isPretty: false });
   const app = createApp({
     orm: db.orm,
-    services: createApiServices(testApiConfig(options.config)),
-    logger: createLogger({ level: 'silent', isPretty: false }),
+    services,
+    logger,
     corsOrigins: options.corsOrigins ?? [],
+    maxBatchSize: options.maxBatchSize,
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

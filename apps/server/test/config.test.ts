@@ -1,5 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { DEFAULT_DATABASE_TIMEOUTS } from '@repo/db';
+import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, parseDurationMs } from '../src/config.js';
+import { ConfigError, keepGeneratedSecrets, parseConfig, parseDurationMs } from '../src/config.js';
 
 const ACCESS = 'a'.repeat(32);
 const REFRESH = 'r'.repeat(32);
@@ -16,6 +22,12 @@ function errorOf(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('parseConfig', () => {
+  it("TRANSPORT: the fast transport unless the bench asks for tRPC's stock adapter; other values are refused", () => {
+    expect(parseConfig({}, '/repo').transport).toBe('fast');
+    expect(parseConfig({ TRANSPORT: 'stock' }, '/repo').transport).toBe('stock');
+    expect(errorOf({ TRANSPORT: 'express' }).message).toContain('TRANSPORT');
+  });
+
   it('refuses production without JWT secrets, naming both variables', () => {
     const { message } = errorOf({ NODE_ENV: 'production' });
     expect(message).toContain('JWT_ACCESS_SECRET');
@@ -41,6 +53,54 @@ describe('parseConfig', () => {
     }
     // Bytes, not characters: 16 two-byte letters are 32 bytes.
     expect(parseConfig({ ...PROD, JWT_ACCESS_SECRET: 'é'.repeat(16) }, '/repo').jwt.accessSecret).toBe('é'.repeat(16));
+  });
+
+  it('reads the throttle budgets and window, with the documented defaults', () => {
+    expect(parseConfig({}, '/repo').throttle).toEqual({
+      windowSeconds: 900,
+      maxFailuresPerUsername: 10,
+      maxFailuresPerAddress: 100,
+      maxRegistrationsPerAddress: 20,
+    });
+    const set = parseConfig(
+      {
+        THROTTLE_WINDOW: '1h',
+        THROTTLE_LOGIN_PER_USERNAME: '5',
+        THROTTLE_LOGIN_PER_ADDRESS: '50',
+        THROTTLE_REGISTER_PER_ADDRESS: '3',
+      },
+      '/repo',
+    );
+    expect(set.throttle).toEqual({
+      windowSeconds: 3600,
+      maxFailuresPerUsername: 5,
+      maxFailuresPerAddress: 50,
+      maxRegistrationsPerAddress: 3,
+    });
+  });
+
+  it('refuses throttle budgets that are not whole numbers of at least 1, naming each variable', () => {
+    const { message } = errorOf({
+      THROTTLE_LOGIN_PER_USERNAME: '0',
+      THROTTLE_LOGIN_PER_ADDRESS: 'many',
+      THROTTLE_REGISTER_PER_ADDRESS: '2.5',
+    });
+    expect(message).toContain('THROTTLE_LOGIN_PER_USERNAME');
+    expect(message).toContain('THROTTLE_LOGIN_PER_ADDRESS');
+    expect(message).toContain('THROTTLE_REGISTER_PER_ADDRESS');
+  });
+
+  it('refuses a THROTTLE_WINDOW that is not a duration of whole seconds', () => {
+    expect(errorOf({ THROTTLE_WINDOW: 'soon' }).message).toMatch(/THROTTLE_WINDOW: must be a duration/);
+    expect(errorOf({ THROTTLE_WINDOW: '1500ms' }).message).toMatch(/THROTTLE_WINDOW: must be whole seconds/);
+  });
+
+  it('reads SESSION_MAX_AGE (30 days by default) and refuses a REFRESH_TOKEN_TTL longer than it', () => {
+    expect(parseConfig({}, '/repo').jwt.sessionMaxAgeMs).toBe(30 * 86_400_000);
+    const config = parseConfig({ SESSION_MAX_AGE: '7d', REFRESH_TOKEN_TTL: '1d' }, '/repo');
+    expect(config.jwt).toMatchObject({ sessionMaxAgeMs: 7 * 86_400_000, refreshTtlMs: 86_400_000 });
+    expect(errorOf({ SESSION_MAX_AGE: '7d' }).message).toMatch(/REFRESH_TOKEN_TTL: must not exceed SESSION_MAX_AGE/);
+    expect(errorOf({ SESSION_MAX_AGE: 'forever' }).message).toContain('SESSION_MAX_AGE');
   });
 
   it('refuses the same secret for both token types', () => {
@@ -90,6 +150,27 @@ describe('parseConfig', () => {
     expect(parseDurationMs('250ms')).toBe(250);
   });
 
+  it("reads the database bounds, defaulting to @repo/db's, and refuses a bad one by name", () => {
+    expect(parseConfig(PROD, '/repo').databaseTimeouts).toEqual(DEFAULT_DATABASE_TIMEOUTS);
+    const env = {
+      DB_CONNECT_TIMEOUT: '1s',
+      DB_ACQUIRE_TIMEOUT: '250ms',
+      DB_QUERY_TIMEOUT: '1m',
+      DB_PING_TIMEOUT: '3s',
+    };
+    expect(parseConfig({ ...PROD, ...env }, '/repo').databaseTimeouts).toEqual({
+      connectTimeoutMs: 1_000,
+      acquireTimeoutMs: 250,
+      queryTimeoutMs: 60_000,
+      pingTimeoutMs: 3_000,
+    });
+    for (const name of Object.keys(env)) {
+      for (const bad of ['5', '0s', '-1s', 'soon']) {
+        expect(errorOf({ ...PROD, [name]: bad }).message, `${name}=${bad}`).toContain(name);
+      }
+    }
+  });
+
   it('generates distinct secrets in development when none are set', () => {
     const config = parseConfig({ NODE_ENV: 'development' }, '/repo');
     expect(config.jwt.isGenerated).toBe(true);
@@ -99,10 +180,107 @@ describe('parseConfig', () => {
     expect(parseConfig({ NODE_ENV: 'development' }, '/repo').jwt.accessSecret).not.toBe(config.jwt.accessSecret);
   });
 
+  it('keeps generated development secrets in .env.local, so the next start signs with the same ones', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dev-secrets-'));
+    try {
+      writeFileSync(join(root, '.env.local'), 'DATABASE_URL=sqlite:mine.sqlite\n');
+      const first = parseConfig({ NODE_ENV: 'development' }, root);
+      expect(keepGeneratedSecrets(first)).toBe(join(root, '.env.local'));
+      const saved = parseEnv(readFileSync(join(root, '.env.local'), 'utf8'));
+      // What was there stays; the secrets are added.
+      expect(saved.DATABASE_URL).toBe('sqlite:mine.sqlite');
+      const next = parseConfig({ NODE_ENV: 'development', ...saved }, root);
+      expect(next.jwt).toMatchObject({
+        accessSecret: first.jwt.accessSecret,
+        refreshSecret: first.jwt.refreshSecret,
+        isGenerated: false,
+      });
+      // Nothing generated this time: nothing more is written.
+      expect(keepGeneratedSecrets(next)).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('never writes secrets in production', () => {
+    const root = mkdtempSync(join(tmpdir(), 'prod-secrets-'));
+    try {
+      const config = { ...parseConfig({ NODE_ENV: 'development' }, root), isProduction: true };
+      expect(keepGeneratedSecrets(config)).toBeUndefined();
+      expect(() => readFileSync(join(root, '.env.local'))).toThrow();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('uses the given secrets in production', () => {
     const config = parseConfig(PROD, '/repo');
     expect(config.isProduction).toBe(true);
     expect(config.jwt).toMatchObject({ accessSecret: ACCESS, refreshSecret: REFRESH, isGenerated: false });
+  });
+
+  it('trusts no proxy by default, and for false or a hop count of 0', () => {
+    expect(parseConfig(PROD, '/repo').trustProxy).toBe(false);
+    for (const TRUST_PROXY of ['', 'false', 'FALSE', ' false ', '0']) {
+      expect(parseConfig({ ...PROD, TRUST_PROXY }, '/repo').trustProxy, TRUST_PROXY).toBe(false);
+    }
+  });
+
+  it('refuses TRUST_PROXY=true, telling to set a hop count instead', () => {
+    for (const TRUST_PROXY of ['true', 'TRUE', ' True ']) {
+      expect(errorOf({ ...PROD, TRUST_PROXY }).message, TRUST_PROXY).toMatch(
+        /TRUST_PROXY: must not be true.*hop count/s,
+      );
+    }
+  });
+
+  it('reads a TRUST_PROXY hop count as a number, as Express needs it', () => {
+    expect(parseConfig({ ...PROD, TRUST_PROXY: '1' }, '/repo').trustProxy).toBe(1);
+    expect(parseConfig({ ...PROD, TRUST_PROXY: ' 2 ' }, '/repo').trustProxy).toBe(2);
+    expect(errorOf({ ...PROD, TRUST_PROXY: '-1' }).message).toMatch(/TRUST_PROXY: must be a hop count of 0 or more/);
+  });
+
+  it('reads TRUST_PROXY addresses, subnets and range names as a trimmed list', () => {
+    const TRUST_PROXY =
+      ' 10.0.0.0/8, 127.0.0.1 ,::1, fd00::/8, 192.168.0.0/255.255.0.0, Loopback,linklocal,uniquelocal';
+    expect(parseConfig({ ...PROD, TRUST_PROXY }, '/repo').trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'fd00::/8',
+      '192.168.0.0/255.255.0.0',
+      'loopback',
+      'linklocal',
+      'uniquelocal',
+    ]);
+  });
+
+  it('refuses bad TRUST_PROXY values, naming the variable and the bad entry', () => {
+    for (const [TRUST_PROXY, bad] of [
+      ['yes', '"yes"'],
+      ['10.0.0.0/8, proxy.internal', '"proxy.internal"'],
+      ['10.0.0.0/33', '"10.0.0.0/33"'],
+      ['fd00::/129', '"fd00::/129"'],
+      ['10.0.0.0/255.0.255.0', '"10.0.0.0/255.0.255.0"'],
+      ['10.0.0.0/8/8', '"10.0.0.0/8/8"'],
+      ['999.1.1.1', '"999.1.1.1"'],
+      ['1.5', '"1.5"'],
+      [',', 'empty'],
+      ['1, 2', '"1"'],
+      ['true, 10.0.0.1', '"true"'],
+    ] as const) {
+      const { message } = errorOf({ ...PROD, TRUST_PROXY });
+      expect(message, TRUST_PROXY).toContain('TRUST_PROXY: must be false, a hop count (1) or a comma-separated list');
+      expect(message, TRUST_PROXY).toContain(bad);
+    }
+  });
+
+  it('gives Express a TRUST_PROXY it accepts (what it means is tested through a proxy in proxy.test.ts)', () => {
+    // Express compiles the setting when it is set: a value it cannot read throws here.
+    for (const TRUST_PROXY of ['false', '1', '3', '10.0.0.0/8, ::1, 192.168.0.0/255.255.0.0, loopback, uniquelocal']) {
+      const trustProxy = parseConfig({ ...PROD, TRUST_PROXY }, '/repo').trustProxy;
+      expect(() => express().set('trust proxy', trustProxy), TRUST_PROXY).not.toThrow();
+    }
   });
 
   it('names every bad variable at once', () => {

@@ -1,6 +1,6 @@
 /**
- * What the differential tests (trpc-handler.test.ts, rest-handler.test.ts)
- * share: both serve the real router through a library's adapter and through
+ * What the differential tests of the fast transport (fast-transport-*.test.ts)
+ * use: they serve the real router through a library's adapter and through
  * ours, and compare what each answers.
  */
 

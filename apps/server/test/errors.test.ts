@@ -1,4 +1,4 @@
-import { createApiServices, type LoginThrottle, type TokenPair } from '@repo/api';
+import { type AuthThrottle, createApiServices, type TokenPair } from '@repo/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiConfig,
@@ -340,10 +340,10 @@ describe('413: body over 100 kB', () => {
 describe('500: unexpected failures', () => {
   it('answer 500 with a generic message and no internals, over REST and tRPC', async () => {
     const internals = 'connect to /var/lib/secret.sock failed';
-    const broken: LoginThrottle = {
-      retryAfterSeconds: () => Promise.reject(new Error(internals)),
-      recordFailure: () => Promise.resolve(),
-      recordSuccess: () => Promise.resolve(),
+    const broken: AuthThrottle = {
+      takePasswordAttempt: () => Promise.reject(new Error(internals)),
+      passwordAccepted: () => Promise.resolve(),
+      takeRegistration: () => Promise.resolve(0),
     };
     const brokenServer = await startServer({
       orm: ctx.db.orm,

@@ -42,6 +42,16 @@ export const TARGETS: Record<string, Target> = {
     rest: { method: 'POST', path: '/api/users/me/password' },
     fields: ['currentPassword', 'newPassword'],
   },
+  'admin.setRole': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/admin/users/{id}/role' },
+    fields: ['id', 'role'],
+  },
+  'admin.disableUser': {
+    type: 'mutation',
+    rest: { method: 'POST', path: '/api/admin/users/{id}/disable' },
+    fields: ['id'],
+  },
 };
 export const PROCEDURE_PATHS = Object.keys(TARGETS);
 

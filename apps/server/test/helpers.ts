@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/core';
@@ -5,7 +6,8 @@ import { type ApiConfig, type ApiServices, type AppRouter, createApiServices, ty
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, beforeAll } from 'vitest';
-import { createApp } from '../src/app.js';
+import { createApp, requestListener } from '../src/app.js';
+import type { TrustProxy } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { testApiConfig } from '../src/testing.js';
 
@@ -55,6 +57,7 @@ export async function startServer(options: {
   corsOrigins?: string[];
   logLevel?: string;
   maxBatchSize?: number;
+  trustProxy?: TrustProxy;
 }): Promise<TestServer> {
   const logLines: string[] = [];
   let pending = '';
@@ -75,8 +78,9 @@ export async function startServer(options: {
     logger,
     corsOrigins: options.corsOrigins ?? [],
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -183,4 +187,17 @@ export async function login(server: TestServer, username: string, password = PAS
 /** Asserts nothing; returns the REST status of GET /api/users/me with the token. */
 export async function meStatus(server: TestServer, token: string): Promise<number> {
   return (await server.rest('GET', '/api/users/me', { token })).status;
+}
+
+/**
+ * The paths of a tRPC router's procedures (`user.me`), read off the router
+ * itself: a built router carries its sub-routers and procedures as
+ * properties, the way `appRouter.user.me` reaches one.
+ */
+export function procedurePaths(router: object, prefix = ''): string[] {
+  return Object.entries(router).flatMap(([key, value]) => {
+    if (key === '_def' || key === 'createCaller') return [];
+    if (typeof value === 'function') return [`${prefix}${key}`];
+    return typeof value === 'object' && value !== null ? procedurePaths(value, `${prefix}${key}.`) : [];
+  });
 }

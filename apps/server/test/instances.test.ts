@@ -10,7 +10,7 @@ import { createOrm } from '@repo/db';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, createRedisLoginThrottle, REDIS_LOG } from '../src/redis.js';
+import { closeRedisClient, createRedisAuthThrottle, createRedisClient, REDIS_LOG } from '../src/redis.js';
 import { apiConfig, login, meStatus, PASSWORD, register, startServer, type TestServer, uniqueName } from './helpers.js';
 import { capturingLogger, inspectRedis, redisTestsRun, TEST_REDIS_URL, uniqueKeyPrefix } from './redis-support.js';
 
@@ -35,7 +35,7 @@ describe.runIf(redisTests.runs)('two instances on one database and one Redis', (
       const { logger, lines } = capturingLogger();
       const client = createRedisClient(TEST_REDIS_URL, logger, { keyPrefix: PREFIX });
       clients.push(client);
-      const throttle = await createRedisLoginThrottle(client, logger);
+      const throttle = await createRedisAuthThrottle(client, logger, apiConfig.throttle);
       // Each instance really is on Redis, not on its in-memory fallback.
       expect(lines.map((line) => line.msg)).toContain(REDIS_LOG.connected);
       servers.push(await startServer({ orm, services: createApiServices(apiConfig, { throttle }) }));

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import type { AppRouter, TokenPair } from '@repo/api';
-import { createOrm, createOrmOptions, pingDatabase, repositoriesOf } from '@repo/db';
+import { ACQUIRE_TIMEOUT_CODE, createOrm, pingDatabase, repositoriesOf } from '@repo/db';
 import { createTestDatabase, type TestDatabase, testDialect } from '@repo/db/testing';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -342,7 +342,7 @@ describe.skipIf(!isMysql)(
 );
 
 describe.skipIf(!isMysql)('a session check on a connection gone silent (MySQL)', () => {
-  it('fails with a timeout, its PREPARE included, and the pool replaces the connection', async () => {
+  it('fails with a timeout, and the pool replaces the connection', async () => {
     const silentDb = await createTestDatabase('mysql');
     const realUrl = new URL(silentDb.url);
     const silentProxy = await startTcpProxy({ host: realUrl.hostname, port: Number(realUrl.port || 3306) });
@@ -357,7 +357,7 @@ describe.skipIf(!isMysql)('a session check on a connection gone silent (MySQL)',
       queryTimeoutMs: 300,
     });
     try {
-      // The pool's one connection is open, and has not prepared the session check yet.
+      // The pool's one connection is open.
       await silentOrm.em.getConnection().execute('select 1');
       await silentProxy.cut('blackhole');
       // Unbounded, this would wait for the black hole forever (the test would time out).
@@ -373,20 +373,68 @@ describe.skipIf(!isMysql)('a session check on a connection gone silent (MySQL)',
   });
 });
 
-// Cheap, on every dialect: the bounds are wired, whatever database the project runs on.
-describe('the bounds on waiting for the database', () => {
-  it('reach mysql2 and the knex pool as configured', async () => {
-    const options = await createOrmOptions({
-      url: 'mysql://app@127.0.0.1:1/app',
-      rootDir: tmpdir(),
-      connectTimeoutMs: 1_234,
-      acquireTimeoutMs: 2_345,
-    });
-    expect(options.driverOptions).toMatchObject({ connection: { connectTimeout: 1_234 } });
-    expect(options.pool).toMatchObject({ acquireTimeoutMillis: 2_345, afterCreate: expect.any(Function) });
+describe.skipIf(!isMysql)('the bounds on opening and acquiring a connection (MySQL, through a black hole)', () => {
+  let silentDb: TestDatabase;
+  let silentProxy: TcpProxy;
+  let proxiedUrl: string;
+  beforeAll(async () => {
+    silentDb = await createTestDatabase('mysql');
+    const realUrl = new URL(silentDb.url);
+    silentProxy = await startTcpProxy({ host: realUrl.hostname, port: Number(realUrl.port || 3306) });
+    const url = new URL(silentDb.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(silentProxy.port);
+    proxiedUrl = url.toString();
+  });
+  afterAll(async () => {
+    await silentProxy?.close();
+    await silentDb?.destroy();
   });
 
-  it('make the readiness ping answer false when the round trip never ends', async () => {
+  // Each case sets every other bound far beyond the test's timeout: only the one under test can end the wait.
+  const FOREVER_MS = 600_000;
+
+  it('connectTimeoutMs ends a handshake that never comes (ETIMEDOUT)', async () => {
+    const orm = await createOrm({
+      url: proxiedUrl,
+      rootDir: tmpdir(),
+      quiet: true,
+      connectTimeoutMs: 300,
+      acquireTimeoutMs: FOREVER_MS,
+      queryTimeoutMs: FOREVER_MS,
+    });
+    // New connections are accepted and never answered: the handshake waits forever.
+    await silentProxy.cut('blackhole');
+    try {
+      await expect(orm.em.getConnection().execute('select 1')).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    } finally {
+      await silentProxy.restore();
+      await orm.close(true);
+    }
+  });
+
+  it('acquireTimeoutMs ends the wait for a pooled connection', async () => {
+    const orm = await createOrm({
+      url: proxiedUrl,
+      rootDir: tmpdir(),
+      quiet: true,
+      connectTimeoutMs: FOREVER_MS,
+      acquireTimeoutMs: 300,
+      queryTimeoutMs: FOREVER_MS,
+    });
+    await silentProxy.cut('blackhole');
+    try {
+      await expect(orm.em.getConnection().execute('select 1')).rejects.toMatchObject({ code: ACQUIRE_TIMEOUT_CODE });
+    } finally {
+      // The handshake still waiting completes, so that the pool can close.
+      await silentProxy.restore();
+      await orm.close(true);
+    }
+  });
+});
+
+describe('the readiness ping', () => {
+  it('answers false when the round trip never ends', async () => {
     const silent = { em: { getConnection: () => ({ execute: () => new Promise<never>(() => {}) }) } };
     expect(await pingDatabase(silent as unknown as MikroORM, 50)).toBe(false);
   });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createOpenApiDocument } from '@repo/api';
 import { describe, expect, it } from 'vitest';
 import { generatePostmanFiles, POSTMAN_FILES } from '../scripts/postman.js';
 
@@ -32,7 +33,10 @@ describe('postman/', () => {
     expect(JSON.parse(environment).values).toEqual([
       { key: 'baseUrl', value: 'http://127.0.0.1:3000', type: 'default', enabled: true },
     ]);
-    expect(parsed.item.map((folder) => folder.name)).toEqual(['auth', 'users']);
+    // A folder per tag of the document, in its order.
+    expect(parsed.item.map((folder) => folder.name)).toEqual(
+      createOpenApiDocument('/api').tags?.map((tag) => tag.name),
+    );
     expect(parsed.auth).toEqual({
       type: 'bearer',
       bearer: [{ key: 'token', value: '{{accessToken}}', type: 'string' }],

@@ -41,10 +41,11 @@ export interface RawClient {
   close(): void;
 }
 
-export function rawClient(baseUrl: string): RawClient {
+/** `localAddress`: the (loopback) address to connect from, so a test can play a client other than 127.0.0.1; `maxSockets`: connections at once (8). */
+export function rawClient(baseUrl: string, options: { localAddress?: string; maxSockets?: number } = {}): RawClient {
   const { hostname, port } = new URL(baseUrl);
   // Keep-alive: thousands of requests would otherwise leave thousands of TIME_WAIT sockets.
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 8, ...options });
 
   return {
     send(req) {

@@ -8,7 +8,7 @@ import { createApiServices, type TokenPair } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, createRedisLoginThrottle, REDIS_LOG } from '../src/redis.js';
+import { closeRedisClient, createRedisAuthThrottle, createRedisClient, REDIS_LOG } from '../src/redis.js';
 import { apiConfig, PASSWORD, register, startServer, type TestServer, uniqueName } from './helpers.js';
 import {
   capturingLogger,
@@ -65,7 +65,7 @@ describe.runIf(redisTests.runs)('login while Redis is unreachable', () => {
     const { logger, lines } = capturingLogger();
     const client = createRedisClient(proxy.url, logger, { keyPrefix: PREFIX });
     cleanups.push(() => closeRedisClient(client));
-    const throttle = await createRedisLoginThrottle(client, logger);
+    const throttle = await createRedisAuthThrottle(client, logger, apiConfig.throttle);
     const server = await startServer({ orm: db.orm, services: createApiServices(apiConfig, { throttle }) });
     cleanups.push(() => server.close());
     const parsed = () => [...lines, ...server.logLines.map((line) => JSON.parse(line) as LogLine)];

@@ -7,29 +7,29 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { isRequired } from '@repo/vitest-config/services';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createLogger } from '../src/logger.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const isCi = process.env.CI === 'true' || process.env.CI === '1';
 
 /**
- * Whether the tests of `what` run: yes when Redis answers; also under CI=true
- * when it does not (they then fail in `requireRedis`); otherwise they are
- * skipped with a notice.
+ * Whether the tests of `what` run: yes when Redis answers; also when Redis is
+ * required (TEST_REDIS_URL or REQUIRE_SERVICES=1) and does not (they then fail
+ * in `requireRedis`); otherwise they are skipped with a notice.
  */
 export async function redisTestsRun(what: string): Promise<{ runs: boolean; requireRedis: () => void }> {
   const hasRedis = await isReachable(TEST_REDIS_URL);
-  if (!hasRedis && !isCi) {
+  if (!hasRedis && !isRequired.redis) {
     console.warn(
-      `[tests] Redis at ${TEST_REDIS_URL} (TEST_REDIS_URL) is unreachable: skipping ${what} (under CI=true they fail instead).`,
+      `[tests] Redis at ${TEST_REDIS_URL} (TEST_REDIS_URL) is unreachable: skipping ${what} (with TEST_REDIS_URL or REQUIRE_SERVICES=1 set they fail instead).`,
     );
   }
   return {
-    runs: hasRedis || isCi,
+    runs: hasRedis || isRequired.redis,
     requireRedis: () => {
-      if (!hasRedis) throw new Error(`CI=true and Redis at ${TEST_REDIS_URL} (TEST_REDIS_URL) is unreachable`);
+      if (!hasRedis) throw new Error(`Redis is required and unreachable at ${TEST_REDIS_URL} (TEST_REDIS_URL)`);
     },
   };
 }

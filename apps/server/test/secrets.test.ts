@@ -1,4 +1,4 @@
-import type { TokenPair } from '@repo/api';
+import type { TokenPair, TokenPairResponse } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer, uniqueName } from './helpers.js';
@@ -22,7 +22,7 @@ const WRONG_PASSWORD = 'wrong-Secret-passphrase-3';
 const TOO_LONG_PASSWORD = `too-long-Secret-${'z'.repeat(70)}`;
 
 describe('secrets never leak', () => {
-  const issuedPairs: TokenPair[] = [];
+  const issuedPairs: TokenPairResponse[] = [];
   /** Bodies of responses that must not carry any token. */
   const tokenFreeBodies: string[] = [];
   const requestId = 'secret-flow-req-1';
@@ -85,13 +85,19 @@ describe('secrets never leak', () => {
     await tokenFree(server.rest('GET', '/api/users', { token: issuedPairs[2]?.accessToken }), 401);
   });
 
-  const secretsOf = (pairs: TokenPair[]) => [
+  /** Every token of bearer-mode pairs (which always carry the refresh token). */
+  const tokensOf = (pairs: TokenPairResponse[]) =>
+    pairs.flatMap((p) => {
+      if (p.refreshToken === undefined) throw new Error('a bearer-mode pair without its refresh token');
+      return [p.accessToken, p.refreshToken];
+    });
+  const secretsOf = (pairs: TokenPairResponse[]) => [
     FIRST_PASSWORD,
     SECOND_PASSWORD,
     WRONG_PASSWORD,
     TOO_LONG_PASSWORD,
     '$2b$',
-    ...pairs.flatMap((p) => [p.accessToken, p.refreshToken]),
+    ...tokensOf(pairs),
   ];
 
   it('no captured log line contains a password, a password hash or a token', () => {
@@ -109,7 +115,7 @@ describe('secrets never leak', () => {
     for (const body of server.responseBodies) {
       for (const secret of secrets) expect(body.includes(secret), `response leaks ${secret}:\n${body}`).toBe(false);
     }
-    const tokens = issuedPairs.flatMap((p) => [p.accessToken, p.refreshToken]);
+    const tokens = tokensOf(issuedPairs);
     expect(tokenFreeBodies.length).toBe(9);
     for (const body of tokenFreeBodies) {
       for (const token of tokens) expect(body.includes(token), `response leaks a token:\n${body}`).toBe(false);

@@ -1,6 +1,6 @@
 /**
  * The real server process (`src/main.ts` through tsx) for the tests that need
- * one: spawning it, a free port, and waiting until it answers.
+ * one: spawning it (or another command), a free port, and waiting until it answers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -29,7 +29,12 @@ export interface Spawned {
  * which only fills variables that are not set here.
  */
 export function spawnServer(env: Record<string, string>, args: string[] = []): Spawned {
-  const child = spawn(TSX, ['--conditions=source', 'src/main.ts', ...args], {
+  return spawnScript('src/main.ts', env, args);
+}
+
+/** Runs another entry point of the server the same way, e.g. `src/commands/seed.ts` (`pnpm db:seed`). */
+export function spawnScript(script: string, env: Record<string, string>, args: string[] = []): Spawned {
+  const child = spawn(TSX, ['--conditions=source', script, ...args], {
     cwd: SERVER_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

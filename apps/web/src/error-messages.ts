@@ -50,7 +50,7 @@ export function describeError<F extends string>(error: unknown, labels: Record<F
   }
   if (data.code === 'TOO_MANY_REQUESTS') {
     const wait = data.retryAfterSeconds;
-    others.push(`Too many failed sign-ins. Try again in ${wait ? secondsText(wait) : 'a few minutes'}.`);
+    others.push(`Too many attempts. Try again in ${wait ? secondsText(wait) : 'a few minutes'}.`);
   } else if (Object.keys(fields).length === 0 && others.length === 0) {
     others.push(client.message);
   }

@@ -1,4 +1,4 @@
-import { createApiClient, localStorageSessionStore } from '@repo/client';
+import { createApiClient } from '@repo/client';
 import { QueryClient } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -8,18 +8,20 @@ import { isFinalError } from './error-messages.js';
 import { createNoticeBoard } from './notices.js';
 import './styles.css';
 
-const API_URL = import.meta.env.VITE_API_URL || 'http://127.0.0.1:3000';
-/** The client's localStorage key (its default), watched for other tabs' sign-ins and sign-outs. */
-const SESSION_KEY = 'repo-client.session';
+/** '' (the default): the API is on this page's origin (Vite's proxy in development, the reverse proxy in production). */
+const API_URL = import.meta.env.VITE_API_URL ?? '';
 
 const notices = createNoticeBoard();
 
-// The one place tokens live: the client keeps them in localStorage (so a
-// reload stays signed in), renews them before they expire and tells us when
-// the session has ended; the app only ever sees the session's user.
+// Cookie mode: the refresh token lives in an HttpOnly cookie no script of
+// this page can read, the short-lived access token in the client's memory.
+// The client resumes the session by cookie when the page loads (so a reload
+// stays signed in), renews the access token before it expires, keeps the
+// tabs in step and tells us when the session has ended; the app only ever
+// sees the session's user.
 const api = createApiClient({
   url: API_URL,
-  storage: localStorageSessionStore({ key: SESSION_KEY }),
+  session: 'cookie',
   onSessionExpired: () =>
     notices.show({
       tone: 'error',
@@ -36,17 +38,14 @@ const queryClient = new QueryClient({
   },
 });
 
-// Another tab signed in or out: follow it now rather than at the next call.
-window.addEventListener('storage', (event) => {
-  if (event.key === SESSION_KEY) void api.session.load();
-});
-
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
-createRoot(root).render(
+const app = (
   <StrictMode>
     <AppProviders api={api} notices={notices} queryClient={queryClient}>
       <App />
     </AppProviders>
-  </StrictMode>,
+  </StrictMode>
 );
+// Rendered once the session is known, so a signed-in reload never flashes the sign-in screen.
+void api.session.load().finally(() => createRoot(root).render(app));

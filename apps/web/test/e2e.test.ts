@@ -1,14 +1,16 @@
 /**
- * The web app end to end: its production build, served by a static server,
- * in headless Chromium (the Debian package, not Playwright's download),
- * against the real API on a real database. A test fails on any console
+ * The web app end to end: its production build, served by a static server
+ * that is also the API's reverse proxy (one origin, as behind nginx), in
+ * headless Chromium (the Debian package, not Playwright's download), against
+ * the real API on a real database; and a second build that calls the API on
+ * its own origin (listed in CORS_ORIGINS). A test fails on any console
  * error, page error, failed request, request to a third origin or error
  * response it did not announce with `watch.allow(status, procedure)`.
  * Screenshots of every screen go to test-results/screens/.
  *
  * It runs once, on SQLite (see vitest.config.ts). Without /usr/bin/chromium
- * (or CHROMIUM_PATH) it is skipped with a notice, except under CI=true,
- * where it fails.
+ * (or CHROMIUM_PATH) it is skipped with a notice, except when Chromium is required
+ * (CHROMIUM_PATH or REQUIRE_SERVICES=1): then it fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { assertChromium, shouldRunBrowserTests } from '@repo/vitest-config/brows
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  ACCESS_TTL_MS,
   type ApiServer,
   type BuiltApp,
   buildApp,
@@ -28,16 +31,21 @@ import {
   serveStatic,
   sleep,
   startApi,
+  tokensReadableBy,
   watchPage,
 } from './helpers.js';
 
 /** Users made before the tests, so the list has more than one page of 20. */
 const SEEDED_USERS = 25;
-const SESSION_KEY = 'repo-client.session';
+const COOKIE_NAME = '__Host-refresh_token';
 
 describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web app in headless Chromium', () => {
   let outDir: string;
+  let crossOutDir: string;
+  /** The app and, behind the same origin, the API. */
   let web: Awaited<ReturnType<typeof serveStatic>>;
+  /** The app on an origin of its own, calling the API's origin. */
+  let crossWeb: Awaited<ReturnType<typeof serveStatic>>;
   let api: ApiServer;
   let built: BuiltApp;
   let browser: Browser;
@@ -48,9 +56,13 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
   beforeAll(async () => {
     assertChromium();
     outDir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
-    web = await serveStatic(outDir);
-    api = await startApi(web.origin);
-    built = await buildApp(outDir, api.url);
+    crossOutDir = mkdtempSync(join(tmpdir(), 'web-e2e-cross-'));
+    web = await serveStatic(outDir, () => api.url);
+    crossWeb = await serveStatic(crossOutDir);
+    api = await startApi(crossWeb.origin);
+    // '': the API on the page's own origin, the default build.
+    built = await buildApp(outDir, '');
+    await buildApp(crossOutDir, api.url);
     // kB of 1000 bytes, as Vite prints them.
     console.info(
       `[tests] web app JavaScript: ${(built.jsBytes / 1000).toFixed(1)} kB, ${(built.jsGzipBytes / 1000).toFixed(1)} kB gzip`,
@@ -62,20 +74,25 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await browser?.close();
     await api?.close();
     await web?.close();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
+    await crossWeb?.close();
+    for (const dir of [outDir, crossOutDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
     // A fresh context per test: its own localStorage, so no session carries over.
     context = await browser.newContext();
     page = await context.newPage();
-    watch = await watchPage(page, [web.origin, api.url]);
+    watch = await watchPage(page, [web.origin]);
+    // Every page load asks for the session by cookie: signed out, that is a 401.
+    watch.allow(401, 'auth.refresh');
   });
   afterEach(async () => {
     await context?.close();
   });
 
   const heading = (name: string) => page.getByRole('heading', { level: 1, name });
+  /** The refresh-token cookie the browser holds (for every page of 127.0.0.1), if any. */
+  const sessionCookie = async () => (await context.cookies()).find((cookie) => cookie.name === COOKIE_NAME);
   const notice = () => page.getByRole('status').filter({ hasText: /\S/ }).first();
   const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
   const focusedText = () => page.evaluate(() => document.activeElement?.textContent ?? '');
@@ -97,6 +114,14 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Create account' }).click();
+  }
+
+  /** Opens the app on its registration screen and creates an account: signed in, on the profile. */
+  async function registerFromStart(username: string, password: string): Promise<void> {
+    await page.goto(`${web.origin}/#/register`);
+    await heading('Create an account').waitFor();
+    await register(username, password);
+    await heading('Your profile').waitFor();
   }
 
   it('registers, signs in, pages through users, stays signed in across a reload and an expired access token, changes the password and signs out everywhere', async () => {
@@ -145,7 +170,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
       .toBe(true);
     await screenshot(page, 'users-all');
 
-    // A reload keeps the session (localStorage) and the screen (the URL's hash).
+    // A reload keeps the session (the cookie) and the screen (the URL's hash).
     await page.waitForLoadState('networkidle');
     const loginsBeforeReload = watch.calls('auth.login');
     await page.reload();
@@ -155,13 +180,8 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     expect(watch.calls('auth.login')).toBe(loginsBeforeReload);
     await screenshot(page, 'users-after-reload');
 
-    // Outwait the 3-second access token: the next calls renew it and go on.
-    const expiresAt = await page.evaluate(
-      (key) => (JSON.parse(localStorage.getItem(key) ?? 'null') as { expiresAt?: number } | null)?.expiresAt,
-      SESSION_KEY,
-    );
-    expect(expiresAt).toBeTypeOf('number');
-    await sleep(Math.max(0, (expiresAt ?? 0) - Date.now()) + 100);
+    // Outwait the 3-second access token the reload got: the next calls renew it and go on.
+    await sleep(ACCESS_TTL_MS + 100);
     const refreshesBefore = watch.calls('auth.refresh');
     await page.getByRole('link', { name: 'Profile' }).click();
     await heading('Your profile').waitFor();
@@ -185,7 +205,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await heading('Sign in').waitFor();
     await expect.poll(() => notice().textContent()).toBe('You have signed out everywhere (1 session ended).');
-    expect(await page.evaluate((key) => localStorage.getItem(key), SESSION_KEY)).toBeNull();
+    expect(await sessionCookie()).toBeUndefined();
     await screenshot(page, 'signed-out-everywhere');
 
     // The new password is the one that works now.
@@ -196,10 +216,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
 
   it('a session revoked elsewhere returns the app to sign-in with a message, and signing in returns to the screen', async () => {
     const { username, password } = newCredentials('revoked');
-    await page.goto(`${web.origin}/#/register`);
-    await heading('Create an account').waitFor();
-    await register(username, password);
-    await heading('Your profile').waitFor();
+    await registerFromStart(username, password);
 
     // Another device signs in and signs out everywhere.
     const login = await api.rest('POST', '/api/auth/login', { body: { username, password } });
@@ -216,7 +233,8 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await expect.poll(() => notice().textContent()).toContain('Your session has ended');
     await expect.poll(focusedText).toBe('Sign in');
     await expect.poll(refusedRenewals).toBe(1);
-    expect(await page.evaluate((key) => localStorage.getItem(key), SESSION_KEY)).toBeNull();
+    // The server cleared the cookie it refused.
+    expect(await sessionCookie()).toBeUndefined();
     await screenshot(page, 'session-ended');
 
     await signIn(username, password);
@@ -281,10 +299,176 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     // Even the right password waits now.
     expect(await signInAndWait(credentials.username, credentials.password)).toBe(429);
     const message = page.getByRole('alert');
-    await expect.poll(() => message.textContent()).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds/);
+    await expect.poll(() => message.textContent()).toMatch(/^Too many attempts\. Try again in \d+ seconds/);
     expect(refused()).toBe(10);
     expect(throttled()).toBe(1);
     await screenshot(page, 'sign-in-throttled');
     expect(watch.problems).toEqual([]);
+  });
+  describe('cookie mode', () => {
+    /** Registers in the page and returns the access token the server answered with. */
+    async function registerAndCapture(username: string, password: string): Promise<string> {
+      const answer = page.waitForResponse((r) => r.url().includes('/trpc/auth.register'));
+      await register(username, password);
+      const body = (await (await answer).json()) as { result: { data: Record<string, unknown> } }[];
+      expect(body[0]?.result.data).not.toHaveProperty('refreshToken');
+      return String(body[0]?.result.data.accessToken);
+    }
+
+    it('after sign-in no script-readable storage holds a token, the cookie is HttpOnly, Secure and SameSite=Strict, and sign-out clears it', async () => {
+      const { username, password } = newCredentials('stash');
+      await page.goto(`${web.origin}/#/register`);
+      await heading('Create an account').waitFor();
+      const accessToken = await registerAndCapture(username, password);
+      await heading('Your profile').waitFor();
+
+      const cookie = await sessionCookie();
+      expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+      expect(await tokensReadableBy(page, [accessToken, cookie?.value ?? ''])).toEqual([]);
+
+      // A reload stays signed in, by the cookie alone, and still leaves nothing readable.
+      await page.reload();
+      await heading('Your profile').waitFor();
+      await page.locator('.profile').getByText(username, { exact: true }).waitFor();
+      const rotated = await sessionCookie();
+      expect(rotated?.value).not.toBe(cookie?.value);
+      expect(await tokensReadableBy(page, [accessToken, rotated?.value ?? ''])).toEqual([]);
+
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await heading('Sign in').waitFor();
+      expect(await sessionCookie()).toBeUndefined();
+      await page.reload();
+      await heading('Sign in').waitFor();
+      expect(watch.problems).toEqual([]);
+    });
+
+    it('a page on another origin that posts to the API with the user’s cookie is refused, and the session lives on', async () => {
+      const { username, password } = newCredentials('csrf');
+      await registerFromStart(username, password);
+      const victimCookie = await sessionCookie();
+
+      // Another origin of the same site (127.0.0.1, another port): the browser does send a SameSite=Strict cookie there.
+      const evil = await serveStatic(outDir);
+      try {
+        const attacker = await context.newPage();
+        await attacker.goto(`${evil.origin}/nothing-here`).catch(() => undefined);
+        const sent: { url: string; status: number; cookie: string; setCookie: string | null }[] = [];
+        // Requests whose answer the browser kept from the page.
+        const blocked: string[] = [];
+        attacker.on('requestfailed', (request) => blocked.push(request.failure()?.errorText ?? ''));
+        attacker.on('response', async (response) => {
+          if (!response.url().startsWith(web.origin)) return;
+          const headers = await response.request().allHeaders();
+          sent.push({
+            url: response.url(),
+            status: response.status(),
+            cookie: headers.cookie ?? '',
+            setCookie: await response.headerValue('set-cookie'),
+          });
+        });
+
+        const outcomes = await attacker.evaluate(async (target) => {
+          const results: string[] = [];
+          // A simple request (no preflight): the cookie goes along, the header cannot. tRPC
+          // refuses its text/plain body (415); the server's Cross-Origin-Resource-Policy keeps even that from the page.
+          await fetch(`${target}/trpc/auth.refresh`, {
+            method: 'POST',
+            mode: 'no-cors',
+            credentials: 'include',
+            body: '{}',
+          }).catch(() => undefined);
+          // With the header: CORS asks first, and this origin is not allowed.
+          await fetch(`${target}/trpc/auth.refresh`, {
+            method: 'POST',
+            credentials: 'include',
+            headers: { 'content-type': 'application/json', 'x-session-mode': 'cookie' },
+            body: '{}',
+          }).then(
+            (res) => results.push(`cors answered ${res.status}`),
+            () => results.push('cors refused'),
+          );
+          return results;
+        }, web.origin);
+        expect(outcomes).toEqual(['cors refused']);
+
+        // A classic forged form, which navigates the page to the answer.
+        const formAnswer = attacker.waitForResponse((r) => r.url() === `${web.origin}/api/auth/refresh`);
+        await attacker.evaluate((target) => {
+          const form = document.createElement('form');
+          form.method = 'POST';
+          form.action = `${target}/api/auth/refresh`;
+          form.enctype = 'text/plain';
+          const field = document.createElement('input');
+          field.name = '{"refreshToken":"';
+          field.value = '"}';
+          form.append(field);
+          document.body.append(form);
+          form.submit();
+        }, web.origin);
+        const form = await formAnswer;
+        expect(form.status()).toBeGreaterThanOrEqual(400);
+        expect(await form.text()).not.toMatch(/accessToken/);
+
+        expect(blocked).toEqual(['net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin', 'net::ERR_FAILED']);
+        await expect.poll(() => sent.length).toBe(1);
+        for (const request of sent) {
+          // The forged requests carried the victim's cookie, and were refused all the same.
+          expect(request.cookie, request.url).toContain(`${COOKIE_NAME}=`);
+          expect(request.status, request.url).toBeGreaterThanOrEqual(400);
+          expect(request.setCookie, request.url).toBeNull();
+        }
+        // Nothing was rotated nor revoked: the same cookie, and the victim's app carries on after a reload.
+        expect((await sessionCookie())?.value).toBe(victimCookie?.value);
+        await page.reload();
+        await heading('Your profile').waitFor();
+        expect(watch.problems).toEqual([]);
+      } finally {
+        await evil.close();
+      }
+    });
+
+    it('two tabs stay in step: signing in in one signs in the other, signing out in one signs out the other', async () => {
+      const { username, password } = newCredentials('tabs');
+      const other = await context.newPage();
+      const otherWatch = await watchPage(other, [web.origin]);
+      otherWatch.allow(401, 'auth.refresh');
+      await other.goto(web.origin);
+      await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+
+      await registerFromStart(username, password);
+      await other.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
+      await other.locator('.profile').getByText(username, { exact: true }).waitFor();
+
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await heading('Sign in').waitFor();
+      await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+      expect(await sessionCookie()).toBeUndefined();
+      expect(watch.problems).toEqual([]);
+      expect(otherWatch.problems).toEqual([]);
+    });
+
+    it('the build for a separate API origin (in CORS_ORIGINS) signs in, survives a reload and signs out', async () => {
+      const crossPage = await context.newPage();
+      const crossWatch = await watchPage(crossPage, [crossWeb.origin, api.url]);
+      crossWatch.allow(401, 'auth.refresh');
+      const { username, password } = newCredentials('cross');
+      await crossPage.goto(`${crossWeb.origin}/#/register`);
+      const crossHeading = (name: string) => crossPage.getByRole('heading', { level: 1, name });
+      await crossHeading('Create an account').waitFor();
+      await crossPage.getByLabel('Username').fill(username);
+      await crossPage.getByLabel('Password', { exact: true }).fill(password);
+      await crossPage.getByRole('button', { name: 'Create account' }).click();
+      await crossHeading('Your profile').waitFor();
+      expect(await tokensReadableBy(crossPage, [])).toEqual([]);
+
+      await crossPage.reload();
+      await crossHeading('Your profile').waitFor();
+      await crossPage.locator('.profile').getByText(username, { exact: true }).waitFor();
+
+      await crossPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await crossHeading('Sign in').waitFor();
+      expect(await sessionCookie()).toBeUndefined();
+      expect(crossWatch.problems).toEqual([]);
+    });
   });
 });

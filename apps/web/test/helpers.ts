@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,16 +53,34 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/** Paths a reverse proxy in front of the app hands to the API (as deploy/nginx.conf and Vite's dev proxy do). */
+const API_PATHS = /^\/(trpc|api)(\/|$)/;
+
 /**
  * Serves the files of `dir` as a static host would (`/` is index.html). It
  * reads them per request, so it can start before the build that fills `dir`:
  * the build needs the API's URL, and the API needs this origin for CORS.
+ * With `apiUrl` (read per request: the API may start later), it is also the
+ * reverse proxy of /trpc and /api, keeping the Host header as nginx is told to.
  */
-export async function serveStatic(dir: string): Promise<Listening> {
+export async function serveStatic(dir: string, apiUrl?: () => string): Promise<Listening> {
   const root = resolve(dir);
   return listen(
     createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (apiUrl && API_PATHS.test(path)) {
+        const target = new URL(apiUrl());
+        const upstream = request(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        upstream.on('error', () => res.writeHead(502).end());
+        req.pipe(upstream);
+        return;
+      }
       const file = resolve(root, `.${path === '/' ? '/index.html' : decodeURIComponent(path)}`);
       let body: Buffer | undefined;
       if (file.startsWith(`${root}${sep}`)) {
@@ -123,9 +141,26 @@ export async function buildApp(outDir: string, apiUrl: string): Promise<BuiltApp
 
 export type ApiServer = TestApi;
 
-/** The real app on an ephemeral port and a fresh database, letting `webOrigin` call it from a browser. */
-export function startApi(webOrigin: string): Promise<ApiServer> {
-  return startTestApi({ config: { accessTtlMs: ACCESS_TTL_MS }, corsOrigins: [webOrigin] });
+/** The real app on an ephemeral port and a fresh database, letting `webOrigins` call it from a browser. */
+export function startApi(...webOrigins: string[]): Promise<ApiServer> {
+  return startTestApi({ config: { accessTtlMs: ACCESS_TTL_MS }, corsOrigins: webOrigins });
+}
+
+/** A JWT anywhere in a string. */
+const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
+
+/**
+ * Everything page scripts can read that could hold a session: localStorage,
+ * sessionStorage and document.cookie, as "where: text" lines holding a JWT
+ * or one of `tokens`.
+ */
+export async function tokensReadableBy(page: Page, tokens: readonly string[]): Promise<string[]> {
+  const readable = await page.evaluate(() => [
+    ...Object.entries(localStorage).map(([key, value]) => `localStorage ${key}: ${value}`),
+    ...Object.entries(sessionStorage).map(([key, value]) => `sessionStorage ${key}: ${value}`),
+    `document.cookie: ${document.cookie}`,
+  ]);
+  return readable.filter((text) => JWT.test(text) || tokens.some((token) => token && text.includes(token)));
 }
 
 /** Registers an account through REST and returns its access token. */
@@ -180,7 +215,8 @@ export async function watchPage(page: Page, origins: readonly string[]): Promise
   const called: string[] = [];
   const expectationFor = (status: number, url: string) => {
     const procedures = proceduresOf(url);
-    return expected.find(
+    // The latest matching allowance counts: a test can count one kind of failure after allowing it generally.
+    return expected.findLast(
       (e) => e.status === status && procedures.length > 0 && procedures.every((p) => e.procedures.includes(p)),
     );
   };

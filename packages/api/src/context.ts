@@ -1,9 +1,15 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { type BrowserSession, parseSessionMode, RefreshCookieOutbox } from './browser-session.js';
+import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
+import type { PasswordHasher } from './services/passwords.js';
 
 /** Built once per process by the composition root. */
 export interface ApiServices {
   auth: AuthService;
+  admin: AdminService;
+  /** The hasher `auth` uses: servers `warmUp()` it before they listen. */
+  passwords: PasswordHasher;
 }
 
 /** Everything a request brings, already stripped of its transport. */
@@ -15,13 +21,29 @@ export interface CreateContextOptions {
   authorization?: string | undefined;
   clientAddress?: string | undefined;
   requestId?: string | undefined;
+  /** The raw `X-Session-Mode` header, if any (cookie mode, API.md). */
+  sessionMode?: string | undefined;
+  /** The value of the refresh-token cookie, if the request carried it. */
+  refreshCookie?: string | undefined;
+  /** The server's verdict on the `Origin` header: false for an origin neither its own nor allowed. Default true. */
+  isOriginAllowed?: boolean;
+  /** Where procedures leave the cookie to set or clear; the server writes it into the response. */
+  outbox?: RefreshCookieOutbox;
 }
 
 export function createContext(opts: CreateContextOptions) {
+  const browserSession: BrowserSession = {
+    mode: parseSessionMode(opts.sessionMode),
+    refreshCookie: opts.refreshCookie,
+    isOriginAllowed: opts.isOriginAllowed ?? true,
+    outbox: opts.outbox ?? new RefreshCookieOutbox(),
+  };
   return {
     em: opts.em,
     services: opts.services,
     authorization: opts.authorization,
+    /** Cookie mode (API.md, "Browser sessions"): what the request said, and the cookie to answer with. */
+    browserSession,
     /** Who asked: passed to services for throttling and security events. */
     request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
   };

@@ -1,4 +1,5 @@
 import { ConnectionException, NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { ACQUIRE_TIMEOUT_CODE } from '@repo/db';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { AppError, type AppErrorCode } from './errors.js';
@@ -62,6 +63,8 @@ const UNAVAILABLE_CODES = new Set([
   // mysql2: the server closed the connection; a statement outlived its timeout.
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
+  // @repo/db: no pooled connection was free within the acquire timeout.
+  ACQUIRE_TIMEOUT_CODE,
   // MySQL: too many connections; the server is shutting down.
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
@@ -76,9 +79,10 @@ function isDatabaseUnavailable(cause: unknown): boolean {
     (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
     // mysql2 marks errors that killed the connection (e.g. a command sent on a closed one).
     fatal === true ||
-    cause.name === 'KnexTimeoutError' ||
-    // Knex: pool exhausted ("Timeout acquiring…") or closed ("Unable to acquire…").
-    /Timeout acquiring a connection|Unable to acquire a connection/.test(cause.message)
+    // Said only in the message: mysql2's pool and Kysely's driver, a query that
+    // needed a connection while the ORM was closing; libsql, a database file
+    // that cannot be opened (a volume gone, a permission lost).
+    /^Pool is closed\.$|^driver has already been destroyed$|^ConnectionFailed\(/.test(cause.message)
   );
 }
 

@@ -1,9 +1,19 @@
+export {
+  type BrowserSession,
+  parseSessionMode,
+  REFRESH_COOKIE_NAME,
+  type RefreshCookieChange,
+  RefreshCookieOutbox,
+  SESSION_MODE_HEADER,
+  type SessionMode,
+} from './browser-session.js';
 export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
 export { createOpenApiDocument } from './openapi.js';
-export { type AppRouter, appRouter, createCaller } from './root.js';
+export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
+export { AdminService } from './services/admin.js';
 export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
 export { PasswordHasher } from './services/passwords.js';
 export type {
@@ -13,10 +23,10 @@ export type {
   SecurityEventType,
 } from './services/security-events.js';
 export {
+  type AttemptCounter,
+  type AuthThrottle,
   DEFAULT_THROTTLE,
-  type FailureCounter,
-  type LoginThrottle,
-  RateLimiterLoginThrottle,
+  RateLimiterAuthThrottle,
   type RedisClientLike,
   type RedisThrottleOptions,
   type ThrottleConfig,

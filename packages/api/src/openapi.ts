@@ -1,12 +1,7 @@
-import {
-  forEachOpenApiProcedure,
-  generateOpenApiDocument,
-  normalizePath,
-  type OpenAPIObject,
-  type OpenApiMeta,
-} from 'trpc-to-openapi';
+import { generateOpenApiDocument, normalizePath, type OpenAPIObject, type OpenApiMeta } from 'trpc-to-openapi';
+import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './browser-session.js';
 import { appRouter } from './root.js';
-import { errorSchema } from './schemas.js';
+import { errorSchema, MAX_REFRESH_TOKEN_LENGTH } from './schemas.js';
 
 type RouteMeta = NonNullable<OpenApiMeta['openapi']>;
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['get']>;
@@ -23,6 +18,7 @@ const example = (message: string, code: string): ErrorExample => ({ message, cod
 const TAGS = [
   { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out' },
   { name: 'users', description: 'Users, for anyone signed in' },
+  { name: 'admin', description: 'What admins do to other users: roles, disabling' },
 ];
 
 /** What a status means when a route's meta lists it without a description. */
@@ -69,10 +65,30 @@ const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> =
       invalidToken: example('Invalid refresh token', 'UNAUTHORIZED'),
       expiredToken: example('The refresh token has expired', 'UNAUTHORIZED'),
       reused: example('Refresh token reuse detected; the session has been revoked', 'UNAUTHORIZED'),
+      noCookie: example('No session cookie: sign in (the refresh token cookie is missing)', 'UNAUTHORIZED'),
+    },
+    403: {
+      cookieWithoutHeader: example(
+        'The session cookie is read only with the header X-Session-Mode: cookie',
+        'FORBIDDEN',
+      ),
+      foreignOrigin: example(
+        'Cookie sessions are refused from this origin (not the server’s, not allowed)',
+        'FORBIDDEN',
+      ),
     },
   },
   'user-list': { 400: { invalidLimit: example('limit: must be 1 to 100', 'BAD_REQUEST') } },
   'user-byId': { 400: { invalidId: example('id: is not a valid user id', 'BAD_REQUEST') } },
+  'admin-setRole': {
+    400: {
+      invalidRole: example('role: Invalid option: expected one of "user"|"admin"', 'BAD_REQUEST'),
+      ownAccount: example('id: an admin cannot change their own role', 'BAD_REQUEST'),
+    },
+  },
+  'admin-disableUser': {
+    400: { ownAccount: example('id: an admin cannot disable their own account', 'BAD_REQUEST') },
+  },
   'user-changePassword': {
     400: {
       wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST'),
@@ -94,12 +110,22 @@ const RETRY_AFTER_HEADER = {
  * meta and zod schemas, then completed where trpc-to-openapi falls short.
  */
 export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
+  const metas = new Map<string, RouteMeta>();
   const document = generateOpenApiDocument(appRouter, {
+    // Keeps every route: the filter is where trpc-to-openapi shows each route's meta.
+    filter: ({ metadata: { openapi } }) => {
+      metas.set(`${openapi.method.toLowerCase()} ${normalizePath(openapi.path)}`, openapi);
+      return true;
+    },
     title: 'Auth API',
     description:
       'Register, sign in, refresh, sign out and list users. The same procedures are served over tRPC at /trpc.\n\n' +
       'Protected routes take `Authorization: Bearer <accessToken>` (the **Authorize** button). ' +
-      'Every error is JSON with at least `{ message, code }`.',
+      'Every error is JSON with at least `{ message, code }`.\n\n' +
+      `**Cookie mode** (browser apps): send \`${SESSION_MODE_HEADER}: cookie\` to the auth routes and the refresh token ` +
+      `is set as an HttpOnly, SameSite=Strict cookie (\`${REFRESH_COOKIE_NAME.secure}\`; \`${REFRESH_COOKIE_NAME.plain}\` ` +
+      'over plain http in development) instead of returned; `POST /auth/refresh` with the header and `{}` reads it, ' +
+      'and logout clears it. A cookie is never read without the header, nor from an origin the server does not allow.',
     version: '1.0.0',
     baseUrl,
     tags: TAGS.map((tag) => tag.name),
@@ -114,9 +140,65 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     defs: { Error: errorSchema },
   });
   document.tags = TAGS.map((tag) => ({ ...tag }));
+  document.info.license = { name: 'MIT', identifier: 'MIT' };
+  declarePublicOperations(document);
   documentParameters(document);
-  documentErrorResponses(document);
+  documentErrorResponses(document, metas);
+  documentCookieMode(document);
   return document;
+}
+
+/** The routes that honour `X-Session-Mode` (API.md, "Browser sessions"). */
+const COOKIE_MODE_ROUTES = new Set(['auth-register', 'auth-login', 'auth-refresh', 'auth-logout', 'auth-logoutAll']);
+/** The routes that set the cookie in cookie mode. */
+const COOKIE_SETTING_ROUTES = new Set(['auth-register', 'auth-login', 'auth-refresh']);
+
+/**
+ * Cookie mode, which trpc-to-openapi cannot express: the `X-Session-Mode`
+ * header parameter, the cookie a response sets (or clears on logout) and
+ * the cookie `POST /auth/refresh` reads.
+ */
+function documentCookieMode(document: OpenAPIObject): void {
+  for (const { operation } of operationsOf(document)) {
+    const id = operation.operationId ?? '';
+    if (!COOKIE_MODE_ROUTES.has(id)) continue;
+    operation.parameters = [
+      ...(operation.parameters ?? []),
+      {
+        name: SESSION_MODE_HEADER,
+        in: 'header',
+        required: false,
+        description:
+          '`cookie` for a browser session: the refresh token lives in an HttpOnly cookie, never in a body. Leave out (or `bearer`) for tokens in bodies.',
+        schema: { type: 'string', enum: ['cookie', 'bearer'] },
+        example: 'cookie',
+      },
+    ];
+    const success = operation.responses?.[200];
+    if (success && !('$ref' in success)) {
+      success.headers = {
+        ...success.headers,
+        'Set-Cookie': {
+          description: COOKIE_SETTING_ROUTES.has(id)
+            ? `In cookie mode only: \`${REFRESH_COOKIE_NAME.secure}=<refreshToken>; Max-Age=<its remaining seconds>; Path=/; HttpOnly; SameSite=Strict; Secure\``
+            : `In cookie mode only: \`${REFRESH_COOKIE_NAME.secure}=; Max-Age=0; …\`, which clears the cookie`,
+          schema: { type: 'string' },
+          example: COOKIE_SETTING_ROUTES.has(id)
+            ? `${REFRESH_COOKIE_NAME.secure}=eyJhbGciOi…; Max-Age=2592000; Path=/; HttpOnly; SameSite=Strict; Secure`
+            : `${REFRESH_COOKIE_NAME.secure}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict; Secure`,
+        },
+      };
+    }
+    if (id === 'auth-refresh') {
+      operation.parameters.push({
+        name: REFRESH_COOKIE_NAME.secure,
+        in: 'cookie',
+        required: false,
+        description: `Read in cookie mode when the body has no \`refreshToken\` (\`${REFRESH_COOKIE_NAME.plain}\` over plain http in development). Set by the server; no script can read it.`,
+        schema: { type: 'string', maxLength: MAX_REFRESH_TOKEN_LENGTH },
+      });
+    }
+  }
 }
 
 function operationsOf(document: OpenAPIObject): { path: string; method: string; operation: Operation }[] {
@@ -126,6 +208,14 @@ function operationsOf(document: OpenAPIObject): { path: string; method: string; 
       return operation ? [{ path, method, operation }] : [];
     }),
   );
+}
+
+/**
+ * An operation without `security` inherits the document's (none here), which
+ * tools read as "not said": a public one says `security: []` outright.
+ */
+function declarePublicOperations(document: OpenAPIObject): void {
+  for (const { operation } of operationsOf(document)) operation.security ??= [];
 }
 
 /**
@@ -144,14 +234,6 @@ function documentParameters(document: OpenAPIObject): void {
   }
 }
 
-function routeMetaByOperation(): Map<string, RouteMeta> {
-  const metas = new Map<string, RouteMeta>();
-  forEachOpenApiProcedure(appRouter._def.procedures, ({ meta }) => {
-    metas.set(`${meta.openapi.method.toLowerCase()} ${normalizePath(meta.openapi.path)}`, meta.openapi);
-  });
-  return metas;
-}
-
 function declaredErrors(meta: RouteMeta | undefined): Record<number, string> {
   const declared = meta?.errorResponses ?? {};
   if (!Array.isArray(declared)) return { ...declared };
@@ -168,8 +250,7 @@ function declaredErrors(meta: RouteMeta | undefined): Record<number, string> {
  * procedures: malformed JSON (400) and oversized bodies (413) on every POST,
  * an unreachable database (503) and unexpected errors (500) everywhere.
  */
-function documentErrorResponses(document: OpenAPIObject): void {
-  const metas = routeMetaByOperation();
+function documentErrorResponses(document: OpenAPIObject, metas: Map<string, RouteMeta>): void {
   for (const { path, method, operation } of operationsOf(document)) {
     const declared = declaredErrors(metas.get(`${method} ${path}`));
     const errors = { ...declared };

@@ -1,11 +1,23 @@
-import { authRouter } from './router/auth.js';
-import { userRouter } from './router/user.js';
+import { createAdminRouter } from './router/admin.js';
+import { createAuthRouter } from './router/auth.js';
+import { createUserRouter } from './router/user.js';
 import { createCallerFactory, router } from './trpc.js';
 
-export const appRouter = router({
-  auth: authRouter,
-  user: userRouter,
-});
+/**
+ * The API's router, built afresh on each call, input schemas included. The
+ * REST bridge is given one of its own: trpc-to-openapi's middleware makes the
+ * number, boolean and date fields of the input schemas it serves coercing,
+ * in place, and on a shared schema tRPC would then accept `{ limit: "5" }`.
+ */
+export function createAppRouter() {
+  return router({
+    auth: createAuthRouter(),
+    user: createUserRouter(),
+    admin: createAdminRouter(),
+  });
+}
+
+export const appRouter = createAppRouter();
 
 export type AppRouter = typeof appRouter;
 

@@ -58,10 +58,17 @@ export const passwordSchema = z
   .refine((s) => !LONE_SURROGATE.test(s), { message: 'must be valid Unicode (no lone UTF-16 surrogates)' })
   .meta({ description: '8 to 72 bytes of UTF-8', example: 'correct horse battery' });
 
-export const credentialsSchema = z.object({ username: usernameSchema, password: passwordSchema }).meta({
-  id: 'Credentials',
-  example: { username: 'alice', password: 'correct horse battery' },
-});
+/*
+ * Input schemas are made by functions, so that each router built by
+ * createAppRouter has instances of its own (root.ts says why); the constants
+ * are one instance of each, for code that only parses with them.
+ */
+export const credentialsInput = () =>
+  z.object({ username: usernameSchema, password: passwordSchema }).meta({
+    id: 'Credentials',
+    example: { username: 'alice', password: 'correct horse battery' },
+  });
+export const credentialsSchema = credentialsInput();
 export type Credentials = z.infer<typeof credentialsSchema>;
 
 export const publicUserSchema = z
@@ -77,7 +84,10 @@ export type PublicUser = z.infer<typeof publicUserSchema>;
 export const tokenPairSchema = z
   .object({
     accessToken: z.string().meta({ description: 'Send as `Authorization: Bearer <accessToken>`' }),
-    refreshToken: z.string().meta({ description: 'Send once to POST /auth/refresh for a new pair' }),
+    refreshToken: z.string().optional().meta({
+      description:
+        'Send once to POST /auth/refresh for a new pair. Absent in cookie mode (`X-Session-Mode: cookie`): the refresh token is then in an HttpOnly cookie',
+    }),
     tokenType: z.literal('Bearer'),
     expiresAt: z.number().int().meta({ description: 'Access token expiry, ms since the epoch' }),
     refreshExpiresAt: z.number().int().meta({ description: 'Refresh token expiry, ms since the epoch' }),
@@ -95,33 +105,43 @@ export const tokenPairSchema = z
       user: EXAMPLE_USER,
     },
   });
-export type TokenPair = z.infer<typeof tokenPairSchema>;
+/** What register, login and refresh answer: without `refreshToken` in cookie mode. */
+export type TokenPairResponse = z.infer<typeof tokenPairSchema>;
+/** A pair as issued, refresh token included (the answer in bearer mode). */
+export type TokenPair = TokenPairResponse & { refreshToken: string };
 
-export const refreshInputSchema = z.object({
-  refreshToken: z
-    .string()
-    .min(1, 'is required')
-    .max(4096, 'is too long')
-    .meta({ description: 'The refresh token of the latest pair (single use)', example: EXAMPLE_REFRESH_TOKEN }),
-});
+/** The longest refresh token accepted, in a body or a cookie (ours are about 400 characters). */
+export const MAX_REFRESH_TOKEN_LENGTH = 4096;
 
-export const listUsersInputSchema = z.object({
-  limit: z
-    .number()
-    .int()
-    .min(1, 'must be 1 to 100')
-    .max(100, 'must be 1 to 100')
-    .default(20)
-    .meta({ description: 'Page size, 1 to 100', example: 20 }),
-  cursor: z
-    .string()
-    .min(1)
-    .max(64, 'is not a valid cursor')
-    .refine(isPrintable, 'is not a valid cursor')
-    // No example: Swagger UI would fill it in on "Try it out" and skip real users.
-    .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
-    .optional(),
-});
+export const refreshInput = () =>
+  z.object({
+    refreshToken: z.string().min(1, 'is required').max(MAX_REFRESH_TOKEN_LENGTH, 'is too long').optional().meta({
+      description:
+        'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
+      example: EXAMPLE_REFRESH_TOKEN,
+    }),
+  });
+export const refreshInputSchema = refreshInput();
+
+export const listUsersInput = () =>
+  z.object({
+    limit: z
+      .number()
+      .int()
+      .min(1, 'must be 1 to 100')
+      .max(100, 'must be 1 to 100')
+      .default(20)
+      .meta({ description: 'Page size, 1 to 100', example: 20 }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid cursor')
+      .refine(isPrintable, 'is not a valid cursor')
+      // No example: Swagger UI would fill it in on "Try it out" and skip real users.
+      .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
+      .optional(),
+  });
+export const listUsersInputSchema = listUsersInput();
 
 export const userPageSchema = z
   .object({
@@ -134,23 +154,27 @@ export const userPageSchema = z
     example: { items: [EXAMPLE_USER, EXAMPLE_OTHER_USER], nextCursor: EXAMPLE_OTHER_USER.id },
   });
 
-export const userIdInputSchema = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64, 'is not a valid user id')
-    .refine(isPrintable, 'is not a valid user id')
-    .meta({ description: 'User id', example: EXAMPLE_USER.id }),
-});
+export const userIdInput = () =>
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid user id')
+      .refine(isPrintable, 'is not a valid user id')
+      .meta({ description: 'User id', example: EXAMPLE_USER.id }),
+  });
+export const userIdInputSchema = userIdInput();
 
-export const changePasswordInputSchema = z.object({
-  currentPassword: z
-    .string()
-    .min(1, 'is required')
-    .max(PASSWORD_MAX_BYTES, 'is incorrect')
-    .meta({ description: 'The password in use now', example: 'correct horse battery' }),
-  newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
-});
+export const changePasswordInput = () =>
+  z.object({
+    currentPassword: z
+      .string()
+      .min(1, 'is required')
+      .max(PASSWORD_MAX_BYTES, 'is incorrect')
+      .meta({ description: 'The password in use now', example: 'correct horse battery' }),
+    newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+  });
+export const changePasswordInputSchema = changePasswordInput();
 
 export const logoutOutputSchema = z
   .object({ success: z.literal(true) })
@@ -193,3 +217,30 @@ export const errorSchema = z
     description: 'An error: always `message` and `code`',
     example: { message: 'Invalid username or password', code: 'UNAUTHORIZED' },
   });
+
+export const adminSetRoleInput = () =>
+  userIdInput().extend({
+    role: z.enum(USER_ROLES).meta({ description: 'The new role', example: 'admin' }),
+  });
+export const adminSetRoleInputSchema = adminSetRoleInput();
+export type AdminSetRoleInput = z.infer<typeof adminSetRoleInputSchema>;
+export type AdminSetRoleOutput = PublicUser;
+
+export const adminDisableUserInput = userIdInput;
+export const adminDisableUserInputSchema = adminDisableUserInput();
+export type AdminDisableUserInput = z.infer<typeof adminDisableUserInputSchema>;
+
+export const adminDisableUserOutputSchema = z
+  .object({
+    id: z.string().meta({ description: 'The user disabled' }),
+    disabledAt: z.iso
+      .datetime()
+      .meta({ description: 'ISO-8601 time it was disabled (the first time, if disabled twice)' }),
+    revokedSessions: z.number().int().meta({ description: 'How many of its sessions this call ended' }),
+  })
+  .meta({
+    id: 'DisabledUser',
+    description: 'A user who can no longer sign in, and whose sessions have ended',
+    example: { id: EXAMPLE_OTHER_USER.id, disabledAt: '2026-11-27T09:30:00.000Z', revokedSessions: 2 },
+  });
+export type AdminDisableUserOutput = z.infer<typeof adminDisableUserOutputSchema>;

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { sessionModeRefusal } from './browser-session.js';
 import type { Context } from './context.js';
 import { InputValidationError, retryAfterSecondsOf, toTRPCError } from './error-mapping.js';
 import { AppError } from './errors.js';
@@ -38,6 +39,9 @@ export const createCallerFactory = t.createCallerFactory;
  * including input validation, which runs inside it, into a tRPC error.
  */
 export const publicProcedure = t.procedure.use(async ({ ctx, next }) => {
+  // Before any procedure runs: a forged cross-site request does nothing at all.
+  const refusal = sessionModeRefusal(ctx.browserSession);
+  if (refusal) throw toTRPCError(new TRPCError({ code: 'BAD_REQUEST', cause: refusal }));
   const result = await next({ ctx: { em: ctx.em.fork() } });
   if (!result.ok) throw toTRPCError(result.error);
   return result;

@@ -1,10 +1,11 @@
+import { repositoriesOf } from '@repo/db';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { TRPCError } from '@trpc/server';
 import { expect } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
 import type { SecurityEventSink } from '../src/services/security-events.js';
-import { RateLimiterLoginThrottle, type ThrottleConfig } from '../src/services/throttle.js';
+import { RateLimiterAuthThrottle, type ThrottleConfig } from '../src/services/throttle.js';
 import type { ApiConfig } from '../src/services.js';
 import { createApiServices } from '../src/services.js';
 
@@ -13,6 +14,7 @@ export const config: ApiConfig = {
   refreshSecret: 'test-refresh-secret-that-is-32-bytes-long',
   accessTtlMs: 15 * 60_000,
   refreshTtlMs: 30 * 86_400_000,
+  sessionMaxAgeMs: 30 * 86_400_000,
   issuer: 'auth-api',
   audience: 'auth-api',
   // The lowest bcrypt cost: the tests are about behaviour, not hashing speed.
@@ -39,12 +41,8 @@ export async function createHarness(
   const services = createApiServices(
     { ...config, ...options.config },
     {
-      throttle: RateLimiterLoginThrottle.inMemory({
-        maxFailuresPerUsername: 10,
-        maxFailuresPerAddress: 100,
-        windowSeconds: 900,
-        ...options.throttle,
-      }),
+      // Tests register many accounts from one address; the tests of that limit set their own.
+      throttle: RateLimiterAuthThrottle.inMemory({ maxRegistrationsPerAddress: 100_000, ...options.throttle }),
       ...(options.now ? { now: options.now } : {}),
       ...(options.events ? { events: options.events } : {}),
     },
@@ -82,4 +80,22 @@ export async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
   );
   expect(error).toBeInstanceOf(TRPCError);
   return error as TRPCError;
+}
+
+/** A new account, signed in: its token pair. */
+export function signUp(h: Harness, prefix = 'user') {
+  return h.caller().auth.register({ username: uniqueName(prefix), password: PASSWORD });
+}
+
+/** A new account with the admin role (given in the database, as an operator would): its token pair. */
+export async function signUpAdmin(h: Harness) {
+  const pair = await signUp(h, 'admin');
+  await repositoriesOf(h.db.orm.em.fork()).users.nativeUpdate({ id: pair.user.id }, { role: 'admin' });
+  return { ...pair, user: { ...pair.user, role: 'admin' as const } };
+}
+
+/** The refresh token of a bearer-mode answer (the test fails if cookie mode kept it out of the body). */
+export function refreshTokenOf(pair: { refreshToken?: string | undefined }): string {
+  if (pair.refreshToken === undefined) throw new Error('expected a refresh token in the body (bearer mode)');
+  return pair.refreshToken;
 }

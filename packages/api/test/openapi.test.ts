@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createOpenApiDocument } from '../src/openapi.js';
 import {
+  adminDisableUserInputSchema,
+  adminDisableUserOutputSchema,
+  adminSetRoleInputSchema,
   changePasswordInputSchema,
   credentialsSchema,
   errorSchema,
@@ -21,6 +24,8 @@ interface Schema {
   type?: string;
   example?: unknown;
   examples?: unknown[];
+  enum?: unknown[];
+  description?: string;
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: unknown;
@@ -65,21 +70,24 @@ const doc = JSON.parse(JSON.stringify(createOpenApiDocument('/api'))) as Documen
 
 /** Every REST route, whether it needs a token, and the error statuses it can answer. */
 const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
-  'POST /auth/register': { isProtected: false, errors: [400, 409, 413, 500, 503] },
+  'POST /auth/register': { isProtected: false, errors: [400, 409, 413, 429, 500, 503] },
   'POST /auth/login': { isProtected: false, errors: [400, 401, 413, 429, 500, 503] },
-  'POST /auth/refresh': { isProtected: false, errors: [400, 401, 413, 500, 503] },
+  'POST /auth/refresh': { isProtected: false, errors: [400, 401, 403, 413, 500, 503] },
   'POST /auth/logout': { isProtected: true, errors: [400, 401, 413, 500, 503] },
   'POST /auth/logout-all': { isProtected: true, errors: [400, 401, 413, 500, 503] },
   'GET /users/me': { isProtected: true, errors: [401, 500, 503] },
   'GET /users': { isProtected: true, errors: [400, 401, 500, 503] },
   'GET /users/{id}': { isProtected: true, errors: [400, 401, 404, 500, 503] },
-  'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 500, 503] },
+  'POST /users/me/password': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
+  'POST /admin/users/{id}/role': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
+  'POST /admin/users/{id}/disable': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
 };
 
 /** The `code` an error body of each status carries. */
 const CODES_OF_STATUS: Record<number, string[]> = {
   400: ['BAD_REQUEST', 'PARSE_ERROR'],
   401: ['UNAUTHORIZED'],
+  403: ['FORBIDDEN'],
   404: ['NOT_FOUND'],
   409: ['CONFLICT'],
   413: ['PAYLOAD_TOO_LARGE'],
@@ -220,6 +228,7 @@ describe('the examples of the document', () => {
     ['UserPage', userPageSchema],
     ['LogoutResult', logoutOutputSchema],
     ['RevokedSessions', revokedSessionsOutputSchema],
+    ['DisabledUser', adminDisableUserOutputSchema],
     ['Error', errorSchema],
   ];
   for (const [name, schema] of outputs) {
@@ -237,6 +246,8 @@ describe('the examples of the document', () => {
     ['POST', '/users/me/password', changePasswordInputSchema],
     ['GET', '/users', listUsersInputSchema],
     ['GET', '/users/{id}', userIdInputSchema],
+    ['POST', '/admin/users/{id}/role', adminSetRoleInputSchema],
+    ['POST', '/admin/users/{id}/disable', adminDisableUserInputSchema],
   ];
   for (const [method, path, schema] of inputs) {
     it(`${method} ${path}: the input built from its examples is valid`, () => {
@@ -252,4 +263,47 @@ describe('the examples of the document', () => {
       expect(schema.safeParse(input).error).toBeUndefined();
     });
   }
+});
+
+describe('cookie mode in the OpenAPI document', () => {
+  const operationAt = (path: string) => doc.paths[path]?.post;
+  const cookieRoutes = ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/logout-all'];
+
+  it('gives every auth route the optional X-Session-Mode header parameter, and no other route', () => {
+    for (const { route, operation } of operations) {
+      const header = operation.parameters?.find((p) => p.in === 'header' && p.name === 'X-Session-Mode');
+      const isAuthRoute = cookieRoutes.some((path) => route === `POST ${path}`);
+      expect(header !== undefined, route).toBe(isAuthRoute);
+      if (header) {
+        expect(header.required, route).toBe(false);
+        expect(header.schema?.enum ?? [], route).toContain('cookie');
+        expect(header.description, route).toMatch(/HttpOnly cookie/);
+      }
+    }
+  });
+
+  it('documents the Set-Cookie of each auth route: the refresh token for sign-in and refresh, Max-Age=0 for logout', () => {
+    for (const path of cookieRoutes) {
+      const header = operationAt(path)?.responses?.['200']?.headers?.['Set-Cookie'];
+      expect(header?.description, path).toMatch(
+        path.includes('logout') ? /Max-Age=0/ : /HttpOnly; SameSite=Strict; Secure/,
+      );
+    }
+  });
+
+  it('lets POST /auth/refresh leave refreshToken out and read the cookie instead', () => {
+    const operation = operationAt('/auth/refresh');
+    const body = operation?.requestBody?.content?.['application/json']?.schema;
+    const schema = body?.$ref ? doc.components.schemas[body.$ref.split('/').pop() ?? ''] : body;
+    expect(schema?.required ?? []).not.toContain('refreshToken');
+    expect(schema?.properties?.refreshToken?.description).toMatch(/cookie mode/);
+    const cookie = operation?.parameters?.find((p) => p.in === 'cookie');
+    expect(cookie?.name).toBe('__Host-refresh_token');
+  });
+
+  it('shows the token pair’s refreshToken as optional (absent in cookie mode)', () => {
+    const pair = doc.components.schemas.TokenPair;
+    expect(pair?.required).not.toContain('refreshToken');
+    expect(pair?.required).toContain('accessToken');
+  });
 });

@@ -2,20 +2,20 @@
  * RateLimiterLoginThrottle.withRedis on a real Redis (TEST_REDIS_URL, default
  * redis://127.0.0.1:6379). Each run of this file keeps its keys under its own
  * prefix, so runs never share counters. Redis unreachable: skipped with a
- * notice locally, a failure under CI=true.
+ * notice, a failure when Redis is required (TEST_REDIS_URL or REQUIRE_SERVICES=1).
  *
  * It needs no database, so it runs in the sqlite project only.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { isRequired } from '@repo/vitest-config/services';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiterLoginThrottle, type RedisThrottleOptions, type ThrottleConfig } from '../src/services/throttle.js';
+import { RateLimiterAuthThrottle, type RedisThrottleOptions, type ThrottleConfig } from '../src/services/throttle.js';
 import { uniqueName } from './helpers.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const isCi = process.env.CI === 'true' || process.env.CI === '1';
 const isSqliteProject = process.env.TEST_DB !== 'mysql';
 
 /** Fail fast, as a server would configure its client (no queueing while disconnected). */
@@ -42,13 +42,18 @@ async function isReachable(url: string): Promise<boolean> {
 }
 
 const hasRedis = isSqliteProject ? await isReachable(REDIS_URL) : false;
-if (isSqliteProject && !hasRedis && !isCi) {
+if (isSqliteProject && !hasRedis && !isRequired.redis) {
   console.warn(
-    `[tests] Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable: skipping the Redis throttle tests (under CI=true they fail instead).`,
+    `[tests] Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable: skipping the Redis throttle tests (with TEST_REDIS_URL or REQUIRE_SERVICES=1 set they fail instead).`,
   );
 }
 
-const CONFIG: ThrottleConfig = { maxFailuresPerUsername: 10, maxFailuresPerAddress: 15, windowSeconds: 900 };
+const CONFIG: ThrottleConfig = {
+  maxFailuresPerUsername: 10,
+  maxFailuresPerAddress: 15,
+  maxRegistrationsPerAddress: 5,
+  windowSeconds: 900,
+};
 /** This file's run: every key it writes starts with it. */
 const PREFIX = `test:api-throttle:${process.pid}:${randomBytes(4).toString('hex')}:`;
 
@@ -87,15 +92,23 @@ function reports() {
   return { seen, options };
 }
 
-async function fail(throttle: RateLimiterLoginThrottle, username: string, times: number, address?: string) {
-  for (let i = 0; i < times; i++) await throttle.recordFailure({ username, address });
+/** Takes `times` password attempts one after another; every one must pass. */
+async function attempt(throttle: RateLimiterAuthThrottle, username: string, times: number, address?: string) {
+  for (let i = 0; i < times; i++) {
+    expect(await throttle.takePasswordAttempt({ username, address }), `attempt #${i + 1}`).toBe(0);
+  }
 }
 
-describe.runIf(isSqliteProject && (hasRedis || isCi))('RateLimiterLoginThrottle.withRedis', () => {
+/** Seconds the next attempt is told to wait (it is taken, like any attempt). */
+function nextWait(throttle: RateLimiterAuthThrottle, username: string, address?: string): Promise<number> {
+  return throttle.takePasswordAttempt({ username, address });
+}
+
+describe.runIf(isSqliteProject && (hasRedis || isRequired.redis))('RateLimiterAuthThrottle.withRedis', () => {
   let raw: Redis;
 
   beforeAll(async () => {
-    if (!hasRedis) throw new Error(`CI=true and Redis at ${REDIS_URL} (TEST_REDIS_URL) is unreachable`);
+    if (!hasRedis) throw new Error(`Redis is required and unreachable at ${REDIS_URL} (TEST_REDIS_URL)`);
     raw = await ready(client({ keyPrefix: '' }));
   });
   afterEach(() => {
@@ -110,69 +123,94 @@ describe.runIf(isSqliteProject && (hasRedis || isCi))('RateLimiterLoginThrottle.
     }
   });
 
-  it('counts the failures of one username made through two clients together', async () => {
-    const a = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
-    const b = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+  it('counts the attempts of one username made through two clients together', async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
     const username = uniqueName('shared');
-    await fail(a, username, 5);
-    await fail(b, username, 4);
-    expect(await a.retryAfterSeconds({ username })).toBe(0);
-    expect(await b.retryAfterSeconds({ username })).toBe(0);
-
-    await fail(b, username, 1);
+    await attempt(a, username, 5);
+    await attempt(b, username, 5);
     for (const throttle of [a, b]) {
-      const wait = await throttle.retryAfterSeconds({ username });
+      const wait = await nextWait(throttle, username);
       expect(wait).toBeGreaterThan(0);
       expect(wait).toBeLessThanOrEqual(CONFIG.windowSeconds);
     }
-    expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('10');
+    expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('12');
   });
 
-  it('counts the failures of one address through two clients together, across usernames', async () => {
-    const a = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
-    const b = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+  it('lets exactly the budget through when 60 attempts arrive at once through two clients', async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const username = uniqueName('burst');
+    const waits = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).takePasswordAttempt({ username })),
+    );
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxFailuresPerUsername);
+    expect(waits.filter((wait) => wait > 0)).toHaveLength(60 - CONFIG.maxFailuresPerUsername);
+  });
+
+  it('counts the attempts of one address through two clients together, across usernames', async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
     const address = uniqueName('addr');
     for (let i = 0; i < CONFIG.maxFailuresPerAddress; i++) {
-      await (i % 2 ? a : b).recordFailure({ username: uniqueName('spray'), address });
+      await attempt(i % 2 ? a : b, uniqueName('spray'), 1, address);
     }
-    expect(await a.retryAfterSeconds({ username: uniqueName('fresh'), address })).toBeGreaterThan(0);
-    expect(await b.retryAfterSeconds({ username: uniqueName('fresh'), address: uniqueName('other') })).toBe(0);
+    expect(await nextWait(a, uniqueName('fresh'), address)).toBeGreaterThan(0);
+    expect(await nextWait(b, uniqueName('fresh'), uniqueName('other'))).toBe(0);
   });
 
-  it("clears a username's failures for every client when one of them records a success", async () => {
-    const a = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
-    const b = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+  it('gives the address its attempt back when the password was right', async () => {
+    const throttle = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const address = uniqueName('office');
+    for (let i = 0; i < CONFIG.maxFailuresPerAddress * 2; i++) {
+      const keys = { username: uniqueName('colleague'), address };
+      expect(await throttle.takePasswordAttempt(keys), `sign-in #${i + 1}`).toBe(0);
+      await throttle.passwordAccepted(keys);
+    }
+  });
+
+  it("clears a username's attempts for every client when one of them accepts its password", async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
     const username = uniqueName('cleared');
-    await fail(a, username, 9);
-    await b.recordSuccess({ username });
-    await fail(a, username, 9);
-    expect(await b.retryAfterSeconds({ username })).toBe(0);
+    await attempt(a, username, 9);
+    await b.passwordAccepted({ username });
+    await attempt(a, username, 9);
     expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('9');
+    await attempt(b, username, 1);
+    expect(await nextWait(b, username)).toBeGreaterThan(0);
+  });
+
+  it('counts registrations per address through two clients together, at once', async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const address = uniqueName('signup');
+    const waits = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).takeRegistration(address)));
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxRegistrationsPerAddress);
+    expect(await a.takeRegistration(uniqueName('elsewhere'))).toBe(0);
   });
 
   it("keeps its counters under the client's keyPrefix, apart from a client with another prefix", async () => {
-    const ours = RateLimiterLoginThrottle.withRedis(await ready(client()), CONFIG);
+    const ours = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
     const otherPrefix = `${PREFIX}other:`;
-    const theirs = RateLimiterLoginThrottle.withRedis(await ready(client({ keyPrefix: otherPrefix })), CONFIG);
+    const theirs = RateLimiterAuthThrottle.withRedis(await ready(client({ keyPrefix: otherPrefix })), CONFIG);
     const username = uniqueName('apart');
-    await fail(ours, username, 10);
-    expect(await ours.retryAfterSeconds({ username })).toBeGreaterThan(0);
-    expect(await theirs.retryAfterSeconds({ username })).toBe(0);
+    await attempt(ours, username, 10);
+    expect(await nextWait(ours, username)).toBeGreaterThan(0);
     expect(await raw.exists(`${PREFIX}login_user:${username}`, `${otherPrefix}login_user:${username}`)).toBe(1);
+    expect(await nextWait(theirs, username)).toBe(0);
   });
 
-  it('answers from memory when Redis cannot be reached, throttles there after 10 failures, and reports it once', async () => {
+  it('answers from memory when Redis cannot be reached, holds the budget there, and reports it once', async () => {
     const unreachable = client({}, `redis://127.0.0.1:${await deadPort()}`);
     const { seen, options } = reports();
-    const throttle = RateLimiterLoginThrottle.withRedis(unreachable, CONFIG, options);
+    const throttle = RateLimiterAuthThrottle.withRedis(unreachable, CONFIG, options);
     const username = uniqueName('offline');
 
-    await fail(throttle, username, 9);
-    expect(await throttle.retryAfterSeconds({ username })).toBe(0);
-    await fail(throttle, username, 1);
-    expect(await throttle.retryAfterSeconds({ username })).toBeGreaterThan(0);
-    await throttle.recordSuccess({ username });
-    expect(await throttle.retryAfterSeconds({ username })).toBe(0);
+    const waits = await Promise.all(Array.from({ length: 25 }, () => throttle.takePasswordAttempt({ username })));
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxFailuresPerUsername);
+    await throttle.passwordAccepted({ username });
+    expect(await nextWait(throttle, username)).toBe(0);
 
     expect(seen.errors).toHaveLength(1);
     expect(seen.errors[0]).toBeInstanceOf(Error);
@@ -184,25 +222,24 @@ describe.runIf(isSqliteProject && (hasRedis || isCi))('RateLimiterLoginThrottle.
     // Not connected until told to: an outage at will, on the real Redis.
     const flaky = client({ lazyConnect: true });
     const { seen, options } = reports();
-    const throttle = RateLimiterLoginThrottle.withRedis(flaky, CONFIG, options);
+    const throttle = RateLimiterAuthThrottle.withRedis(flaky, CONFIG, options);
     const username = uniqueName('flaky');
 
-    await fail(throttle, username, 3);
+    await attempt(throttle, username, 3);
     expect(seen).toEqual({ errors: [expect.any(Error)], recoveries: 0 });
 
     await flaky.connect();
-    await fail(throttle, username, 1);
-    expect(await throttle.retryAfterSeconds({ username })).toBe(0);
+    await attempt(throttle, username, 1);
     expect(seen.recoveries).toBe(1);
-    // The failures counted in memory during the outage stay there.
+    // The attempts counted in memory during the outage stay there.
     expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('1');
 
     const ended = once(flaky, 'end');
     flaky.disconnect();
     await ended;
-    await fail(throttle, username, 2);
+    await attempt(throttle, username, 2);
     await flaky.connect();
-    await fail(throttle, username, 1);
+    await attempt(throttle, username, 1);
     expect(seen).toEqual({ errors: [expect.any(Error), expect.any(Error)], recoveries: 2 });
     expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('2');
   });
@@ -210,12 +247,12 @@ describe.runIf(isSqliteProject && (hasRedis || isCi))('RateLimiterLoginThrottle.
   it('with startsUnavailable, reports no error for a store already known to be down, and reports its return', async () => {
     const late = client({ lazyConnect: true });
     const { seen, options } = reports();
-    const throttle = RateLimiterLoginThrottle.withRedis(late, CONFIG, { ...options, startsUnavailable: true });
+    const throttle = RateLimiterAuthThrottle.withRedis(late, CONFIG, { ...options, startsUnavailable: true });
     const username = uniqueName('late');
-    await fail(throttle, username, 2);
+    await attempt(throttle, username, 2);
     expect(seen).toEqual({ errors: [], recoveries: 0 });
     await late.connect();
-    await fail(throttle, username, 1);
+    await attempt(throttle, username, 1);
     expect(seen).toEqual({ errors: [], recoveries: 1 });
   });
 
@@ -229,10 +266,10 @@ describe.runIf(isSqliteProject && (hasRedis || isCi))('RateLimiterLoginThrottle.
       // No ready check (it would wait for an answer too): the client is "ready" on connect.
       const hung = await ready(client({ enableReadyCheck: false, commandTimeout: 100 }, `redis://127.0.0.1:${port}`));
       const { seen, options } = reports();
-      const throttle = RateLimiterLoginThrottle.withRedis(hung, CONFIG, options);
+      const throttle = RateLimiterAuthThrottle.withRedis(hung, CONFIG, options);
       const username = uniqueName('hung');
-      await fail(throttle, username, 10);
-      expect(await throttle.retryAfterSeconds({ username })).toBeGreaterThan(0);
+      await attempt(throttle, username, 10);
+      expect(await nextWait(throttle, username)).toBeGreaterThan(0);
       expect(seen.errors).toHaveLength(1);
       expect(String(seen.errors[0])).toMatch(/timed out/i);
     } finally {

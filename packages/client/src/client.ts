@@ -1,9 +1,9 @@
 import type { AppRouter, Credentials, PublicUser } from '@repo/api';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import { isSessionExpiredError, isUnauthorized, type SessionExpiredError } from './errors.js';
-import { authLink, bearerBatchLink, type FetchLike } from './links.js';
+import { authLink, batchSize, bearerBatchLink, type FetchLike } from './links.js';
 import { createSessionManager, type Session, type SessionListener } from './session.js';
-import { memorySessionStore, type SessionStore } from './stores.js';
+import { memorySessionStore, type SessionStore, tabSharedMemoryStore } from './stores.js';
 
 type HeadersOption = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
 
@@ -12,7 +12,15 @@ export interface ApiClientOptions {
   url: string;
   /** Defaults to the global `fetch`. */
   fetch?: FetchLike;
-  /** Where the session lives. Default: in memory (gone on reload); see `localStorageSessionStore()`. */
+  /**
+   * `'bearer'` (the default; Node, scripts, native apps): both tokens come in
+   * response bodies and live in `storage`. `'cookie'` (browser apps): the
+   * refresh token lives in an HttpOnly cookie no script can read, the access
+   * token in this page's memory only; the client resumes the session by
+   * cookie when it starts, and tabs stay in step (BroadcastChannel, Web Locks).
+   */
+  session?: 'bearer' | 'cookie';
+  /** Bearer mode: where the session lives. Default: in memory (gone on reload); see `localStorageSessionStore()`. */
   storage?: SessionStore;
   /** How long before the access token expires the client renews it. Default 30 000 ms. */
   refreshLeewayMs?: number;
@@ -23,6 +31,12 @@ export interface ApiClientOptions {
   onSessionExpired?: (error: SessionExpiredError) => void;
   /** Extra headers for every request (never `authorization`, which the client sets). */
   headers?: HeadersOption;
+  /**
+   * At most this many calls per batch request. Default: the cap the server
+   * publishes in `X-Trpc-Max-Batch-Size` (one call per request until a
+   * response has told it); a higher value is lowered to the server's cap.
+   */
+  maxBatchSize?: number;
 }
 
 export interface ApiClient {
@@ -45,7 +59,11 @@ export interface ApiClient {
     readonly isSignedIn: boolean;
     /** Calls `listener` on sign-in, renewal and sign-out; returns the unsubscribe function. */
     subscribe(listener: SessionListener): () => void;
-    /** Re-reads the store (an async store at start-up, or after another tab changed it). */
+    /**
+     * Re-reads the store (an async store at start-up, or after another tab
+     * changed it); in cookie mode, resolves once the session resumed by cookie
+     * at start-up is known.
+     */
     load(): Promise<Session | null>;
   };
 }
@@ -54,24 +72,42 @@ const DEFAULT_REFRESH_LEEWAY_MS = 30_000;
 
 /** The tRPC client of the auth API, holding the login session and renewing its token. */
 export function createApiClient(options: ApiClientOptions): ApiClient {
+  // '' (or '/') is the page's own origin: the API behind the same host as the app.
   const url = `${options.url.replace(/\/+$/, '')}/trpc`;
-  const headers = async () =>
-    typeof options.headers === 'function' ? await options.headers() : { ...options.headers };
+  const isCookieMode = options.session === 'cookie';
+  if (isCookieMode && options.storage) {
+    throw new Error("createApiClient: no `storage` in cookie mode (session: 'cookie' keeps no token in any storage)");
+  }
+  const headers = async () => ({
+    ...(typeof options.headers === 'function' ? await options.headers() : options.headers),
+    // API.md's opt-in header (a literal: the client imports nothing of @repo/api at run time).
+    ...(isCookieMode ? { 'x-session-mode': 'cookie' } : {}),
+  });
+  // Cookie mode: the browser sends and stores the cookie on the API's origin too (CORS with credentials).
+  const fetch: FetchLike | undefined = isCookieMode
+    ? (input, init) => (options.fetch ?? globalThis.fetch)(input, { ...init, credentials: 'include' })
+    : options.fetch;
+
+  // Every response, renewals included, tells the server's batch cap.
+  const batching = batchSize(options.maxBatchSize, fetch);
 
   // Renewal has a client of its own, outside the auth link, so it can never recurse into itself.
   const renewalClient = createTRPCClient<AppRouter>({
-    links: [httpLink({ url, fetch: options.fetch, headers })],
+    links: [httpLink({ url, fetch: batching.fetch, headers })],
   });
   const sessions = createSessionManager({
-    store: options.storage ?? memorySessionStore(),
+    store: isCookieMode ? tabSharedMemoryStore(`repo-client:${url}`) : (options.storage ?? memorySessionStore()),
     refreshLeewayMs: options.refreshLeewayMs ?? DEFAULT_REFRESH_LEEWAY_MS,
-    refresh: (refreshToken) => renewalClient.auth.refresh.mutate({ refreshToken }),
+    // Cookie mode sends no refreshToken: the server reads the cookie.
+    refresh: (current) =>
+      renewalClient.auth.refresh.mutate(isCookieMode ? {} : { refreshToken: current?.refreshToken }),
     onSessionExpired: options.onSessionExpired,
+    resumesByCookie: isCookieMode,
   });
   sessions.start();
 
   const trpc = createTRPCClient<AppRouter>({
-    links: [authLink(sessions), bearerBatchLink({ url, fetch: options.fetch, headers })],
+    links: [authLink(sessions), bearerBatchLink({ url, batchSize: batching, headers })],
   });
 
   /** Runs a sign-out call; a session the server says is already gone counts as signed out. */
@@ -116,6 +152,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       },
       subscribe: sessions.subscribe,
       load: async () => {
+        await sessions.ready();
         await sessions.read();
         return sessions.get();
       },

@@ -1,4 +1,4 @@
-import type { AppRouter, TokenPair } from '@repo/api';
+import type { AppRouter, TokenPairResponse as TokenPair } from '@repo/api';
 import { httpBatchLink, type Operation, type OperationLink, type TRPCLink } from '@trpc/client';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import { isUnauthorized, toClientError } from './errors.js';
@@ -52,35 +52,72 @@ export function authLink(sessions: SessionManager): TRPCLink<AppRouter> {
     };
 }
 
-export interface BearerBatchLinkOptions {
-  url: string;
-  fetch?: FetchLike | undefined;
-  headers: () => Promise<Record<string, string>>;
-}
-
 /** A `fetch`: the global one or a wrapper of it (to count, log or proxy requests). */
 export type FetchLike = typeof globalThis.fetch;
 
-/** The server's limit on calls per batch request (MAX_BATCH_SIZE in @repo/server). */
-const MAX_BATCH_SIZE = 10;
+/** The response header in which the server publishes its cap on calls per batch request. */
+export const MAX_BATCH_SIZE_HEADER = 'x-trpc-max-batch-size';
+
+/** How many calls one batch request may carry, as far as this client knows. */
+export interface BatchSize {
+  current(): number;
+  /** A `fetch` that reads the server's cap off every response it gets. */
+  readonly fetch: FetchLike;
+}
+
+/**
+ * The batch size: the server's published cap, or `chosen` when that is lower.
+ * Until a response has told the cap, `chosen` if given, else one call per
+ * request: a guess could exceed the cap, and the server refuses such a batch
+ * whole (400).
+ */
+export function batchSize(chosen: number | undefined, fetch: FetchLike | undefined): BatchSize {
+  if (chosen !== undefined && !(Number.isInteger(chosen) && chosen >= 1)) {
+    throw new RangeError(`maxBatchSize must be a whole number of at least 1 (got ${chosen})`);
+  }
+  let published: number | undefined;
+  return {
+    current: () => Math.min(chosen ?? Number.POSITIVE_INFINITY, published ?? chosen ?? 1),
+    fetch: async (input, init) => {
+      const response = await (fetch ?? globalThis.fetch)(input, init);
+      const cap = Number(response.headers.get(MAX_BATCH_SIZE_HEADER) ?? Number.NaN);
+      if (Number.isInteger(cap) && cap >= 1) published = cap;
+      return response;
+    },
+  };
+}
+
+export interface BearerBatchLinkOptions {
+  url: string;
+  batchSize: BatchSize;
+  headers: () => Promise<Record<string, string>>;
+}
 
 /**
  * The terminating link: `httpBatchLink`, with `Authorization: Bearer` set from
  * the token the auth link chose. A batch request has one set of headers, so
  * each token gets its own batch queue: a call never goes out under another
  * call's token (say, a retried call batched with calls holding the old one).
+ * The queues are made anew when the batch size changes.
  */
 export function bearerBatchLink(options: BearerBatchLinkOptions): TRPCLink<AppRouter> {
   return (runtime) => {
     const queues = new Map<string, OperationLink<AppRouter>>();
+    let queuedBatchSize = options.batchSize.current();
     const queueFor = (accessToken: string | undefined): OperationLink<AppRouter> => {
+      const maxItems = options.batchSize.current();
+      if (maxItems !== queuedBatchSize) {
+        // Calls already queued go out as they were batched; new ones use the new size.
+        queues.clear();
+        queuedBatchSize = maxItems;
+      }
       const key = accessToken ?? '';
       let queue = queues.get(key);
       if (!queue) {
         queue = httpBatchLink<AppRouter>({
           url: options.url,
-          fetch: options.fetch,
-          maxItems: MAX_BATCH_SIZE,
+          fetch: options.batchSize.fetch,
+          maxItems,
           // Long batched GET URLs are refused by some proxies: split batches past this.
           maxURLLength: 2083,
           headers: async () => ({

@@ -1,4 +1,4 @@
-import type { PublicUser, TokenPair } from '@repo/api';
+import type { PublicUser, TokenPairResponse as TokenPair } from '@repo/api';
 import { SessionExpiredError, toClientError } from './errors.js';
 import type { SessionStore } from './stores.js';
 
@@ -16,9 +16,18 @@ export type SessionListener = (session: Session | null) => void;
 export interface SessionManagerOptions {
   store: SessionStore;
   refreshLeewayMs: number;
-  /** Exchanges a refresh token for a new pair (`auth.refresh`, not through the auth link). */
-  refresh(refreshToken: string): Promise<TokenPair>;
+  /**
+   * A new pair for `current` (`auth.refresh`, not through the auth link): by
+   * its refresh token in bearer mode, by the cookie in cookie mode, where
+   * `current` is null at start-up.
+   */
+  refresh(current: TokenPair | null): Promise<TokenPair>;
   onSessionExpired?: ((error: SessionExpiredError) => void) | undefined;
+  /**
+   * Cookie mode: the session is not in any store the page can read, so the
+   * client asks for it (one refresh by cookie) when it starts.
+   */
+  resumesByCookie?: boolean;
 }
 
 export type SessionManager = ReturnType<typeof createSessionManager>;
@@ -38,6 +47,10 @@ export function createSessionManager(options: SessionManagerOptions) {
   let renewal: Promise<TokenPair> | null = null;
   // While logout()/logoutAll() run, an ended session is what the user asked for, not news.
   let signingOut = 0;
+  /** Settles once the session at start-up is known (at once, but for cookie mode's first refresh). */
+  let ready: Promise<void> = Promise.resolve();
+  /** Cookie mode: the start-up refresh did not reach a verdict (network, 5xx): the next call asks again. */
+  let isResumeUnanswered = false;
 
   function adopt(next: TokenPair | null): void {
     if (next?.accessToken === pair?.accessToken && next?.refreshToken === pair?.refreshToken) return;
@@ -78,7 +91,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     if (stored.accessToken !== staleAccessToken && !isDue(stored)) return stored;
     let next: TokenPair;
     try {
-      next = await options.refresh(stored.refreshToken);
+      next = await options.refresh(stored);
     } catch (error) {
       // 401 (revoked, expired, retired) or 400 (a malformed token in storage): the session is over.
       // Anything else (network, 5xx) may pass: keep the session and fail this call only.
@@ -87,7 +100,7 @@ export function createSessionManager(options: SessionManagerOptions) {
       throw error;
     }
     const current = await read();
-    if (current?.refreshToken !== stored.refreshToken) {
+    if (current?.refreshToken !== stored.refreshToken || current?.accessToken !== stored.accessToken) {
       // Signed out (or in anew) while the request was out, here or in another tab: keep that.
       if (!current) throw new SessionExpiredError();
       return current;
@@ -112,12 +125,57 @@ export function createSessionManager(options: SessionManagerOptions) {
     return renewal;
   }
 
+  /**
+   * Cookie mode at start-up: one refresh by cookie, in turn with the other
+   * tabs (the store's lock), unless another tab has just shared a fresh pair.
+   * No session is no news: onSessionExpired is for sessions that end.
+   */
+  async function resume(): Promise<void> {
+    const task = async () => {
+      const current = await read();
+      if (current && !isDue(current)) return;
+      try {
+        const next = await options.refresh(null);
+        await store.save(next);
+        adopt(next);
+        isResumeUnanswered = false;
+      } catch (error) {
+        // Signed out here, and in this tab alone (the cookie, if any, is the other tabs' too).
+        adopt(null);
+        // No cookie or a dead one (401) is an answer; an unreachable server is not: ask again later.
+        const code = toClientError(error).data?.code;
+        isResumeUnanswered = code !== 'UNAUTHORIZED' && code !== 'BAD_REQUEST' && code !== 'FORBIDDEN';
+      }
+    };
+    await (store.lock ? store.lock(task) : task());
+  }
+
+  /** The start-up session, asked for again if the last attempt got no answer. */
+  function whenReady(): Promise<void> {
+    if (isResumeUnanswered) {
+      isResumeUnanswered = false;
+      ready = resume();
+    }
+    return ready;
+  }
+
   return {
     read,
     renew,
 
+    /** Settles once the session at start-up is known. */
+    ready: whenReady,
+
     /** Adopts the stored pair: at once from a synchronous store (signed in right after a reload). */
     start(): void {
+      // Another tab signed in, renewed or signed out: follow it now rather than at the next call.
+      store.watch?.(() => {
+        void read().catch(() => undefined);
+      });
+      if (options.resumesByCookie) {
+        ready = resume();
+        return;
+      }
       let loaded: TokenPair | null | Promise<TokenPair | null>;
       try {
         loaded = store.load();
@@ -130,6 +188,7 @@ export function createSessionManager(options: SessionManagerOptions) {
 
     /** The pair a call should use: renewed first when it expires within the leeway; null when signed out. */
     async forCall(): Promise<TokenPair | null> {
+      await whenReady();
       const current = await read();
       if (!current || !isDue(current)) return current;
       return renew(current.accessToken);

@@ -1,4 +1,4 @@
-import type { TokenPair } from '@repo/api';
+import type { TokenPairResponse as TokenPair } from '@repo/api';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -17,6 +17,11 @@ export interface SessionStore {
    * and a tab picks up the pair another has just renewed.
    */
   lock?<T>(task: () => Promise<T>): Promise<T>;
+  /**
+   * Optional: calls `onChange` when another client sharing this store (another
+   * tab) changed it; the client then re-reads it. Returns the unsubscribe function.
+   */
+  watch?(onChange: () => void): () => void;
 }
 
 /** The default store: the session lives as long as the client object. */
@@ -99,12 +104,17 @@ function parseTokenPair(text: string): TokenPair | null {
   } catch {
     return null;
   }
+  return asTokenPair(value, { hasRefreshToken: true });
+}
+
+/** `value` if it has the shape of a pair (with or without its refresh token), else null. */
+function asTokenPair(value: unknown, expected: { hasRefreshToken: boolean }): TokenPair | null {
   if (typeof value !== 'object' || value === null) return null;
   const pair = value as Record<string, unknown>;
   const user = pair.user as Record<string, unknown> | null | undefined;
   const isPair =
     typeof pair.accessToken === 'string' &&
-    typeof pair.refreshToken === 'string' &&
+    (expected.hasRefreshToken ? typeof pair.refreshToken === 'string' : pair.refreshToken === undefined) &&
     typeof pair.expiresAt === 'number' &&
     typeof pair.refreshExpiresAt === 'number' &&
     typeof user === 'object' &&
@@ -112,4 +122,57 @@ function parseTokenPair(text: string): TokenPair | null {
     typeof user.id === 'string' &&
     typeof user.username === 'string';
   return isPair ? (value as TokenPair) : null;
+}
+
+interface TabGlobals {
+  BroadcastChannel?: new (name: string) => BroadcastChannelLike;
+  navigator?: { locks?: LockManagerLike };
+}
+
+interface BroadcastChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /** Node only: lets the process exit while the channel is open. */
+  unref?(): void;
+}
+
+/**
+ * Cookie mode's store: the pair (without its refresh token, which lives in
+ * the HttpOnly cookie) in this tab's memory only, never in storage a script
+ * could read later. Tabs of the origin stay in step through a
+ * BroadcastChannel (a sign-in, renewal or sign-out in one reaches the others)
+ * and renew one at a time under a Web Lock, so no two tabs ever present the
+ * same cookie (the server would take the second for a stolen one).
+ */
+export function tabSharedMemoryStore(name: string): SessionStore {
+  // Through unknown: the DOM's own BroadcastChannel type is wider than the little used here.
+  const tab = globalThis as unknown as TabGlobals;
+  const channel = tab.BroadcastChannel ? new tab.BroadcastChannel(name) : undefined;
+  channel?.unref?.();
+  const locks = tab.navigator?.locks;
+  const watchers = new Set<() => void>();
+  let pair: TokenPair | null = null;
+  channel?.addEventListener('message', (event) => {
+    // Same-origin messages only, but checked all the same: anything else reads as signed out.
+    pair = asTokenPair(event.data, { hasRefreshToken: false });
+    for (const onChange of [...watchers]) onChange();
+  });
+  return {
+    load: () => pair,
+    save(next) {
+      pair = next;
+      channel?.postMessage(next);
+    },
+    clear() {
+      pair = null;
+      channel?.postMessage(null);
+    },
+    ...(locks ? { lock: <T>(task: () => Promise<T>) => locks.request(`${name}:renew`, () => task()) } : {}),
+    watch(onChange) {
+      watchers.add(onChange);
+      return () => {
+        watchers.delete(onChange);
+      };
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { TokenPair } from '@repo/api';
+import type { TokenPairResponse as TokenPair } from '@repo/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiClient, memorySessionStore, SessionExpiredError, type SessionStore } from '../src/index.js';
 import {

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { EventSubscriber, MigrationObject, MikroORM, Options } from '@mikro-orm/core';
+import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
+import type { MySqlConnection } from '@mikro-orm/mysql';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
 
@@ -64,7 +65,7 @@ interface QueryBounds {
   unbounded: number;
 }
 
-const boundsOfOptions = new WeakMap<Options, QueryBounds>();
+const boundsOfOptions = new WeakMap<Partial<Options>, QueryBounds>();
 const boundsOfOrm = new WeakMap<MikroORM, QueryBounds>();
 
 export type DatabaseTarget = { dialect: 'mysql'; url: string } | { dialect: 'sqlite'; file: string };
@@ -94,17 +95,17 @@ export function resolveDatabaseTarget(config: Pick<DatabaseConfig, 'url' | 'root
 }
 
 /** MikroORM options for the target; the driver module is loaded only for the dialect in use. */
-export async function createOrmOptions(config: DatabaseConfig): Promise<Options> {
+export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<Options>> {
   const target = resolveDatabaseTarget(config);
   const common = {
     entities: [UserSchema, SessionSchema],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.
-    discovery: { warnWhenNoEntities: true, requireEntitiesArray: true },
+    discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,
     forceUtcTimezone: true,
     ensureIndexes: false,
-  } satisfies Options;
+  } satisfies Partial<Options>;
   const migrator = async (dialect: Dialect, transactional: boolean): Promise<Partial<Options>> => {
     if (config.migrations === false) return {};
     const { Migrator } = await import('@mikro-orm/migrations');
@@ -124,28 +125,33 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
   };
 
   if (target.dialect === 'mysql') {
-    const { MySqlDriver } = await import('@mikro-orm/mysql');
-    const options: Options = {
+    const [{ MySqlDriver }, { boundedMysqlDialect }] = await Promise.all([
+      import('@mikro-orm/mysql'),
+      import('./mysql-pool.js'),
+    ]);
+    // The ORM, once MikroORM has made it: the pool is made from its configuration.
+    let orm: MikroORM | undefined;
+    const owner = { register: (made: MikroORM) => (orm = made) };
+    const poolOptions = () => {
+      if (!orm) throw new Error('The MySQL pool is made by the ORM it belongs to');
+      const connection = orm.em.getConnection() as MySqlConnection;
+      return connection.mapOptions({
+        connectTimeout: config.connectTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs,
+      });
+    };
+    const migrations = await migrator('mysql', false);
+    const options: Partial<Options> = {
       ...common,
       driver: MySqlDriver,
       clientUrl: target.url,
-      pool: {
-        min: 0,
-        max: config.poolMax ?? 10,
-        // Knex turns this into "Timeout acquiring a connection" (a 503).
-        acquireTimeoutMillis: config.acquireTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.acquireTimeoutMs,
-        afterCreate: (connection: RawMySqlConnection, done: (error: Error | null, connection: unknown) => void) => {
-          boundQueries(connection, bounds);
-          done(null, connection);
-        },
-      },
-      // Merged by MikroORM into the knex config; `connection` goes to mysql2.
-      driverOptions: {
-        connection: { connectTimeout: config.connectTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs },
-      },
-      subscribers: [surfaceFailedBegin],
+      pool: { min: 0, max: config.poolMax ?? 10 },
+      driverOptions: boundedMysqlDialect(poolOptions, {
+        acquireTimeoutMs: config.acquireTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.acquireTimeoutMs,
+        queryTimeoutMs: () => (bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs),
+      }),
       // MySQL commits DDL implicitly: a transaction around it would be a pretence.
-      ...(await migrator('mysql', false)),
+      ...migrations,
+      extensions: [owner, ...(migrations.extensions ?? [])],
     };
     boundsOfOptions.set(options, bounds);
     return options;
@@ -155,7 +161,7 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
   const { dirname } = await import('node:path');
   if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
   const { LibSqlDriver } = await import('@mikro-orm/libsql');
-  const options: Options = {
+  const options: Partial<Options> = {
     ...common,
     driver: LibSqlDriver,
     dbName: target.file,
@@ -163,101 +169,6 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Options>
   };
   boundsOfOptions.set(options, bounds);
   return options;
-}
-
-/** What MikroORM's `afterTransactionStart` hands over on MySQL: a knex transaction. */
-interface KnexTransactionLike {
-  isCompleted?: () => boolean;
-  executionPromise?: Promise<unknown>;
-}
-
-/**
- * knex swallows a failed BEGIN on MySQL (knex/knex#4709): the transaction
- * comes back as started, and its first statement fails with "Transaction query
- * already complete", which hides the real cause (a dropped or silent
- * connection) behind an error nothing can classify. This rethrows the real
- * error as soon as the transaction starts.
- */
-const surfaceFailedBegin: EventSubscriber = {
-  async afterTransactionStart({ transaction }) {
-    const trx = transaction as KnexTransactionLike | undefined;
-    if (!trx?.isCompleted?.()) return;
-    await trx.executionPromise; // rejects with the error of BEGIN
-    throw new Error('The database transaction ended as it started');
-  },
-};
-
-/** The part of a mysql2 connection (as knex's pool holds it) that the query timeout needs. */
-interface RawMySqlConnection {
-  query(...args: unknown[]): unknown;
-  execute(options: unknown, callback: QueryCallback): unknown;
-  stream?: { destroy(): void };
-  /** Knex's pool destroys, instead of reusing, a connection marked so. */
-  __knex__disposed?: unknown;
-}
-
-type QueryCallback = (error: unknown, ...results: unknown[]) => void;
-
-function isQueryTimeout(error: unknown): error is Error {
-  return error instanceof Error && (error as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
-}
-
-/**
- * Gives every statement on this connection mysql2's `timeout` (knex and
- * MikroORM set none). mysql2 only fails the statement and keeps the
- * connection, whose late or never-coming answer would then block every later
- * statement on it; so a timed-out connection is cut and marked for the pool to
- * discard. Streams (no callback) are left unbounded: they may run long on purpose.
- */
-function boundQueries(connection: RawMySqlConnection, bounds: QueryBounds): void {
-  const timeoutNow = () => (bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs);
-  // Not the statement's error itself: knex prefixes its message with the SQL
-  // and its values, and logs the reason of a disposed connection on the console.
-  const cut = (timeoutMs: number) => {
-    connection.__knex__disposed = new Error(`a statement got no answer within ${timeoutMs} ms`);
-    connection.stream?.destroy();
-  };
-
-  const query = connection.query.bind(connection);
-  connection.query = (options: unknown, ...rest: unknown[]) => {
-    const timeoutMs = timeoutNow();
-    const callbackAt = rest.findIndex((arg) => typeof arg === 'function');
-    if (timeoutMs <= 0 || callbackAt < 0 || typeof options !== 'object' || options === null || 'timeout' in options) {
-      return query(options, ...rest);
-    }
-    const callback = rest[callbackAt] as QueryCallback;
-    let isSettled = false;
-    rest[callbackAt] = (error: unknown, ...results: unknown[]) => {
-      // mysql2 reports a timed-out statement again when its connection closes.
-      if (isSettled) return;
-      isSettled = true;
-      if (isQueryTimeout(error)) cut(timeoutMs);
-      callback(error, ...results);
-    };
-    return query({ ...options, timeout: timeoutMs }, ...rest);
-  };
-
-  // A prepared statement (`preparedRead`) is two commands, PREPARE (the first
-  // time on a connection) then EXECUTE, and mysql2's `timeout` covers only the
-  // second: one timer here covers both.
-  const execute = connection.execute.bind(connection);
-  connection.execute = (options: unknown, callback: QueryCallback) => {
-    const timeoutMs = timeoutNow();
-    if (timeoutMs <= 0) return execute(options, callback);
-    let isSettled = false;
-    const timer = setTimeout(() => {
-      isSettled = true;
-      cut(timeoutMs);
-      callback(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }));
-    }, timeoutMs);
-    return execute(options, (error: unknown, ...results: unknown[]) => {
-      // Reported again, as a closed connection, after the timer cut it.
-      if (isSettled) return;
-      isSettled = true;
-      clearTimeout(timer);
-      callback(error, ...results);
-    });
-  };
 }
 
 function migrationOptions(
@@ -295,7 +206,7 @@ export async function migrateToLatest(orm: MikroORM): Promise<string[]> {
   const bounds = boundsOfOrm.get(orm);
   if (bounds) bounds.unbounded += 1;
   try {
-    const applied = await orm.getMigrator().up();
+    const applied = await orm.migrator.up();
     return applied.map((m) => m.name);
   } finally {
     if (bounds) bounds.unbounded -= 1;

@@ -19,6 +19,7 @@ export {
   SessionSchema,
 } from './entities/session.entity.js';
 export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/user.entity.js';
+export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
 export { repositoriesOf } from './repositories/index.js';
 export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';

@@ -17,7 +17,7 @@ export function migrationsFolder(dialect: Dialect): string {
 export async function createMigration(orm: MikroORM, name?: string): Promise<string | null> {
   const dialect = dialectOf(orm);
   const folder = migrationsFolder(dialect);
-  const result = await orm.getMigrator().createMigration(folder, false, false, name);
+  const result = await orm.migrator.create(folder, false, false, name);
   if (!result.fileName) return null;
   writeMigrationsIndex(dialect, folder);
   return join(folder, result.fileName);

@@ -23,13 +23,21 @@ export function testDialect(): Dialect {
   return process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 }
 
-export async function createTestDatabase(dialect: Dialect = testDialect()): Promise<TestDatabase> {
+/**
+ * A fresh database of `dialect`, migrated to the latest schema unless
+ * `migrate` is false (then it is empty: for tests that build it themselves).
+ */
+export async function createTestDatabase(
+  dialect: Dialect = testDialect(),
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
   const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   if (dialect === 'sqlite') {
     const file = join(tmpdir(), `${name}.sqlite`);
     const url = `sqlite:${file}`;
     const orm = await createOrm({ url, rootDir: tmpdir(), quiet: true });
-    await migrateToLatest(orm);
+    if (migrate) await migrateToLatest(orm);
     return {
       dialect,
       url,
@@ -58,7 +66,7 @@ export async function createTestDatabase(dialect: Dialect = testDialect()): Prom
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const orm = await createOrm({ url: url.toString(), rootDir: tmpdir(), quiet: true });
-  await migrateToLatest(orm);
+  if (migrate) await migrateToLatest(orm);
   return {
     dialect,
     url: url.toString(),

@@ -1,6 +1,8 @@
+import { tmpdir } from 'node:os';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  createOrm,
   migrateToLatest,
   pingDatabase,
   repositoriesOf,
@@ -8,7 +10,8 @@ import {
   seedUsers,
   type User,
 } from '../src/index.js';
-import { preparedRead } from '../src/repositories/prepared-read.js';
+import { mysqlMigrations } from '../src/migrations/mysql/index.js';
+import { readRows } from '../src/repositories/read-rows.js';
 import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js';
 
 let db: TestDatabase;
@@ -32,6 +35,61 @@ describe('migrations', () => {
   it('are all applied once, and a second run applies nothing', async () => {
     expect(await migrateToLatest(db.orm)).toEqual([]);
     expect(await pingDatabase(db.orm)).toBe(true);
+  });
+
+  it('keep the users and sessions stored before users.disabled_at working', async () => {
+    const old = await createTestDatabase(testDialect(), { migrate: false });
+    try {
+      await old.orm.migrator.up({ to: 'Migration20261126103243_initial' });
+      const connection = old.orm.em.getConnection();
+      const at = (date: Date) => old.orm.em.getPlatform().processDateProperty(date);
+      const now = new Date();
+      const [userId, sessionId, tokenId] = [
+        '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6a',
+        '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6b',
+        '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6c',
+      ];
+      await connection.execute(
+        'insert into `users` (id, username, username_key, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)',
+        [userId, 'Veteran', 'veteran', HASH, 'admin', at(now), at(now)],
+      );
+      await connection.execute(
+        'insert into `sessions` (id, user_id, refresh_token_id, expires_at, created_at, last_used_at) values (?, ?, ?, ?, ?, ?)',
+        [sessionId, userId, tokenId, at(new Date(now.getTime() + 60_000)), at(now), at(now)],
+      );
+      expect((await migrateToLatest(old.orm)).length).toBeGreaterThan(0);
+      const repos = repositoriesOf(old.orm.em.fork());
+      expect((await repos.sessions.findLiveIdentity(sessionId, now))?.user).toMatchObject({
+        username: 'Veteran',
+        role: 'admin',
+      });
+      expect((await repos.sessions.findAliveWithUser(sessionId, now))?.user.disabledAt).toBeNull();
+    } finally {
+      await old.destroy();
+    }
+  });
+
+  // On MariaDB (the MySQL stand-in here) MikroORM's MySQL driver misreads
+  // enum defaults and always proposes a no-op change, so the check is SQLite's.
+  it.runIf(testDialect() === 'sqlite')('leave nothing between the entities and the schema', async () => {
+    expect(await db.orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
+  });
+});
+
+describe.runIf(testDialect() === 'mysql')('the query timeout (MySQL)', () => {
+  it('does not apply to migrations, and applies again once they are done', async () => {
+    const empty = await createTestDatabase('mysql', { migrate: false });
+    // 1 ms: no DDL statement answers that fast, a bounded migration would fail.
+    const orm = await createOrm({ url: empty.url, rootDir: tmpdir(), quiet: true, queryTimeoutMs: 1 });
+    try {
+      expect(await migrateToLatest(orm)).toHaveLength(mysqlMigrations.length);
+      await expect(orm.em.getConnection().execute('select sleep(0.2)')).rejects.toMatchObject({
+        code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+      });
+    } finally {
+      await orm.close(true);
+      await empty.destroy();
+    }
   });
 });
 
@@ -143,6 +201,15 @@ describe('sessions', () => {
     expect(await repositoriesOf(db.orm.em.fork()).sessions.findLiveIdentity('no-such-session', new Date())).toBeNull();
   });
 
+  it('finds no live session of a disabled user, even one not revoked', async () => {
+    const user = await addUser('disabled_one');
+    const session = await addSession(user, 't');
+    await repositoriesOf(db.orm.em.fork()).users.nativeUpdate({ id: user.id }, { disabledAt: new Date() });
+    const repos = repositoriesOf(db.orm.em.fork());
+    expect(await repos.sessions.findLiveIdentity(session.id, new Date())).toBeNull();
+    expect(await repos.sessions.findAliveWithUser(session.id, new Date())).toBeNull();
+  });
+
   it('does not find an expired session', async () => {
     const user = await addUser('expirer');
     const session = await addSession(user, 't');
@@ -170,7 +237,7 @@ describe('sessions', () => {
   });
 });
 
-describe('preparedRead', () => {
+describe('readRows', () => {
   const SQL = 'select id, username, ? as flag from `users` where created_at <= ? order by id';
 
   it('returns what execute returns for the same statement, Date and boolean parameters included', async () => {
@@ -179,60 +246,39 @@ describe('preparedRead', () => {
     const params = [true, new Date(Date.now() + 60_000)];
     const expected = await db.orm.em.fork().getConnection().execute(SQL, params);
     expect(expected.length).toBeGreaterThanOrEqual(2);
-    expect(await preparedRead(db.orm.em.fork(), SQL, params)).toEqual(expected);
-    expect(await preparedRead(db.orm.em.fork(), SQL, [true, new Date(0)])).toEqual([]);
+    expect(await readRows(db.orm.em.fork(), SQL, params)).toEqual(expected);
+    expect(await readRows(db.orm.em.fork(), SQL, [true, new Date(0)])).toEqual([]);
   });
 
   it("rejects with the driver's error and gives the connection back to the pool", async () => {
     // More failures than the pool has connections: a leaked one would make the last read wait forever.
     for (let i = 0; i < 12; i += 1) {
-      await expect(preparedRead(db.orm.em.fork(), 'select * from `no_such_table`', [])).rejects.toThrow(
-        /no_such_table/,
-      );
+      await expect(readRows(db.orm.em.fork(), 'select * from `no_such_table`', [])).rejects.toThrow(/no_such_table/);
     }
-    expect(await preparedRead(db.orm.em.fork(), 'select 1 as one', [])).toEqual([{ one: 1 }]);
+    expect(await readRows(db.orm.em.fork(), 'select 1 as one', [])).toEqual([{ one: 1 }]);
   });
 
   it("runs inside a transaction on the transaction's connection, and sees its uncommitted rows", async () => {
     await db.orm.em.fork().transactional(async (em) => {
       repositoriesOf(em).users.add({ username: 'uncommitted', passwordHash: HASH });
       await em.flush();
-      const rows = await preparedRead(em, 'select username from `users` where username_key = ?', ['uncommitted']);
+      const rows = await readRows(em, 'select username from `users` where username_key = ?', ['uncommitted']);
       expect(rows).toEqual([{ username: 'uncommitted' }]);
     });
   });
 
-  it('goes through MikroORM, which logs it, when SQL logging (debug) is on', async () => {
+  it("shows in MikroORM's SQL log when SQL logging (debug) is on", async () => {
     const logQuery = vi.spyOn(db.orm.config.getLogger(), 'logQuery');
+    db.orm.config.set('debug', true);
     try {
-      await preparedRead(db.orm.em.fork(), 'select 2 as two', []);
-      expect(logQuery).not.toHaveBeenCalled();
-      db.orm.config.set('debug', true);
-      await preparedRead(db.orm.em.fork(), 'select 2 as two', []);
+      await readRows(db.orm.em.fork(), 'select 2 as two', []);
       expect(logQuery).toHaveBeenCalledWith(expect.objectContaining({ query: expect.stringContaining('select 2') }));
     } finally {
       db.orm.config.set('debug', false);
       logQuery.mockRestore();
     }
   });
-
-  it.runIf(testDialect() === 'sqlite')('prepares a statement once per pooled SQLite connection', async () => {
-    const client = (db.orm.em.getConnection() as unknown as { getKnex(): { client: PoolClientForTest } }).getKnex()
-      .client;
-    const connection = await client.acquireConnection();
-    const prepare = vi.spyOn(connection, 'prepare');
-    await client.releaseConnection(connection);
-    const sql = `select ${Date.now()} as stamp`;
-    for (let i = 0; i < 5; i += 1) await preparedRead(db.orm.em.fork(), sql, []);
-    expect(prepare.mock.calls.filter(([text]) => text === sql)).toHaveLength(1);
-    prepare.mockRestore();
-  });
 });
-
-interface PoolClientForTest {
-  acquireConnection(): Promise<{ prepare(sql: string): unknown }>;
-  releaseConnection(connection: unknown): Promise<unknown>;
-}
 
 describe('seedUsers', () => {
   it('creates missing users, keeps existing ones, and is safe to run twice', async () => {
@@ -241,10 +287,36 @@ describe('seedUsers', () => {
       { username: 'seed_a', password: 'demo-password', role: 'user' as const },
       { username: 'seed_admin', password: 'admin-password', role: 'admin' as const },
     ];
-    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({ created: ['seed_a', 'seed_admin'], existing: [] });
-    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({ created: [], existing: ['seed_a', 'seed_admin'] });
+    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({
+      created: ['seed_a', 'seed_admin'],
+      existing: [],
+      refused: [],
+    });
+    expect(await seedUsers(db.orm.em.fork(), seeds, hash)).toEqual({
+      created: [],
+      existing: ['seed_a', 'seed_admin'],
+      refused: [],
+    });
     const admin = await repositoriesOf(db.orm.em.fork()).users.findOneOrFail({ usernameKey: 'seed_admin' });
     expect(admin.role).toBe('admin');
+  });
+
+  it('refuses to make an existing plain user an admin, and then writes nothing at all', async () => {
+    const em = db.orm.em.fork();
+    repositoriesOf(em).users.add({ username: 'Seed_Squatter', passwordHash: HASH });
+    await em.flush();
+    const seeds = [
+      { username: 'seed_new_demo', password: 'demo-password', role: 'user' as const },
+      { username: 'seed_squatter', password: 'admin-password', role: 'admin' as const },
+    ];
+    expect(await seedUsers(db.orm.em.fork(), seeds, async () => HASH)).toEqual({
+      created: [],
+      existing: [],
+      refused: ['Seed_Squatter'],
+    });
+    const users = repositoriesOf(db.orm.em.fork()).users;
+    expect((await users.findOneOrFail({ usernameKey: 'seed_squatter' })).role).toBe('user');
+    expect(await users.findOne({ usernameKey: 'seed_new_demo' })).toBeNull();
   });
 });
 

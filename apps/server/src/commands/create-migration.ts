@@ -1,16 +1,31 @@
-import { createMigration, createOrm, migrateToLatest } from '@repo/db';
-import { loadConfigOrExit } from '../config.js';
+import { createMigration, type Dialect } from '@repo/db';
+import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 
-// Diffs the entities against the database named by DATABASE_URL (after
-// applying the existing migrations) and writes the next migration for its
-// dialect. Run it once per dialect: with DATABASE_URL unset for SQLite, and
-// with a mysql:// URL for MySQL.
-const config = loadConfigOrExit();
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir });
+// `pnpm db:migration:create [name] [--sqlite-only]`: writes the next migration
+// of each dialect after an entity change. Each is the diff between the
+// entities and a scratch database migrated to the latest migration — a
+// temporary SQLite file, and a temporary database on the MySQL server named by
+// TEST_DATABASE_URL (the one the tests use) — so neither the development
+// database nor its data matter, and both scratch databases are dropped after.
+// Without a MySQL server, --sqlite-only writes the SQLite one alone (the MySQL
+// tests then fail until its migration is written).
+const args = process.argv.slice(2);
+const isSqliteOnly = args.includes('--sqlite-only');
+const name = args.find((arg) => !arg.startsWith('--'));
+const dialects: Dialect[] = isSqliteOnly ? ['sqlite'] : ['sqlite', 'mysql'];
+
+const scratch: TestDatabase[] = [];
 try {
-  await migrateToLatest(orm);
-  const file = await createMigration(orm, process.argv[2]);
-  console.log(file ? `Wrote ${file}` : 'No changes: the schema matches the entities');
+  // Both databases first: a missing MySQL server fails the command before it writes anything.
+  for (const dialect of dialects) scratch.push(await createTestDatabase(dialect));
+  for (const db of scratch) {
+    const file = await createMigration(db.orm, name);
+    console.log(file ? `${db.dialect}: wrote ${file}` : `${db.dialect}: no changes, the schema matches the entities`);
+  }
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`${message}\n(Without a MySQL server: pnpm db:migration:create ${name ?? '<name>'} --sqlite-only)`);
+  process.exitCode = 1;
 } finally {
-  await orm.close();
+  for (const db of scratch) await db.destroy();
 }

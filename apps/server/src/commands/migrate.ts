@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '../config.js';
 
 const config = loadConfigOrExit();
 const target = resolveDatabaseTarget({ url: config.databaseUrl, rootDir: config.rootDir });
-const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir });
+const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, ...config.databaseTimeouts });
 try {
   const applied = await migrateToLatest(orm);
   const where = target.dialect === 'sqlite' ? `SQLite ${target.file}` : 'MySQL';

@@ -5,16 +5,20 @@ import { AppError, invalidCredentials } from '../errors.js';
 import type { Credentials, PublicUser, TokenPair } from '../schemas.js';
 import type { PasswordHasher } from './passwords.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
-import type { LoginThrottle } from './throttle.js';
+import type { AuthThrottle, ThrottleKeys } from './throttle.js';
 import type { TokenService } from './tokens.js';
 
 export interface AuthDeps {
   tokens: TokenService;
   passwords: PasswordHasher;
-  throttle: LoginThrottle;
+  throttle: AuthThrottle;
   /** Where security events go (the server logs them); dropped by default. */
   events?: SecurityEventSink;
   now?: () => Date;
+}
+
+function throttled(message: string, retryAfterSeconds: number): AppError {
+  return new AppError('THROTTLED', message, { retryAfterSeconds });
 }
 
 /** Who made a request: resolved from a valid access token and a live session. */
@@ -38,6 +42,12 @@ export class AuthService {
   }
 
   async register(em: EntityManager, credentials: Credentials, request: RequestInfo = {}): Promise<TokenPair> {
+    // Counted before hashing: registration is no free bcrypt oracle.
+    const wait = await this.deps.throttle.takeRegistration(request.clientAddress);
+    if (wait > 0) {
+      this.#emit({ type: 'register.throttled', ...request });
+      throw throttled(`Too many registrations from this address; try again in ${wait} s`, wait);
+    }
     const { users } = repositoriesOf(em);
     const user = users.add({
       username: credentials.username,
@@ -51,21 +61,27 @@ export class AuthService {
 
   async login(em: EntityManager, credentials: Credentials, request: RequestInfo = {}): Promise<TokenPair> {
     const keys = { username: usernameKeyOf(credentials.username), address: request.clientAddress };
-    const wait = await this.deps.throttle.retryAfterSeconds(keys);
-    if (wait > 0) {
-      this.#emit({ type: 'login.throttled', username: keys.username, ...request });
-      throw new AppError('THROTTLED', `Too many failed logins; try again in ${wait} s`, { retryAfterSeconds: wait });
-    }
+    await this.#takePasswordAttempt(keys, 'login.throttled', request);
     const user = await repositoriesOf(em).users.findByUsernameWithHash(credentials.username);
     const isValid = user
       ? await this.deps.passwords.verify(credentials.password, user.passwordHash)
       : await this.deps.passwords.verifyUnknownUser(credentials.password);
     if (!user || !isValid) {
-      await this.deps.throttle.recordFailure(keys);
       this.#emit({ type: 'login.failed', username: keys.username, ...(user ? { userId: user.id } : {}), ...request });
       throw invalidCredentials();
     }
-    await this.deps.throttle.recordSuccess(keys);
+    if (user.disabledAt) {
+      // Checked after the password, and answered like a wrong one: the answer
+      // tells no one without the password that the account exists.
+      this.#emit({ type: 'login.disabled', username: keys.username, userId: user.id, ...request });
+      throw invalidCredentials();
+    }
+    await this.deps.throttle.passwordAccepted(keys);
+    if (this.deps.passwords.isWeakerThanCost(user.passwordHash)) {
+      // BCRYPT_COST was raised: every user who signs in gets the stronger hash.
+      const passwordHash = await this.deps.passwords.hash(credentials.password);
+      await repositoriesOf(em).users.nativeUpdate({ id: user.id }, { passwordHash });
+    }
     const pair = await this.#startSession(em, user);
     this.#emit({ type: 'login.succeeded', userId: user.id, sessionId: pair.sessionId, ...request });
     return pair.tokens;
@@ -80,6 +96,8 @@ export class AuthService {
       throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
     }
     const nextTokenId = uuidv7();
+    // Never past the session's maximum age, however often it is refreshed.
+    const expiresAt = this.deps.tokens.refreshExpiry(now, session.createdAt);
     // The conditional update decides, not the read above: of two refreshes
     // racing with one token, exactly one rotates; the other then holds a
     // retired token, like a thief would.
@@ -90,7 +108,7 @@ export class AuthService {
         currentTokenId: claims.tokenId,
         nextTokenId,
         now,
-        expiresAt: this.deps.tokens.refreshExpiry(now),
+        expiresAt,
       }));
     if (!isRotated) {
       // A retired refresh token came back: whoever holds it, the session is
@@ -105,7 +123,7 @@ export class AuthService {
       });
       throw new AppError('SESSION_REVOKED', 'Refresh token reuse detected; the session has been revoked');
     }
-    return this.#issuePair(session.user, session.id, nextTokenId, now);
+    return this.#issuePair(session.user, session.id, nextTokenId, now, expiresAt);
   }
 
   /** Verifies an access token and checks in the database that its session is alive. */
@@ -149,10 +167,15 @@ export class AuthService {
     const { users } = repositoriesOf(em);
     const user = await users.findByIdWithHash(identity.user.id);
     if (!user) throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
+    // A second way to guess the password: it spends the same budget as login.
+    const keys = { username: usernameKeyOf(user.username), address: request.clientAddress };
+    await this.#takePasswordAttempt(keys, 'password.throttled', request);
     if (!(await this.deps.passwords.verify(input.currentPassword, user.passwordHash))) {
+      this.#emit({ type: 'password.failed', userId: user.id, sessionId: identity.sessionId, ...request });
       // 400 naming the field, not 401: a 401 means "your token is bad" to clients.
       throw new AppError('INVALID_INPUT', 'currentPassword: is incorrect', { field: 'currentPassword' });
     }
+    await this.deps.throttle.passwordAccepted(keys);
     const passwordHash = await this.deps.passwords.hash(input.newPassword);
     const now = this.#now();
     const revokedSessions = await em.transactional(async (tx) => {
@@ -175,26 +198,39 @@ export class AuthService {
     return revokedSessions;
   }
 
+  /** Takes an attempt from the password budgets before any comparison; throws THROTTLED when one is spent. */
+  async #takePasswordAttempt(
+    keys: ThrottleKeys,
+    event: 'login.throttled' | 'password.throttled',
+    request: RequestInfo,
+  ): Promise<void> {
+    const wait = await this.deps.throttle.takePasswordAttempt(keys);
+    if (wait === 0) return;
+    this.#emit({ type: event, username: keys.username, ...request });
+    throw throttled(`Too many failed password attempts; try again in ${wait} s`, wait);
+  }
+
   async #startSession(em: EntityManager, user: User): Promise<{ tokens: TokenPair; sessionId: string }> {
     const now = this.#now();
     const refreshTokenId = uuidv7();
+    const expiresAt = this.deps.tokens.refreshExpiry(now, now);
     const session = repositoriesOf(em).sessions.create({
       user,
       refreshTokenId,
-      expiresAt: this.deps.tokens.refreshExpiry(now),
+      expiresAt,
       createdAt: now,
       lastUsedAt: now,
       revokedAt: null,
       revokedReason: null,
     });
     await em.flush();
-    return { tokens: this.#issuePair(user, session.id, refreshTokenId, now), sessionId: session.id };
+    return { tokens: this.#issuePair(user, session.id, refreshTokenId, now, expiresAt), sessionId: session.id };
   }
 
-  #issuePair(user: User, sessionId: string, refreshTokenId: string, now: Date): TokenPair {
+  #issuePair(user: User, sessionId: string, refreshTokenId: string, now: Date, expiresAt: Date): TokenPair {
     const subject = { userId: user.id, sessionId };
     const access = this.deps.tokens.issueAccessToken(subject, now);
-    const refresh = this.deps.tokens.issueRefreshToken(subject, refreshTokenId, now);
+    const refresh = this.deps.tokens.issueRefreshToken(subject, refreshTokenId, now, expiresAt);
     return {
       accessToken: access.token,
       refreshToken: refresh.token,

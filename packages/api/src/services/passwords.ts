@@ -13,6 +13,16 @@ export class PasswordHasher {
     return bcrypt.compare(password, hash);
   }
 
+  /** Whether a stored hash was made at a lower cost than today's (so a login should hash the password again). */
+  isWeakerThanCost(hash: string): boolean {
+    try {
+      return bcrypt.getRounds(hash) < this.cost;
+    } catch {
+      // Not a bcrypt hash: verify has refused it anyway.
+      return false;
+    }
+  }
+
   /**
    * For an unknown username: one comparison at the same cost as a real one,
    * against a fixed hash made once, so response time does not reveal which
@@ -23,13 +33,17 @@ export class PasswordHasher {
     return false;
   }
 
-  /** Makes the dummy hash ahead of the first login (it costs one hash). */
+  /**
+   * Makes the dummy hash (one hash at full cost). Servers await this before
+   * they listen: made on demand, it would make the first unknown-user login
+   * cost a hash more than any other, which tells that the account is unknown.
+   */
   async warmUp(): Promise<void> {
     await this.dummyHash();
   }
 
   private dummyHash(): Promise<string> {
-    this.#dummyHash ??= bcrypt.hash('no such user: dummy password', this.cost);
+    this.#dummyHash ??= this.hash('no such user: dummy password');
     return this.#dummyHash;
   }
 }

@@ -1,3 +1,5 @@
+import type { UserRole } from '@repo/db';
+
 /** Who asked, as far as the transport knows. */
 export interface RequestInfo {
   requestId?: string | undefined;
@@ -6,13 +8,20 @@ export interface RequestInfo {
 
 export type SecurityEventType =
   | 'register'
+  | 'register.throttled'
   | 'login.succeeded'
   | 'login.failed'
+  /** The right password of a disabled user: answered as a failed login. */
+  | 'login.disabled'
   | 'login.throttled'
   | 'refresh.reuse_detected'
   | 'logout'
   | 'logout_all'
-  | 'password.changed';
+  | 'password.changed'
+  | 'password.failed'
+  | 'password.throttled'
+  | 'admin.role_changed'
+  | 'admin.user_disabled';
 
 /**
  * One security-relevant fact, for the audit log. It names users and sessions
@@ -22,10 +31,14 @@ export interface SecurityEvent extends RequestInfo {
   type: SecurityEventType;
   userId?: string;
   sessionId?: string;
-  /** The (lower-cased) username tried, for failed and throttled logins. */
+  /** The (lower-cased) username tried, for failed and throttled password checks. */
   username?: string;
-  /** Sessions ended by the event (logout-all, password change, reuse). */
+  /** Sessions ended by the event (logout-all, password change, reuse, disable). */
   revokedSessions?: number;
+  /** Admin events: the user acted on (`userId` is the admin). */
+  targetUserId?: string;
+  /** `admin.role_changed`: the new role. */
+  role?: UserRole;
 }
 
 export type SecurityEventSink = (event: SecurityEvent) => void;

@@ -1,41 +1,57 @@
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface ThrottleKeys {
-  /** The lower-cased username tried. */
+  /** The lower-cased username whose password is being checked. */
   username: string;
   /** The client address, when known. */
   address?: string | undefined;
 }
 
-/** Counts failed logins. The store behind it is the implementation's business. */
-export interface LoginThrottle {
-  /** Seconds until another attempt is allowed; 0 when it is allowed now. */
-  retryAfterSeconds(keys: ThrottleKeys): Promise<number>;
-  recordFailure(keys: ThrottleKeys): Promise<void>;
-  /** A successful login clears the username's failures (not the address's). */
-  recordSuccess(keys: ThrottleKeys): Promise<void>;
+/**
+ * Budgets for the requests that cost a bcrypt run: password checks and
+ * registrations. Each request takes from its budgets *before* the work, in
+ * one atomic step per budget, so however many requests arrive at once (in
+ * parallel, in a tRPC batch, on several instances) no more than the budget
+ * ever reaches bcrypt. The store behind it is the implementation's business.
+ */
+export interface AuthThrottle {
+  /**
+   * Takes one attempt from the username's and then the address's budget.
+   * Returns the seconds to wait when either is spent (the password must then
+   * not be checked), 0 when the check may go on.
+   */
+  takePasswordAttempt(keys: ThrottleKeys): Promise<number>;
+  /**
+   * The password was right: the username's budget is whole again, and the
+   * address gets back the attempt it took (its budget is for failures).
+   */
+  passwordAccepted(keys: ThrottleKeys): Promise<void>;
+  /** Takes one registration from the address's budget; seconds to wait when spent, else 0. */
+  takeRegistration(address: string | undefined): Promise<number>;
 }
 
 export interface ThrottleConfig {
-  /** Failures allowed per username within the window (10). */
+  /** Wrong passwords compared per username within the window (THROTTLE_LOGIN_PER_USERNAME, 10). */
   maxFailuresPerUsername: number;
-  /** Failures allowed per client address within the window (looser: 100). */
+  /** Failed logins per client address within the window (THROTTLE_LOGIN_PER_ADDRESS, 100). */
   maxFailuresPerAddress: number;
-  /** Window length in seconds (15 minutes). */
+  /** Registrations per client address within the window (THROTTLE_REGISTER_PER_ADDRESS, 20). */
+  maxRegistrationsPerAddress: number;
+  /** Window length in whole seconds (THROTTLE_WINDOW, 15 minutes). */
   windowSeconds: number;
 }
 
 export const DEFAULT_THROTTLE: ThrottleConfig = {
   maxFailuresPerUsername: 10,
   maxFailuresPerAddress: 100,
+  maxRegistrationsPerAddress: 20,
   windowSeconds: 15 * 60,
 };
 
 /** The part of a rate-limiter-flexible limiter the throttle uses. */
-export interface FailureCounter {
-  readonly points: number;
-  get(key: string): Promise<RateLimiterRes | null>;
-  penalty(key: string, points?: number): Promise<RateLimiterRes>;
+export interface AttemptCounter {
+  consume(key: string, points?: number): Promise<RateLimiterRes>;
+  reward(key: string, points?: number): Promise<RateLimiterRes>;
   delete(key: string): Promise<boolean>;
 }
 
@@ -55,8 +71,8 @@ export interface RedisClientLike {
 export interface RedisThrottleOptions {
   /**
    * Called when a Redis call fails while Redis was considered up: once per
-   * outage, not once per request. Logins go on with per-instance in-memory
-   * counters until Redis answers again.
+   * outage, not once per request. Counting goes on with per-instance
+   * in-memory counters until Redis answers again.
    */
   onStoreError?: (error: unknown) => void;
   /** Called when Redis answers again after `onStoreError` (or after starting unavailable). */
@@ -103,34 +119,30 @@ class StoreHealth {
  * throttle could then neither report the outage with its cause nor notice
  * that Redis answers again.
  */
-class CounterWithFallback implements FailureCounter {
+class CounterWithFallback implements AttemptCounter {
   constructor(
-    private readonly store: FailureCounter,
-    private readonly fallback: FailureCounter,
+    private readonly store: AttemptCounter,
+    private readonly fallback: AttemptCounter,
     private readonly health: StoreHealth,
     /** Throws when the store is known to be unreachable, so no call waits on it. */
     private readonly assertStoreReady: () => void,
   ) {}
 
-  get points(): number {
-    return this.store.points;
+  consume(key: string, points = 1): Promise<RateLimiterRes> {
+    return this.#run((counter) => counter.consume(key, points));
   }
 
-  get(key: string): Promise<RateLimiterRes | null> {
-    return this.#run((counter) => counter.get(key));
-  }
-
-  penalty(key: string, points = 1): Promise<RateLimiterRes> {
-    return this.#run((counter) => counter.penalty(key, points));
+  reward(key: string, points = 1): Promise<RateLimiterRes> {
+    return this.#run((counter) => counter.reward(key, points));
   }
 
   async delete(key: string): Promise<boolean> {
-    // Memory too: failures counted there during an outage must not come back with the next one.
+    // Memory too: attempts counted there during an outage must not come back with the next one.
     await this.fallback.delete(key);
     return this.#run((counter) => counter.delete(key));
   }
 
-  async #run<T>(call: (counter: FailureCounter) => Promise<T>): Promise<T> {
+  async #run<T>(call: (counter: AttemptCounter) => Promise<T>): Promise<T> {
     // Only an answer to a call made while Redis was down shows it is back: a
     // slow answer to a call made before the outage began does not.
     const wasDown = this.health.isDown;
@@ -139,6 +151,11 @@ class CounterWithFallback implements FailureCounter {
       this.assertStoreReady();
       result = await call(this.store);
     } catch (error) {
+      // A spent budget is an answer from the store, not a failure of it.
+      if (error instanceof RateLimiterRes) {
+        if (wasDown) this.health.answered();
+        throw error;
+      }
       this.health.failed(error);
       return call(this.fallback);
     }
@@ -147,86 +164,102 @@ class CounterWithFallback implements FailureCounter {
   }
 }
 
-function memoryCounter(keyPrefix: string, points: number, config: ThrottleConfig): RateLimiterMemory {
-  return new RateLimiterMemory({ keyPrefix, points, duration: config.windowSeconds });
+/** Takes one point; the milliseconds until the window ends when the budget was already spent, else 0. */
+async function take(counter: AttemptCounter, key: string): Promise<number> {
+  try {
+    await counter.consume(key, 1);
+    return 0;
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return Math.max(error.msBeforeNext, 1);
+    throw error;
+  }
+}
+
+function toSeconds(ms: number): number {
+  return ms > 0 ? Math.ceil(ms / 1000) : 0;
+}
+
+type CounterFactory = (keyPrefix: string, points: number) => AttemptCounter;
+
+function memoryCounters(config: ThrottleConfig): CounterFactory {
+  return (keyPrefix, points) => new RateLimiterMemory({ keyPrefix, points, duration: config.windowSeconds });
 }
 
 /**
- * Fixed-window failure counters from rate-limiter-flexible: in memory (per
- * process) by default, or in Redis (shared by every instance using it, with
- * an in-memory fallback while Redis is unreachable).
+ * Fixed-window budgets from rate-limiter-flexible, whose `consume` counts and
+ * checks in one step (in Redis, one Lua script): in memory (per process) by
+ * default, or in Redis (shared by every instance using it, with an in-memory
+ * fallback while Redis is unreachable).
  */
-export class RateLimiterLoginThrottle implements LoginThrottle {
-  constructor(
-    private readonly byUsername: FailureCounter,
-    private readonly byAddress: FailureCounter,
-  ) {}
+export class RateLimiterAuthThrottle implements AuthThrottle {
+  readonly #byUsername: AttemptCounter;
+  readonly #failuresByAddress: AttemptCounter;
+  readonly #registrationsByAddress: AttemptCounter;
 
-  static inMemory(config: ThrottleConfig = DEFAULT_THROTTLE): RateLimiterLoginThrottle {
-    return new RateLimiterLoginThrottle(
-      memoryCounter('login_user', config.maxFailuresPerUsername, config),
-      memoryCounter('login_addr', config.maxFailuresPerAddress, config),
-    );
+  private constructor(config: ThrottleConfig, counter: CounterFactory) {
+    this.#byUsername = counter('login_user', config.maxFailuresPerUsername);
+    this.#failuresByAddress = counter('login_addr', config.maxFailuresPerAddress);
+    this.#registrationsByAddress = counter('register_addr', config.maxRegistrationsPerAddress);
+  }
+
+  static inMemory(config: Partial<ThrottleConfig> = {}): RateLimiterAuthThrottle {
+    const full = { ...DEFAULT_THROTTLE, ...config };
+    return new RateLimiterAuthThrottle(full, memoryCounters(full));
   }
 
   /**
-   * Counters in Redis under `login_user:<username>` and `login_addr:<address>`
-   * (behind the client's own `keyPrefix`, if it has one), so N instances
-   * sharing the Redis count failures as one. A call Redis fails (refused,
-   * not connected, timed out: the client's options decide how fast) is
-   * answered from memory instead, so login never fails because of Redis.
+   * Counters in Redis under `login_user:<username>`, `login_addr:<address>`
+   * and `register_addr:<address>` (behind the client's own `keyPrefix`, if it
+   * has one), so N instances sharing the Redis count as one. A call Redis
+   * fails (refused, not connected, timed out: the client's options decide how
+   * fast) is answered from memory instead, so login never fails because of
+   * Redis.
    */
   static withRedis(
     client: RedisClientLike,
-    config: ThrottleConfig = DEFAULT_THROTTLE,
+    config: Partial<ThrottleConfig> = {},
     options: RedisThrottleOptions = {},
-  ): RateLimiterLoginThrottle {
+  ): RateLimiterAuthThrottle {
+    const full = { ...DEFAULT_THROTTLE, ...config };
     const health = new StoreHealth(options);
     const assertReady = () => {
       // Not connected (connecting, reconnecting, closed): fall back at once
       // rather than hand a command to a connection that cannot carry it.
       if (client.status !== 'ready') throw new Error(`Redis is not connected (client status: ${client.status})`);
     };
-    const counter = (keyPrefix: string, points: number) =>
-      new CounterWithFallback(
-        new RateLimiterRedis({
-          storeClient: client,
-          keyPrefix,
-          points,
-          duration: config.windowSeconds,
-        }),
-        memoryCounter(keyPrefix, points, config),
-        health,
-        assertReady,
-      );
-    return new RateLimiterLoginThrottle(
-      counter('login_user', config.maxFailuresPerUsername),
-      counter('login_addr', config.maxFailuresPerAddress),
+    const inMemory = memoryCounters(full);
+    return new RateLimiterAuthThrottle(
+      full,
+      (keyPrefix, points) =>
+        new CounterWithFallback(
+          new RateLimiterRedis({ storeClient: client, keyPrefix, points, duration: full.windowSeconds }),
+          inMemory(keyPrefix, points),
+          health,
+          assertReady,
+        ),
     );
   }
 
-  async retryAfterSeconds(keys: ThrottleKeys): Promise<number> {
-    const waits = await Promise.all([
-      blockedForMs(this.byUsername, keys.username),
-      keys.address ? blockedForMs(this.byAddress, keys.address) : 0,
-    ]);
-    const ms = Math.max(...waits);
-    return ms > 0 ? Math.ceil(ms / 1000) : 0;
+  async takePasswordAttempt(keys: ThrottleKeys): Promise<number> {
+    // Only attempts that go on to bcrypt count: one refused by the username's
+    // budget takes nothing from the address's, and one refused by the
+    // address's gives the username's point back.
+    const usernameWait = await take(this.#byUsername, keys.username);
+    if (usernameWait > 0 || !keys.address) return toSeconds(usernameWait);
+    const addressWait = await take(this.#failuresByAddress, keys.address);
+    if (addressWait > 0) await this.#byUsername.reward(keys.username, 1);
+    return toSeconds(addressWait);
   }
 
-  async recordFailure(keys: ThrottleKeys): Promise<void> {
+  async passwordAccepted(keys: ThrottleKeys): Promise<void> {
     await Promise.all([
-      this.byUsername.penalty(keys.username, 1),
-      keys.address ? this.byAddress.penalty(keys.address, 1) : undefined,
+      this.#byUsername.delete(keys.username),
+      keys.address ? this.#failuresByAddress.reward(keys.address, 1) : undefined,
     ]);
   }
 
-  async recordSuccess(keys: ThrottleKeys): Promise<void> {
-    await this.byUsername.delete(keys.username);
+  async takeRegistration(address: string | undefined): Promise<number> {
+    // Without an address (an in-process caller) there is no one to count.
+    return address ? toSeconds(await take(this.#registrationsByAddress, address)) : 0;
   }
-}
-
-async function blockedForMs(limiter: FailureCounter, key: string): Promise<number> {
-  const res = await limiter.get(key);
-  return res && res.consumedPoints >= limiter.points ? Math.max(res.msBeforeNext, 1) : 0;
 }

@@ -10,7 +10,10 @@ export interface TokenConfig {
   previousAccessSecret?: string | undefined;
   previousRefreshSecret?: string | undefined;
   accessTtlMs: number;
+  /** Idle timeout: each refresh extends the session by this much, up to its maximum age. */
   refreshTtlMs: number;
+  /** Absolute session lifetime: no refresh extends a session past its creation + this. */
+  sessionMaxAgeMs: number;
   issuer: string;
   audience: string;
 }
@@ -87,13 +90,24 @@ export class TokenService {
     return this.#sign('access', subject, uuidv7(), now);
   }
 
-  /** `tokenId` becomes the session's current refresh token id. */
-  issueRefreshToken(subject: { userId: string; sessionId: string }, tokenId: string, now: Date): SignedToken {
-    return this.#sign('refresh', subject, tokenId, now);
+  /**
+   * `tokenId` becomes the session's current refresh token id; `expiresAt`
+   * (from `refreshExpiry`) is the session's, so token and session end together.
+   */
+  issueRefreshToken(
+    subject: { userId: string; sessionId: string },
+    tokenId: string,
+    now: Date,
+    expiresAt: Date = this.refreshExpiry(now, now),
+  ): SignedToken {
+    return this.#sign('refresh', subject, tokenId, now, Math.floor(expiresAt.getTime() / 1000));
   }
 
-  refreshExpiry(now: Date): Date {
-    return new Date(expirySeconds(now, this.#ttlMs.refresh) * 1000);
+  /** When a refresh made `now` lets a session created at `sessionCreatedAt` end: idle timeout or maximum age, the earlier. */
+  refreshExpiry(now: Date, sessionCreatedAt: Date): Date {
+    const idle = expirySeconds(now, this.#ttlMs.refresh);
+    const absolute = expirySeconds(sessionCreatedAt, this.config.sessionMaxAgeMs);
+    return new Date(Math.min(idle, absolute) * 1000);
   }
 
   verifyAccessToken(token: string): TokenClaims {
@@ -104,8 +118,13 @@ export class TokenService {
     return this.#verify('refresh', token);
   }
 
-  #sign(type: TokenType, subject: { userId: string; sessionId: string }, tokenId: string, now: Date): SignedToken {
-    const exp = expirySeconds(now, this.#ttlMs[type]);
+  #sign(
+    type: TokenType,
+    subject: { userId: string; sessionId: string },
+    tokenId: string,
+    now: Date,
+    exp = expirySeconds(now, this.#ttlMs[type]),
+  ): SignedToken {
     const token = jwt.sign(
       { typ: type, sid: subject.sessionId, iat: Math.floor(now.getTime() / 1000), exp },
       this.#signing[type].key,

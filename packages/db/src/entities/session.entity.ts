@@ -3,7 +3,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { UserSchema } from './user.entity.js';
 
-export const SESSION_REVOKE_REASONS = ['logout', 'logout_all', 'password_change', 'refresh_reuse'] as const;
+export const SESSION_REVOKE_REASONS = [
+  'logout',
+  'logout_all',
+  'password_change',
+  'refresh_reuse',
+  'user_disabled',
+] as const;
 export type SessionRevokeReason = (typeof SESSION_REVOKE_REASONS)[number];
 
 /** One row per login. Tokens name it in their `sid` claim. */
@@ -17,7 +23,8 @@ export const SessionSchema = defineEntity({
       .length(36)
       .primary()
       .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').index('sessions_user_id_index'),
+    // Both rules explicit: MikroORM 7 infers neither, and the migrations made both cascade.
+    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').index('sessions_user_id_index'),
     /** `jti` of the only refresh token that may still be exchanged. */
     refreshTokenId: p.string().length(36),
     expiresAt: p.datetime(3),

@@ -22,7 +22,7 @@ export const UserSchema = defineEntity({
     // "Alice" and "alice" collide in the database on every dialect,
     // whatever its collation.
     usernameKey: p.string().length(40).unique('users_username_key_unique'),
-    passwordHash: p.string().length(60).hidden().lazy(true, false),
+    passwordHash: p.string().length(60).hidden().lazy(),
     role: p.enum([...USER_ROLES]).default('user'),
     createdAt: p.datetime(3).onCreate(() => new Date()),
     updatedAt: p
@@ -30,6 +30,9 @@ export const UserSchema = defineEntity({
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
     passwordChangedAt: p.datetime(3).nullable(),
+    // Set by an admin: the user's sessions are revoked, and neither a sign-in
+    // nor a session of theirs is accepted while it is set.
+    disabledAt: p.datetime(3).nullable(),
   }),
 });
 

@@ -1,8 +1,8 @@
 import { EntityRepository } from '@mikro-orm/core';
 import type { Session, SessionRevokeReason } from '../entities/session.entity.js';
 import type { UserRole } from '../entities/user.entity.js';
-import { preparedRead } from './prepared-read.js';
 import { dateOf, type RawDate } from './raw-values.js';
+import { readRows } from './read-rows.js';
 
 /** Who a live session belongs to: plain data, read on every authenticated call. */
 export interface SessionIdentity {
@@ -13,12 +13,12 @@ export interface SessionIdentity {
 // The per-request session check is the hottest query of the API. Written by
 // hand (the same SQL on MySQL and SQLite) and read as plain data, it costs
 // about a fifth of an ORM findOne with a joined populate and entity hydration
-// (measured 0.2 ms against 1.3 ms on SQLite, 0.5 against 2.6 ms on MariaDB);
-// `preparedRead` then runs it as a statement prepared once per connection.
+// (measured 0.2 ms against 1.3 ms on SQLite, 0.5 against 2.6 ms on MariaDB,
+// under MikroORM 6); `readRows` runs it straight on Kysely.
 const IDENTITY_SQL =
   'select s.id as session_id, u.id as user_id, u.username, u.role, u.created_at' +
   ' from `sessions` s join `users` u on u.id = s.user_id' +
-  ' where s.id = ? and s.revoked_at is null and s.expires_at > ?';
+  ' where s.id = ? and s.revoked_at is null and s.expires_at > ? and u.disabled_at is null';
 
 interface IdentityRow {
   session_id: string;
@@ -29,9 +29,13 @@ interface IdentityRow {
 }
 
 export class SessionRepository extends EntityRepository<Session> {
-  /** The identity behind a session id, in one query, if the session is neither revoked nor expired. */
+  /**
+   * The identity behind a session id, in one query, if the session is neither
+   * revoked nor expired and its user is not disabled (a sign-in that raced an
+   * admin's disable may have made a session after its sessions were revoked).
+   */
   async findLiveIdentity(id: string, now: Date): Promise<SessionIdentity | null> {
-    const rows = await preparedRead<IdentityRow>(this.em, IDENTITY_SQL, [
+    const rows = await readRows<IdentityRow>(this.em, IDENTITY_SQL, [
       id,
       this.em.getPlatform().processDateProperty(now),
     ]);
@@ -43,9 +47,12 @@ export class SessionRepository extends EntityRepository<Session> {
     };
   }
 
-  /** The session with its user, in one query, if it is neither revoked nor expired. */
+  /** The session with its user, in one query, if it is neither revoked nor expired and its user is not disabled. */
   findAliveWithUser(id: string, now: Date): Promise<Session | null> {
-    return this.findOne({ id, revokedAt: null, expiresAt: { $gt: now } }, { populate: ['user'], strategy: 'joined' });
+    return this.findOne(
+      { id, revokedAt: null, expiresAt: { $gt: now }, user: { disabledAt: null } },
+      { populate: ['user'], strategy: 'joined' },
+    );
   }
 
   /**

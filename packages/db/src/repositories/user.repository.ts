@@ -1,7 +1,7 @@
 import { EntityRepository } from '@mikro-orm/core';
 import type { User, UserRole } from '../entities/user.entity.js';
-import { preparedRead } from './prepared-read.js';
 import { dateOf, type RawDate } from './raw-values.js';
+import { readRows } from './read-rows.js';
 
 /** The form of a username that the unique index compares. */
 export function usernameKeyOf(username: string): string {
@@ -52,14 +52,15 @@ export class UserRepository extends EntityRepository<User> {
       passwordHash: input.passwordHash,
       role: input.role ?? 'user',
       passwordChangedAt: null,
+      disabledAt: null,
     });
   }
 
   /** Keyset pagination in creation order (ids are UUID v7). */
   async page(limit: number, cursor?: string): Promise<UserPage> {
     const rows = cursor
-      ? await preparedRead<SummaryRow>(this.em, PAGE_AFTER_SQL, [cursor, limit + 1])
-      : await preparedRead<SummaryRow>(this.em, PAGE_SQL, [limit + 1]);
+      ? await readRows<SummaryRow>(this.em, PAGE_AFTER_SQL, [cursor, limit + 1])
+      : await readRows<SummaryRow>(this.em, PAGE_SQL, [limit + 1]);
     const items = rows.slice(0, limit).map((row) => ({
       id: row.id,
       username: row.username,

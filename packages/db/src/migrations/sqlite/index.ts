@@ -1,6 +1,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126103243_initial as M0 } from './Migration20261126103243_initial.js';
+import { Migration20261130153653_disable_users as M1 } from './Migration20261130153653_disable_users.js';
 
 // Kept in order by `pnpm db:migration:create`; compiled with the package, so
 // production runs the same migrations without a TypeScript loader.
-export const sqliteMigrations: MigrationObject[] = [{ name: 'Migration20261126103243_initial', class: M0 }];
+export const sqliteMigrations: MigrationObject[] = [
+  { name: 'Migration20261126103243_initial', class: M0 },
+  { name: 'Migration20261130153653_disable_users', class: M1 },
+];

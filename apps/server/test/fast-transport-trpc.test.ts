@@ -1,10 +1,10 @@
 /**
- * `createTrpcHandler` (src/trpc-handler.ts) redoes, for speed, the crossing
- * between Node's HTTP objects and the Fetch `Request`/`Response` that tRPC's
- * Express adapter does; tRPC's `resolveResponse` still does the protocol. This
- * differential test holds it to the adapter it replaces: the real router, on
- * one database with one set of services, is served both by tRPC's own
- * `createExpressMiddleware` and by `createTrpcHandler`, with the options
+ * `createFastTrpcHandler` (src/fast-transport/trpc.ts) answers queries by GET
+ * itself, redoing for speed the steps of tRPC's `resolveResponse` on Node's
+ * objects, and hands everything else to tRPC's own Express adapter. This
+ * differential test holds it to that adapter: the real router, on one
+ * database with one set of services, is served both by tRPC's own
+ * `createExpressMiddleware` and by `createFastTrpcHandler`, with the options
  * app.ts passes, and every request below goes to both and must get the same
  * answer: status, headers (bar the framing ones, FRAMING_HEADERS) and body,
  * and the same errors reported to `onError`. A change on either side (our
@@ -25,7 +25,7 @@ import type { NodeHTTPHandlerOptions } from '@trpc/server/adapters/node-http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES, MAX_BATCH_SIZE, requestOptions } from '../src/app.js';
-import { createTrpcHandler } from '../src/trpc-handler.js';
+import { createFastTrpcHandler } from '../src/fast-transport/index.js';
 import { comparableHeaders, parse } from './differential.js';
 import { apiConfig, PASSWORD, uniqueName } from './helpers.js';
 import { type RawClient, rawClient } from './raw-http.js';
@@ -33,7 +33,7 @@ import { type RawClient, rawClient } from './raw-http.js';
 /** A request with this header waits in createContext until its client has gone (see `abandon`). */
 const HOLD_HEADER = 'x-test-hold-until-client-gone';
 
-const ADAPTER_NAMES = ['tRPC createExpressMiddleware', 'createTrpcHandler'] as const;
+const ADAPTER_NAMES = ['tRPC createExpressMiddleware', 'createFastTrpcHandler'] as const;
 type AdapterName = (typeof ADAPTER_NAMES)[number];
 
 /** The two moments of a held request, announced to the test waiting on it. */
@@ -108,7 +108,7 @@ async function startAdapter(name: AdapterName): Promise<Adapter> {
   const state: Pick<Adapter, 'errors' | 'hold'> = { errors: [] };
   const options = trpcOptions(state);
   const handler: RequestHandler =
-    name === 'createTrpcHandler' ? createTrpcHandler(options) : createExpressMiddleware(options);
+    name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options);
   // Tells a held request's test when the handler has ended its response.
   const watchHeld: RequestHandler = (req, res, next) => {
     if (req.headers[HOLD_HEADER] !== undefined) {
@@ -138,7 +138,7 @@ async function stopAdapter(adapter: Adapter): Promise<void> {
 
 /** tRPC's `createExpressMiddleware`, the reference. */
 const stockAdapter = () => adapters[0] as Adapter;
-/** Our `createTrpcHandler`. */
+/** Our `createFastTrpcHandler`. */
 const ourAdapter = () => adapters[1] as Adapter;
 
 beforeAll(async () => {
@@ -268,7 +268,7 @@ describe('GET queries', () => {
     expect((await expectSameAnswer({ path: '/auth.logout', headers: auth() })).status).toBe(405);
   });
 
-  // createTrpcHandler answers a lone GET query itself (answerSingleQuery) and leaves
+  // createFastTrpcHandler answers a lone GET query itself (answerSingleQuery) and leaves
   // everything else to resolveResponse: both sides of that line, alike.
   it('user.byId: found (200), and an unknown id failing inside the procedure (404)', async () => {
     expect(
@@ -600,7 +600,10 @@ describe('a streamed batch is sent as its calls settle', () => {
     const { router, release } = pacedRouter();
     const app = express();
     const options = { router, createContext: () => ({}) };
-    app.use('/trpc', name === 'createTrpcHandler' ? createTrpcHandler(options) : createExpressMiddleware(options));
+    app.use(
+      '/trpc',
+      name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options),
+    );
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
@@ -631,5 +634,86 @@ describe('a streamed batch is sent as its calls settle', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('what createFastTrpcHandler refuses when it is made (options its fast path would not honour)', () => {
+  const t = initTRPC.create();
+  const router = t.router({ ping: t.procedure.query(() => 'pong') });
+
+  it('batching turned off, by allowBatching or the older batching option', () => {
+    expect(() => createFastTrpcHandler({ router, allowBatching: false })).toThrow(/allowBatching/);
+    expect(() => createFastTrpcHandler({ router, batching: { enabled: false } })).toThrow(/batching/);
+  });
+
+  it('a router with a transformer', () => {
+    const wrapped = initTRPC.create({
+      transformer: {
+        serialize: (value: unknown) => ({ json: value }),
+        deserialize: (value: { json: unknown }) => value.json,
+      },
+    });
+    const withTransformer = wrapped.router({ ping: wrapped.procedure.query(() => 'pong') });
+    expect(() => createFastTrpcHandler({ router: withTransformer })).toThrow(/transformer/);
+  });
+
+  it('a router whose URLs use another path separator', () => {
+    const tilde = initTRPC.create({ pathSeparator: '~' });
+    const withTilde = tilde.router({ ping: tilde.procedure.query(() => 'pong') });
+    expect(() => createFastTrpcHandler({ router: withTilde })).toThrow(/pathSeparator/);
+  });
+
+  it('an option it does not know', () => {
+    const unknown = { router, experimental_somethingNew: true } as Parameters<typeof createFastTrpcHandler>[0];
+    expect(() => createFastTrpcHandler(unknown)).toThrow(/experimental_somethingNew/);
+  });
+
+  it('takes what app.ts passes, and batching left on', () => {
+    const options = trpcOptions({ errors: [] });
+    expect(() => createFastTrpcHandler({ ...options, allowBatching: true, allowMethodOverride: false })).not.toThrow();
+  });
+});
+
+describe('a response that cannot be built (responseMeta throws)', () => {
+  it.each([
+    ['always', () => true],
+    ['only for a success', (errors: readonly unknown[]) => errors.length === 0],
+  ])('(%s): the same error answer from both, and the same reports to onError', async (_when, throwsFor) => {
+    const t = initTRPC.create();
+    const router = t.router({ ping: t.procedure.query(() => 'pong') });
+    const answers: { status: number; body: unknown; reported: string[] }[] = [];
+    for (const name of ADAPTER_NAMES) {
+      const reported: string[] = [];
+      const options = {
+        router,
+        createContext: () => ({}),
+        responseMeta: ({ errors }: { errors: readonly unknown[] }) => {
+          if (throwsFor(errors)) throw new Error('responseMeta broke');
+          return {};
+        },
+        onError: ({ error, type }: { error: { code: string }; type: string }) => {
+          reported.push(`${error.code} ${type}`);
+        },
+      };
+      const app = express();
+      app.use(
+        '/trpc',
+        name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options),
+      );
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc/ping`);
+        // The stack trace names each side's own frames.
+        const body = (await res.text()).replace(/"stack":"(?:[^"\\]|\\.)*"/, '"stack":"…"');
+        answers.push({ status: res.status, body: parse(body), reported });
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+    const [stock, ours] = answers;
+    expect(stock?.status).toBe(500);
+    expect(ours).toEqual(stock);
   });
 });

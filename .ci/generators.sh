@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The generators of README "Make it yours", run as a newcomer would, in a
+# scratch copy of this checkout (without node_modules, dist or databases):
+# a procedure on a new router and one on an existing router, an entity and its
+# migrations for both dialects; then lint, typecheck, the generated tests (and
+# the OpenAPI and Postman tests that list every route) on SQLite and MySQL,
+# and `pnpm db:migrate` on a fresh SQLite file and a fresh MySQL database,
+# where the new table must exist. A generator that rots fails here.
+# Needs TEST_DATABASE_URL (a MySQL server whose user may create databases).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${TEST_DATABASE_URL:?set TEST_DATABASE_URL=mysql://user:pass@host:3306/db}"
+export CI=true
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+tar --exclude=node_modules --exclude=dist --exclude=.turbo --exclude=.git --exclude=data \
+  --exclude=.env.local --exclude='*.tsbuildinfo' -cf - . | tar -xf - -C "$scratch"
+cd "$scratch"
+# Biome reads .gitignore through git: the copy is a repository of its own.
+git init -q && git add -A && git -c user.name=ci -c user.email=ci@invalid commit -qm scratch
+pnpm install --frozen-lockfile --prefer-offline --reporter=silent
+
+step() { printf '\n=== generators (%ss): %s\n' "$SECONDS" "$*"; }
+step "procedure on a new router, procedure on an existing one, entity"
+pnpm turbo gen procedure --args ciProbe ping query public </dev/null
+pnpm turbo gen procedure --args user ciShout mutation admin </dev/null
+pnpm turbo gen entity --args CiProbeItem </dev/null
+
+step "migrations for both dialects"
+pnpm db:migration:create add_ci_probe_items
+ls packages/db/src/migrations/sqlite/*_add_ci_probe_items.ts packages/db/src/migrations/mysql/*_add_ci_probe_items.ts
+
+step "lint and typecheck"
+pnpm lint
+pnpm typecheck --output-logs=errors-only
+
+step "the generated tests and the route lists, on SQLite and MySQL"
+(cd packages/api && npx vitest run test/ci-probe-ping.test.ts test/user-ci-shout.test.ts test/openapi.test.ts)
+(cd packages/db && npx vitest run test/ci-probe-item.test.ts)
+(cd apps/server && npx vitest run test/postman.test.ts test/fuzz.test.ts -t "postman|covers every procedure")
+
+step "pnpm db:migrate on SQLite and MySQL"
+table_exists='
+  import { createOrm } from "@repo/db";
+  const orm = await createOrm({ url: process.env.DATABASE_URL, rootDir: process.cwd(), migrations: false });
+  try {
+    await orm.em.getConnection().execute("select count(*) as n from ci_probe_items");
+    console.log("ci_probe_items exists");
+  } finally {
+    await orm.close();
+  }'
+export DATABASE_URL="sqlite:$scratch/migrate-check.sqlite"
+pnpm db:migrate
+(cd apps/server && node --input-type=module -e "$table_exists")
+# shellcheck disable=SC2016 # expanded by the inner shell, where FRESH_DATABASE_URL is set
+bash .ci/with-fresh-database.sh "$TEST_DATABASE_URL" sh -c '
+  export DATABASE_URL="$FRESH_DATABASE_URL"
+  pnpm db:migrate
+  cd apps/server && node --input-type=module -e "$0"' "$table_exists"
+
+step "passed"

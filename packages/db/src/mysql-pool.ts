@@ -1,0 +1,121 @@
+/**
+ * The MySQL connection pool with bounds on every wait, given to MikroORM as
+ * the Kysely dialect it runs on (`driverOptions`). Only public APIs: Kysely's
+ * `MysqlDialect` and the `MysqlPool` interface it documents for a pool, and
+ * mysql2's pool, connection and per-query `timeout`.
+ *
+ * mysql2 alone waits without end for a pooled connection, and for the answer
+ * to a statement (a connection whose peer went silent hangs every statement
+ * sent on it); neither MikroORM nor Kysely sets a bound. Here a statement
+ * fails after its timeout and its connection is discarded, and a caller waits
+ * for a connection no longer than the acquire timeout.
+ */
+import { MysqlDialect, type MysqlPool, type MysqlPoolConnection } from 'kysely';
+import {
+  createConnection,
+  createPool,
+  type Pool,
+  type PoolConnection,
+  type PoolOptions,
+  type QueryOptions,
+} from 'mysql2';
+import { ACQUIRE_TIMEOUT_CODE } from './errors.js';
+
+export interface MysqlPoolBounds {
+  /** How long a caller may wait for a pooled connection (a free one, or a new one being opened). */
+  acquireTimeoutMs: number;
+  /** How long a statement may wait for its answer, read per statement; 0 for none. */
+  queryTimeoutMs(): number;
+}
+
+/** The connection's pool could not hand out a connection in time. */
+export class AcquireTimeoutError extends Error {
+  override name = 'AcquireTimeoutError';
+  readonly code = ACQUIRE_TIMEOUT_CODE;
+  constructor(timeoutMs: number) {
+    super(`No database connection was free within ${timeoutMs} ms`);
+  }
+}
+
+function isQueryTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+}
+
+type QueryCallback = (error: unknown, result: never) => void;
+
+/** One statement at a time with the current timeout; a timed-out connection is destroyed, not reused. */
+function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds): MysqlPoolConnection {
+  return {
+    get config() {
+      return connection.config;
+    },
+    get threadId() {
+      return connection.threadId;
+    },
+    connect: (callback) => connection.connect(callback),
+    destroy: () => connection.destroy(),
+    release: () => connection.release(),
+    query(sql: string, values: QueryOptions['values'], callback?: QueryCallback) {
+      const timeout = bounds.queryTimeoutMs();
+      // Streams (no callback) stay unbounded: they may run long on purpose.
+      if (!callback) return connection.query({ sql, values });
+      if (timeout <= 0) return connection.query({ sql, values }, callback);
+      let isSettled = false;
+      return connection.query({ sql, values, timeout }, (error: unknown, result: unknown) => {
+        // mysql2 reports a timed-out statement once more when its connection closes.
+        if (isSettled) return;
+        isSettled = true;
+        // mysql2 fails the statement but keeps its connection, whose late (or
+        // never coming) answer would block the next statement sent on it.
+        if (isQueryTimeout(error)) connection.destroy();
+        callback(error, result as never);
+      });
+    },
+  } as MysqlPoolConnection;
+}
+
+/** mysql2's pool, with a bound on how long `getConnection` may wait. */
+function boundedPool(pool: Pool, bounds: MysqlPoolBounds): MysqlPool {
+  // Kysely keeps its per-connection state by the object it gets: one per connection.
+  const wrapped = new WeakMap<PoolConnection, MysqlPoolConnection>();
+  return {
+    getConnection(callback) {
+      let isSettled = false;
+      const timer = setTimeout(() => {
+        isSettled = true;
+        callback(new AcquireTimeoutError(bounds.acquireTimeoutMs), undefined as never);
+      }, bounds.acquireTimeoutMs);
+      pool.getConnection((error, connection) => {
+        if (isSettled) {
+          // The caller gave up: a connection that comes late goes back to the pool.
+          connection?.release();
+          return;
+        }
+        isSettled = true;
+        clearTimeout(timer);
+        if (error) return callback(error, undefined as never);
+        let bounded = wrapped.get(connection);
+        if (!bounded) {
+          bounded = boundedConnection(connection, bounds);
+          wrapped.set(connection, bounded);
+        }
+        callback(null, bounded);
+      });
+    },
+    end: (callback) => pool.end(callback),
+  };
+}
+
+/**
+ * The dialect for MikroORM's `driverOptions`. The pool is made at the first
+ * query (and again after a reconnect), from `poolOptions()`: MikroORM's own
+ * mysql2 options for its configuration (`MySqlConnection.mapOptions`), so the
+ * connection URL, pool size, time zone and type parsing stay MikroORM's.
+ */
+export function boundedMysqlDialect(poolOptions: () => PoolOptions, bounds: MysqlPoolBounds): MysqlDialect {
+  return new MysqlDialect({
+    pool: async () => boundedPool(createPool(poolOptions()), bounds),
+    // Kysely cancels a statement (KILL QUERY) over a connection of its own, as MikroORM sets it up.
+    controlConnection: createConnection,
+  });
+}
