@@ -1,4 +1,4 @@
-import { type RefObject, useEffect } from 'react';
+import { type RefObject, useEffect, useState } from 'react';
 
 interface FieldProps {
   /** Unique on the page: the input's id, and the prefix of its hint's and error's ids. */
@@ -73,4 +73,26 @@ export function useFocusOnError(formRef: RefObject<HTMLFormElement | null>, erro
 export function textOf(form: HTMLFormElement, name: string): string {
   const value = new FormData(form).get(name);
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The new password typed twice. A typo in it locks the user out, so this is
+ * the one check a form makes itself rather than leave to the server.
+ */
+export function useConfirmedNewPassword() {
+  const [mismatch, setMismatch] = useState<{ message: string } | null>(null);
+  return {
+    /** Set after a submit whose two fields differed (an object, so each such submit refocuses). */
+    mismatch,
+    /** The new password of `form` when both fields agree; otherwise null, and `mismatch` says so. */
+    confirmed(form: HTMLFormElement): string | null {
+      const newPassword = textOf(form, 'newPassword');
+      if (newPassword !== textOf(form, 'confirmPassword')) {
+        setMismatch({ message: 'This does not match the new password' });
+        return null;
+      }
+      setMismatch(null);
+      return newPassword;
+    },
+  };
 }

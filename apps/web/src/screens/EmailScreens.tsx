@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useNotices, useSession, useTRPC } from '../api-context.js';
 import { describeError } from '../error-messages.js';
-import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
+import { Field, FormMessage, textOf, useConfirmedNewPassword, useFocusOnError } from '../forms.js';
 import { hrefOf, replaceRoute, routeParam } from '../routes.js';
 
 /** "Forgot password?": asks for a reset link. The answer is the same whether or not the address has an account. */
@@ -63,7 +63,7 @@ export function ResetPasswordScreen() {
   const formRef = useRef<HTMLFormElement>(null);
   // Read once: the token leaves the URL (and the history) as soon as it is used.
   const [token] = useState(() => routeParam('token') ?? '');
-  const [mismatch, setMismatch] = useState<{ message: string } | null>(null);
+  const { mismatch, confirmed } = useConfirmedNewPassword();
   const reset = useMutation(
     trpc.auth.resetPassword.mutationOptions({
       onSuccess: () => {
@@ -81,14 +81,11 @@ export function ResetPasswordScreen() {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     notices.clear();
-    const form = event.currentTarget;
-    const newPassword = textOf(form, 'newPassword');
-    if (newPassword !== textOf(form, 'confirmPassword')) {
+    const newPassword = confirmed(event.currentTarget);
+    if (newPassword === null) {
       reset.reset();
-      setMismatch({ message: 'This does not match the new password' });
       return;
     }
-    setMismatch(null);
     reset.mutate({ token, newPassword });
   }
 

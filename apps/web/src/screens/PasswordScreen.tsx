@@ -1,8 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useRef } from 'react';
 import { useNotices, useTRPC } from '../api-context.js';
 import { describeError } from '../error-messages.js';
-import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
+import { Field, FormMessage, textOf, useConfirmedNewPassword, useFocusOnError } from '../forms.js';
 
 const LABELS = {
   currentPassword: 'Current password',
@@ -14,8 +14,7 @@ export function PasswordScreen() {
   const trpc = useTRPC();
   const notices = useNotices();
   const formRef = useRef<HTMLFormElement>(null);
-  // A typo in a new password locks the user out: the one check made here, not by the server.
-  const [mismatch, setMismatch] = useState<{ message: string } | null>(null);
+  const { mismatch, confirmed } = useConfirmedNewPassword();
   const changePassword = useMutation(
     trpc.user.changePassword.mutationOptions({
       onSuccess: ({ revokedSessions }) => {
@@ -38,13 +37,11 @@ export function PasswordScreen() {
     event.preventDefault();
     notices.clear();
     const form = event.currentTarget;
-    const newPassword = textOf(form, 'newPassword');
-    if (newPassword !== textOf(form, 'confirmPassword')) {
+    const newPassword = confirmed(form);
+    if (newPassword === null) {
       changePassword.reset();
-      setMismatch({ message: 'This does not match the new password' });
       return;
     }
-    setMismatch(null);
     changePassword.mutate({ currentPassword: textOf(form, 'currentPassword'), newPassword });
   }
 
