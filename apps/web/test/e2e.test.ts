@@ -201,6 +201,14 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await heading('Change password').waitFor();
     await page.getByLabel('Current password').fill(password);
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    // A typo in the second field is caught by the form itself: nothing is sent.
+    const changesBefore = watch.calls('user.changePassword');
+    await page.getByLabel('New password again').fill(`${newPassword}!`);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect
+      .poll(() => page.locator('#password-confirm-error').textContent())
+      .toBe('This does not match the new password');
+    expect(watch.calls('user.changePassword')).toBe(changesBefore);
     await page.getByLabel('New password again').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect.poll(() => notice().textContent()).toContain('Your password has been changed');
@@ -389,6 +397,38 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await screenshot(page, 'sign-in-throttled');
     expect(watch.problems).toEqual([]);
   });
+  it('after 10 wrong current passwords the password form says how many seconds to wait (429), even for the right one', async () => {
+    const credentials = newCredentials('pwthrottled');
+    await registerThroughApi(api, credentials);
+    await page.goto(web.origin);
+    await heading('Sign in').waitFor();
+    await signIn(credentials.username, credentials.password);
+    await heading('Your profile').waitFor();
+    await page.getByRole('link', { name: 'Change password' }).click();
+    await heading('Change password').waitFor();
+
+    const changeAndWait = async (currentPassword: string) => {
+      const answer = page.waitForResponse((r) => r.url().includes('/trpc/user.changePassword'));
+      await page.getByLabel('Current password').fill(currentPassword);
+      await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
+      await page.getByLabel('New password again').fill('a brand new passphrase');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      return (await answer).status();
+    };
+    const refused = watch.allow(400, 'user.changePassword');
+    for (let i = 0; i < 10; i += 1) expect(await changeAndWait('not the password')).toBe(400);
+    const throttled = watch.allow(429, 'user.changePassword');
+    // The budget is the username's: the right current password waits too.
+    expect(await changeAndWait(credentials.password)).toBe(429);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toMatch(/^Too many attempts\. Try again in \d+ seconds/);
+    expect(refused()).toBe(10);
+    expect(throttled()).toBe(1);
+    await screenshot(page, 'password-throttled');
+    expect(watch.problems).toEqual([]);
+  });
+
   describe('cookie mode', () => {
     /** Registers in the page and returns the access token the server answered with. */
     async function registerAndCapture(username: string, password: string): Promise<string> {
