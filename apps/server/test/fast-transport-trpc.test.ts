@@ -19,13 +19,13 @@ import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { type AppRouter, appRouter, createApiServices } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
-import { initTRPC } from '@trpc/server';
+import { type AnyTRPCRouter, initTRPC } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { NodeHTTPHandlerOptions } from '@trpc/server/adapters/node-http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES, MAX_BATCH_SIZE, requestOptions } from '../src/app.js';
-import { createFastTrpcHandler } from '../src/fast-transport/index.js';
+import { createFastTrpcHandler, type FastTrpcHandlerOptions } from '../src/fast-transport/index.js';
 import { comparableHeaders, parse } from './differential.js';
 import { apiConfig, PASSWORD, uniqueName } from './helpers.js';
 import { type RawClient, rawClient } from './raw-http.js';
@@ -105,11 +105,35 @@ function trpcOptions(adapter: Pick<Adapter, 'errors' | 'hold'>): TrpcOptions {
   };
 }
 
+/** The adapter of that name, serving `options`. */
+function adapterOf<TRouter extends AnyTRPCRouter>(
+  name: AdapterName,
+  options: FastTrpcHandlerOptions<TRouter>,
+): RequestHandler {
+  return name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options);
+}
+
+/** Serves `options` with the named adapter on an ephemeral port while `use` runs, then closes it. */
+async function withAdapter<TRouter extends AnyTRPCRouter, T>(
+  name: AdapterName,
+  options: FastTrpcHandlerOptions<TRouter>,
+  use: (baseUrl: string) => Promise<T>,
+): Promise<T> {
+  const app = express();
+  app.use('/trpc', adapterOf(name, options));
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 async function startAdapter(name: AdapterName): Promise<Adapter> {
   const state: Pick<Adapter, 'errors' | 'hold'> = { errors: [] };
-  const options = trpcOptions(state);
-  const handler: RequestHandler =
-    name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options);
+  const handler = adapterOf(name, trpcOptions(state));
   // Tells a held request's test when the handler has ended its response.
   const watchHeld: RequestHandler = (req, res, next) => {
     if (req.headers[HOLD_HEADER] !== undefined) {
@@ -601,41 +625,32 @@ describe('a streamed batch is sent as its calls settle', () => {
 
   it.each(ADAPTER_NAMES)('%s: the head and the fast call arrive while the slow one still runs', async (name) => {
     const { router, release } = pacedRouter();
-    const app = express();
-    const options = { router, createContext: () => ({}) };
-    app.use(
-      '/trpc',
-      name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options),
-    );
-    const server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
     try {
-      const { port } = server.address() as AddressInfo;
-      const res = await fetch(`http://127.0.0.1:${port}/trpc/slow,fast?batch=1&input={}`, {
-        headers: { 'trpc-accept': 'application/jsonl' },
+      await withAdapter(name, { router, createContext: () => ({}) }, async (baseUrl) => {
+        const res = await fetch(`${baseUrl}/trpc/slow,fast?batch=1&input={}`, {
+          headers: { 'trpc-accept': 'application/jsonl' },
+        });
+        expect(res.status).toBe(200);
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        const decoder = new TextDecoder();
+        let received = '';
+        // Read until `fast`'s answer is in. A handler that held the stream back would deliver
+        // nothing until `slow` is released, and `slow` is released only after this loop.
+        while (!received.includes('"fast"')) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          received += decoder.decode(value, { stream: true });
+        }
+        expect(received).toContain('"fast"');
+        expect(received).not.toContain('"slow"');
+        release();
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+          received += decoder.decode(chunk.value, { stream: true });
+        }
+        expect(received).toContain('"slow"');
       });
-      expect(res.status).toBe(200);
-      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let received = '';
-      // Read until `fast`'s answer is in. A handler that held the stream back would deliver
-      // nothing until `slow` is released, and `slow` is released only after this loop.
-      while (!received.includes('"fast"')) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        received += decoder.decode(value, { stream: true });
-      }
-      expect(received).toContain('"fast"');
-      expect(received).not.toContain('"slow"');
-      release();
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        received += decoder.decode(chunk.value, { stream: true });
-      }
-      expect(received).toContain('"slow"');
     } finally {
       release();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
@@ -698,22 +713,12 @@ describe('a response that cannot be built (responseMeta throws)', () => {
           reported.push(`${error.code} ${type}`);
         },
       };
-      const app = express();
-      app.use(
-        '/trpc',
-        name === 'createFastTrpcHandler' ? createFastTrpcHandler(options) : createExpressMiddleware(options),
-      );
-      const server = app.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      try {
-        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc/ping`);
+      await withAdapter(name, options, async (baseUrl) => {
+        const res = await fetch(`${baseUrl}/trpc/ping`);
         // The stack trace names each side's own frames.
         const body = (await res.text()).replace(/"stack":"(?:[^"\\]|\\.)*"/, '"stack":"…"');
         answers.push({ status: res.status, body: parse(body), reported });
-      } finally {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
+      });
     }
     const [stock, ours] = answers;
     expect(stock?.status).toBe(500);
