@@ -161,11 +161,16 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
   const { mkdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
-  const { LibSqlDriver } = await import('@mikro-orm/libsql');
+  const [{ LibSqlDriver }, { statementCachingSqliteDialect }] = await Promise.all([
+    import('@mikro-orm/libsql'),
+    import('./sqlite-database.js'),
+  ]);
   const options: Partial<Options> = {
     ...common,
     driver: LibSqlDriver,
     dbName: target.file,
+    // libsql under Kysely's SQLite dialect, each statement prepared once (sqlite-database.ts).
+    driverOptions: statementCachingSqliteDialect(target.file),
     ...(await migrator('sqlite', true)),
   };
   boundsOfOptions.set(options, bounds);

@@ -1,0 +1,90 @@
+/**
+ * The embedded SQLite database, given to MikroORM as the Kysely dialect it
+ * runs on (`driverOptions`), as the MySQL pool is (mysql-pool.ts). Only
+ * public APIs: Kysely's `SqliteDialect` and the `SqliteDatabase` interface it
+ * documents, over a libsql `Database`.
+ *
+ * What it adds to the dialect MikroORM would build itself: each distinct
+ * statement is prepared once and kept. Kysely prepares every statement it
+ * runs anew, and on libsql preparing the session check took longer than
+ * running it: about a sixth of a `user.me` call's CPU (`pnpm bench`).
+ * SQLite re-prepares a kept statement by itself when the schema changes
+ * under it (a migration), and each run binds its own parameters.
+ */
+import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import Database from 'libsql';
+
+/** Distinct statements kept per database: the app's own are a few dozen; past this, the oldest go. */
+export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
+
+/** Statements whose rows Kysely must read (`all`) rather than run for a count (`run`). */
+const READS_ROWS = /^\s*(select|pragma|explain|with)\b|\breturning\b/i;
+
+class KeptStatement implements SqliteStatement {
+  readonly reader: boolean;
+
+  constructor(
+    private readonly statement: Database.Statement,
+    private readonly fresh: () => Database.Statement,
+    sql: string,
+  ) {
+    // libsql's own answer, or the statement's text: an `insert … returning` reads rows too.
+    this.reader = statement.reader || READS_ROWS.test(sql);
+  }
+
+  all(parameters: ReadonlyArray<unknown>): unknown[] {
+    return this.statement.all(parameters as unknown[]);
+  }
+
+  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint } {
+    return this.statement.run(parameters as unknown[]);
+  }
+
+  /** A stream gets a statement of its own: one kept statement is never read by two callers at once. */
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
+    return this.fresh().iterate(parameters as unknown[]);
+  }
+}
+
+/** A libsql database whose `prepare` hands out the statement it prepared before for the same text. */
+export class StatementCachingDatabase implements SqliteDatabase {
+  readonly #kept = new Map<string, KeptStatement>();
+
+  constructor(
+    private readonly database: Database.Database,
+    private readonly cacheSize = DEFAULT_STATEMENT_CACHE_SIZE,
+  ) {}
+
+  /** Statements kept now (tests). */
+  get size(): number {
+    return this.#kept.size;
+  }
+
+  prepare(sql: string): SqliteStatement {
+    const kept = this.#kept.get(sql);
+    if (kept) return kept;
+    const statement = new KeptStatement(this.database.prepare(sql), () => this.database.prepare(sql), sql);
+    if (this.#kept.size >= this.cacheSize) this.#kept.delete(this.#kept.keys().next().value as string);
+    this.#kept.set(sql, statement);
+    return statement;
+  }
+
+  close(): void {
+    this.#kept.clear();
+    this.database.close();
+  }
+}
+
+/** Kysely's SQLite dialect over the libsql database in `file` (or `:memory:`), statements kept. */
+export function statementCachingSqliteDialect(
+  file: string,
+  options: { cacheSize?: number; onOpen?: (database: StatementCachingDatabase) => void } = {},
+): SqliteDialect {
+  return new SqliteDialect({
+    database: async () => {
+      const database = new StatementCachingDatabase(new Database(file), options.cacheSize);
+      options.onOpen?.(database);
+      return database;
+    },
+  });
+}
