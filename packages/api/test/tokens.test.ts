@@ -1,9 +1,9 @@
 import type { TRPCError } from '@trpc/server';
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
-import { TokenService } from '../src/services/tokens.js';
+import { TokenService, VERIFIED_ACCESS_TOKENS_KEPT } from '../src/services/tokens.js';
 import { config, createHarness, type Harness, PASSWORD, refreshTokenOf, uniqueName } from './helpers.js';
 
 let h: Harness;
@@ -115,5 +115,64 @@ describe('access token verification', () => {
     const refresh = jwt.decode(refreshTokenOf(pair)) as jwt.JwtPayload;
     expect(refresh).toMatchObject({ typ: 'refresh', sid: claims.sid, sub: pair.user.id });
     expect(refresh.jti).not.toBe(claims.jti);
+  });
+});
+
+describe('access tokens kept once verified', () => {
+  const subject = { userId: '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6a', sessionId: '019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4e6b' };
+
+  it('checks a token once, and then only its expiry, which still ends it on time', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const tokens = new TokenService({ ...config, accessTtlMs: 60_000 });
+      const { token } = tokens.issueAccessToken(subject, new Date());
+      const verify = vi.spyOn(jwt, 'verify');
+      expect(tokens.verifyAccessToken(token)).toMatchObject(subject);
+      expect(tokens.verifyAccessToken(token)).toMatchObject(subject);
+      expect(verify).toHaveBeenCalledTimes(1);
+      verify.mockRestore();
+      vi.setSystemTime(Date.now() + 61_000);
+      expect(() => tokens.verifyAccessToken(token)).toThrow(/expired/);
+      expect(tokens.verifiedAccessTokensKept).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses any other text than the kept one, and never takes it for a refresh token', () => {
+    const tokens = new TokenService(config);
+    const { token } = tokens.issueAccessToken(subject, new Date());
+    tokens.verifyAccessToken(token);
+    const [header, payload, signature = ''] = token.split('.');
+    const flipped = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(() => tokens.verifyAccessToken(flipped)).toThrow(/Invalid access token/);
+    expect(() => tokens.verifyAccessToken(`${token} `)).toThrow(/Invalid access token/);
+    expect(() => tokens.verifyRefreshToken(token)).toThrow(/Invalid refresh token/);
+    expect(tokens.verifiedAccessTokensKept).toBe(1);
+  });
+
+  it('keeps a bounded number, the newest, and verifies a dropped one afresh', () => {
+    const tokens = new TokenService(config);
+    const issued = Array.from(
+      { length: VERIFIED_ACCESS_TOKENS_KEPT + 10 },
+      () => tokens.issueAccessToken(subject, new Date()).token,
+    );
+    for (const token of issued) tokens.verifyAccessToken(token);
+    expect(tokens.verifiedAccessTokensKept).toBe(VERIFIED_ACCESS_TOKENS_KEPT);
+    const verify = vi.spyOn(jwt, 'verify');
+    tokens.verifyAccessToken(issued.at(-1) as string);
+    expect(verify).not.toHaveBeenCalled();
+    expect(tokens.verifyAccessToken(issued[0] as string)).toMatchObject(subject);
+    expect(verify).toHaveBeenCalledTimes(1);
+    verify.mockRestore();
+  });
+
+  it('leaves the session check to every call: a kept token stops working at logout, for all calls at once', async () => {
+    const signedIn = await h.caller().auth.login({ username: pair.user.username, password: PASSWORD });
+    const calls = () => Promise.all(Array.from({ length: 20 }, () => meWith(signedIn.accessToken)));
+    expect(await calls()).toEqual(Array(20).fill(undefined));
+    await h.caller(signedIn.accessToken).auth.logout();
+    const after = await calls();
+    expect(after.map((error) => error?.code)).toEqual(Array(20).fill('UNAUTHORIZED'));
   });
 });
