@@ -161,26 +161,26 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(logger));
   app.use(helmet());
   const corsOrigins = new Set(deps.corsOrigins);
-  app.use(
-    cors((req, callback) => {
-      // Exact origins only, decided per request: a foreign origin gets no CORS
-      // headers at all (with a fixed list, cors would still send it Allow-Credentials).
-      const isAllowed = corsOrigins.has(req.headers.origin ?? '');
-      callback(
-        null,
-        isAllowed
-          ? {
-              origin: true,
-              // Cookie mode from another allowed origin: the refresh-token cookie goes along.
-              credentials: true,
-              allowedHeaders: CORS_ALLOWED_HEADERS,
-              maxAge: 600,
-              exposedHeaders: ['Retry-After', 'X-Request-Id', MAX_BATCH_SIZE_HEADER],
-            }
-          : { origin: false },
-      );
-    }),
-  );
+  const corsOfAllowedOrigins = cors((req, callback) => {
+    // Exact origins only, decided per request: a foreign origin gets no CORS
+    // headers at all (with a fixed list, cors would still send it Allow-Credentials).
+    const isAllowed = corsOrigins.has(req.headers.origin ?? '');
+    callback(
+      null,
+      isAllowed
+        ? {
+            origin: true,
+            // Cookie mode from another allowed origin: the refresh-token cookie goes along.
+            credentials: true,
+            allowedHeaders: CORS_ALLOWED_HEADERS,
+            maxAge: 600,
+            exposedHeaders: ['Retry-After', 'X-Request-Id', MAX_BATCH_SIZE_HEADER],
+          }
+        : { origin: false },
+    );
+  });
+  // A request without an Origin header gets no CORS headers either way: it skips the middleware.
+  app.use((req, res, next) => (req.headers.origin === undefined ? next() : corsOfAllowedOrigins(req, res, next)));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
