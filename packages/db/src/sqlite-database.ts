@@ -22,27 +22,28 @@ const READS_ROWS = /^\s*(select|pragma|explain|with)\b|\breturning\b/i;
 
 class KeptStatement implements SqliteStatement {
   readonly reader: boolean;
+  readonly #statement: Database.Statement;
 
   constructor(
-    private readonly statement: Database.Statement,
-    private readonly fresh: () => Database.Statement,
-    sql: string,
+    private readonly database: Database.Database,
+    private readonly sql: string,
   ) {
+    this.#statement = database.prepare(sql);
     // libsql's own answer, or the statement's text: an `insert … returning` reads rows too.
-    this.reader = statement.reader || READS_ROWS.test(sql);
+    this.reader = this.#statement.reader || READS_ROWS.test(sql);
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    return this.statement.all(parameters as unknown[]);
+    return this.#statement.all(parameters as unknown[]);
   }
 
   run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint } {
-    return this.statement.run(parameters as unknown[]);
+    return this.#statement.run(parameters as unknown[]);
   }
 
   /** A stream gets a statement of its own: one kept statement is never read by two callers at once. */
   iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
-    return this.fresh().iterate(parameters as unknown[]);
+    return this.database.prepare(this.sql).iterate(parameters as unknown[]);
   }
 }
 
@@ -63,7 +64,7 @@ export class StatementCachingDatabase implements SqliteDatabase {
   prepare(sql: string): SqliteStatement {
     const kept = this.#kept.get(sql);
     if (kept) return kept;
-    const statement = new KeptStatement(this.database.prepare(sql), () => this.database.prepare(sql), sql);
+    const statement = new KeptStatement(this.database, sql);
     if (this.#kept.size >= this.cacheSize) this.#kept.delete(this.#kept.keys().next().value as string);
     this.#kept.set(sql, statement);
     return statement;
@@ -76,15 +77,6 @@ export class StatementCachingDatabase implements SqliteDatabase {
 }
 
 /** Kysely's SQLite dialect over the libsql database in `file` (or `:memory:`), statements kept. */
-export function statementCachingSqliteDialect(
-  file: string,
-  options: { cacheSize?: number; onOpen?: (database: StatementCachingDatabase) => void } = {},
-): SqliteDialect {
-  return new SqliteDialect({
-    database: async () => {
-      const database = new StatementCachingDatabase(new Database(file), options.cacheSize);
-      options.onOpen?.(database);
-      return database;
-    },
-  });
+export function statementCachingSqliteDialect(file: string): SqliteDialect {
+  return new SqliteDialect({ database: async () => new StatementCachingDatabase(new Database(file)) });
 }
