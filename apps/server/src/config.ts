@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import type { ThrottleConfig } from '@repo/api';
+import { DEFAULT_THROTTLE_WINDOW, THROTTLE_BUDGETS, type ThrottleConfig } from '@repo/api';
 import { z } from 'zod';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -33,6 +33,11 @@ const duration = (fallback: string) =>
 
 /** A count of at least 1 (an integer in the environment). */
 const budget = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
+/** THROTTLE_* budgets, one variable per entry of the policy table with its default. */
+const throttleBudgets = Object.fromEntries(
+  THROTTLE_BUDGETS.map((entry) => [entry.env, budget(entry.default)]),
+) as Record<(typeof THROTTLE_BUDGETS)[number]['env'], ReturnType<typeof budget>>;
 
 const secret = z
   .string()
@@ -157,16 +162,17 @@ const envSchema = z
       .pipe(z.array(origin).optional()),
     BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(12),
     REDIS_URL: z.url().optional(),
-    THROTTLE_WINDOW: duration('15m').refine(
+    // Only the key's start: a prefix that no other application or test sharing the Redis uses.
+    REDIS_KEY_PREFIX: z
+      .string()
+      .max(64)
+      .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces, such as "myapp:prod:"')
+      .default(''),
+    THROTTLE_WINDOW: duration(DEFAULT_THROTTLE_WINDOW).refine(
       (ms) => ms >= 1000 && ms % 1000 === 0,
       'must be whole seconds, at least 1s (such as 15m)',
     ),
-    THROTTLE_LOGIN_PER_USERNAME: budget(10),
-    THROTTLE_LOGIN_PER_ADDRESS: budget(100),
-    THROTTLE_REGISTER_PER_ADDRESS: budget(20),
-    THROTTLE_RESET_PER_EMAIL: budget(5),
-    THROTTLE_RESET_PER_ADDRESS: budget(20),
-    THROTTLE_VERIFY_PER_USER: budget(5),
+    ...throttleBudgets,
     SMTP_URL: z
       .string()
       .refine((s) => {
@@ -249,6 +255,8 @@ export interface Config {
   corsOrigins: string[];
   bcryptCost: number;
   redisUrl: string | undefined;
+  /** Put before every key the server writes to Redis (REDIS_KEY_PREFIX; empty by default). */
+  redisKeyPrefix: string;
   /** Express's `trust proxy`: which hops may say who the client is (never every hop). */
   trustProxy: TrustProxy;
   shutdownTimeoutMs: number;
@@ -330,15 +338,14 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     corsOrigins: e.CORS_ORIGINS ?? (isProduction ? [] : DEV_CORS_ORIGINS),
     throttle: {
       windowSeconds: e.THROTTLE_WINDOW / 1000,
-      maxFailuresPerUsername: e.THROTTLE_LOGIN_PER_USERNAME,
-      maxFailuresPerAddress: e.THROTTLE_LOGIN_PER_ADDRESS,
-      maxRegistrationsPerAddress: e.THROTTLE_REGISTER_PER_ADDRESS,
-      maxResetRequestsPerEmail: e.THROTTLE_RESET_PER_EMAIL,
-      maxResetRequestsPerAddress: e.THROTTLE_RESET_PER_ADDRESS,
-      maxVerificationMailsPerUser: e.THROTTLE_VERIFY_PER_USER,
+      ...(Object.fromEntries(THROTTLE_BUDGETS.map((entry) => [entry.key, e[entry.env]])) as Omit<
+        ThrottleConfig,
+        'windowSeconds'
+      >),
     },
     bcryptCost: e.BCRYPT_COST,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     maxBatchSize: e.TRPC_MAX_BATCH_SIZE,

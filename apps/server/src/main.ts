@@ -45,7 +45,10 @@ if (shouldMigrate) {
 // (with an in-memory fallback while Redis is unreachable), per process otherwise.
 // Loaded only when used: the Redis client costs memory every instance would pay.
 const redisModule = config.redisUrl ? await import('./redis.js') : undefined;
-const redis = config.redisUrl && redisModule ? redisModule.createRedisClient(config.redisUrl, logger) : undefined;
+const redis =
+  config.redisUrl && redisModule
+    ? redisModule.createRedisClient(config.redisUrl, logger, { keyPrefix: config.redisKeyPrefix })
+    : undefined;
 const throttle =
   redis && redisModule ? await redisModule.createRedisAuthThrottle(redis, logger, config.throttle) : undefined;
 

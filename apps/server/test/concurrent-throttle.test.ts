@@ -7,7 +7,6 @@
  * Each test speaks from a loopback address of its own (127.0.x.y), so the
  * per-address budgets of one test never spend another's.
  */
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/core';
 import {
@@ -25,16 +24,18 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedisClient, createRedisAuthThrottle, createRedisClient } from '../src/redis.js';
-import { apiConfig, PASSWORD, startServer, type TestServer, uniqueName } from './helpers.js';
+import { apiConfig, fetchFrom, PASSWORD, startServer, type TestServer, uniqueName } from './helpers.js';
 import { capturingLogger, inspectRedis, redisTestsRun, TEST_REDIS_URL, uniqueKeyPrefix } from './redis-support.js';
 
 const LIMITS: ThrottleConfig = {
-  maxFailuresPerUsername: 10,
+  maxFailuresPerUsernameAddress: 10,
+  maxFailuresPerUsername: 25,
   maxFailuresPerAddress: 30,
   maxRegistrationsPerAddress: 20,
   maxResetRequestsPerEmail: 5,
   maxResetRequestsPerAddress: 20,
   maxVerificationMailsPerUser: 5,
+  maxMailsPerRecipient: 5,
   windowSeconds: 900,
 };
 const WRONG = 'definitely wrong password';
@@ -65,35 +66,6 @@ let lastAddress = 0;
 function nextAddress(): string {
   lastAddress += 1;
   return `127.0.${1 + Math.floor(lastAddress / 250)}.${1 + (lastAddress % 250)}`;
-}
-
-/** `fetch` over a connection made from `localAddress`, so the server sees that client address. */
-function fetchFrom(localAddress: string): typeof fetch {
-  return async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const body = init?.body === undefined || init.body === null ? undefined : String(init.body);
-    const headers = new Headers(init?.headers);
-    return new Promise<Response>((resolve, reject) => {
-      const req = request(
-        url,
-        { method: init?.method ?? 'GET', headers: Object.fromEntries(headers), localAddress, agent: false },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const responseHeaders = new Headers();
-            for (const [name, value] of Object.entries(res.headers)) {
-              if (typeof value === 'string') responseHeaders.set(name, value);
-            }
-            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: responseHeaders }));
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  };
 }
 
 interface Setup {
@@ -182,18 +154,18 @@ function defineSuite(name: string, build: () => Promise<{ setup: Setup; close: (
       await close?.();
     });
 
-    it(`compares at most ${LIMITS.maxFailuresPerUsername} wrong passwords of 60 sent at once over REST; the rest get 429 with Retry-After`, async () => {
+    it(`compares at most ${LIMITS.maxFailuresPerUsernameAddress} wrong passwords of 60 sent at once over REST; the rest get 429 with Retry-After`, async () => {
       const client = clientAt(setup);
       const { username } = await registerAt(client);
       const before = total(setup, 'compared');
       const results = await Promise.all(
         Array.from({ length: 60 }, (_, i) => client.rest(i, 'POST', '/api/auth/login', { username, password: WRONG })),
       );
-      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsername);
+      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsernameAddress);
       expect(countBy(results.map((r) => r.status))).toEqual(
         new Map([
-          [401, LIMITS.maxFailuresPerUsername],
-          [429, 60 - LIMITS.maxFailuresPerUsername],
+          [401, LIMITS.maxFailuresPerUsernameAddress],
+          [429, 60 - LIMITS.maxFailuresPerUsernameAddress],
         ]),
       );
       for (const res of results.filter((r) => r.status === 429)) {
@@ -222,11 +194,11 @@ function defineSuite(name: string, build: () => Promise<{ setup: Setup; close: (
         ),
       );
       expect(requests).toBe(batchesOf(setup, 60, 10));
-      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsername);
+      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsernameAddress);
       expect(countBy(outcomes)).toEqual(
         new Map([
-          ['UNAUTHORIZED', LIMITS.maxFailuresPerUsername],
-          ['TOO_MANY_REQUESTS', 60 - LIMITS.maxFailuresPerUsername],
+          ['UNAUTHORIZED', LIMITS.maxFailuresPerUsernameAddress],
+          ['TOO_MANY_REQUESTS', 60 - LIMITS.maxFailuresPerUsernameAddress],
         ]),
       );
     });
@@ -238,8 +210,8 @@ function defineSuite(name: string, build: () => Promise<{ setup: Setup; close: (
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) => client.rest(i, 'POST', '/api/auth/login', { username, password: WRONG })),
       );
-      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsername);
-      expect(results.filter((r) => r.status === 429)).toHaveLength(30 - LIMITS.maxFailuresPerUsername);
+      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsernameAddress);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(30 - LIMITS.maxFailuresPerUsernameAddress);
     });
 
     it(`compares at most ${LIMITS.maxFailuresPerAddress} passwords for one address spraying 60 usernames at once`, async () => {
@@ -273,11 +245,11 @@ function defineSuite(name: string, build: () => Promise<{ setup: Setup; close: (
           ),
         ),
       );
-      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsername);
+      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsernameAddress);
       expect(countBy(results.map((r) => r.status))).toEqual(
         new Map([
-          [400, LIMITS.maxFailuresPerUsername],
-          [429, 25 - LIMITS.maxFailuresPerUsername],
+          [400, LIMITS.maxFailuresPerUsernameAddress],
+          [429, 25 - LIMITS.maxFailuresPerUsernameAddress],
         ]),
       );
       expect(results.find((r) => r.status === 429)?.retryAfter).toMatch(/^[1-9]\d*$/);
@@ -302,7 +274,59 @@ function defineSuite(name: string, build: () => Promise<{ setup: Setup; close: (
               ),
         ),
       );
+      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsernameAddress);
+    });
+
+    it("locks out the stranger's address, never the owner: 60 wrong passwords at once from one address, then the right one from another", async () => {
+      const stranger = clientAt(setup);
+      const owner = clientAt(setup);
+      const { username } = await registerAt(owner);
+      const before = total(setup, 'compared');
+      const guesses = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          stranger.rest(i, 'POST', '/api/auth/login', { username, password: WRONG }),
+        ),
+      );
+      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsernameAddress);
+      expect(guesses.filter((r) => r.status === 429)).toHaveLength(60 - LIMITS.maxFailuresPerUsernameAddress);
+      // The stranger stays stopped, even with the right password...
+      expect((await stranger.rest(0, 'POST', '/api/auth/login', { username, password: PASSWORD })).status).toBe(429);
+      // ...and the owner, from elsewhere, signs in on every instance.
+      for (let i = 0; i < setup.servers.length; i++) {
+        expect((await owner.rest(i, 'POST', '/api/auth/login', { username, password: PASSWORD })).status).toBe(200);
+      }
+      // The owner's success clears nothing of the stranger's.
+      expect((await stranger.rest(1, 'POST', '/api/auth/login', { username, password: WRONG })).status).toBe(429);
+    });
+
+    it(`compares at most ${LIMITS.maxFailuresPerUsername} wrong passwords for one username from three addresses at once`, async () => {
+      const owner = clientAt(setup);
+      const { username } = await registerAt(owner);
+      const strangers = [clientAt(setup), clientAt(setup), clientAt(setup)];
+      const before = total(setup, 'compared');
+      const results = await Promise.all(
+        Array.from({ length: 45 }, (_, i) =>
+          (strangers[i % 3] as ReturnType<typeof clientAt>).rest(i, 'POST', '/api/auth/login', {
+            username,
+            password: WRONG,
+          }),
+        ),
+      );
+      // Each address had 10, all together 25: the username's ceiling holds across addresses.
       expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsername);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(45 - LIMITS.maxFailuresPerUsername);
+    });
+
+    it("clears the username's failures on a successful sign-in from the same address", async () => {
+      const owner = clientAt(setup);
+      const { username } = await registerAt(owner);
+      const typo = () => owner.rest(0, 'POST', '/api/auth/login', { username, password: WRONG });
+      for (let i = 1; i < LIMITS.maxFailuresPerUsernameAddress; i++) expect((await typo()).status).toBe(401);
+      expect((await owner.rest(1, 'POST', '/api/auth/login', { username, password: PASSWORD })).status).toBe(200);
+      const before = total(setup, 'compared');
+      const again = await Promise.all(Array.from({ length: 12 }, typo));
+      expect(total(setup, 'compared') - before).toBe(LIMITS.maxFailuresPerUsernameAddress);
+      expect(again.filter((r) => r.status === 429)).toHaveLength(12 - LIMITS.maxFailuresPerUsernameAddress);
     });
 
     it(`hashes at most ${LIMITS.maxRegistrationsPerAddress} of 30 registrations sent at once from one address`, async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { THROTTLE_BUDGETS } from '@repo/api';
 import { DEFAULT_DATABASE_TIMEOUTS } from '@repo/db';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { ConfigError, keepGeneratedSecrets, parseConfig, parseDurationMs } from 
 
 const ACCESS = 'a'.repeat(32);
 const REFRESH = 'r'.repeat(32);
+const REPO_ROOT = join(import.meta.dirname, '../../..');
 const PROD = { NODE_ENV: 'production', JWT_ACCESS_SECRET: ACCESS, JWT_REFRESH_SECRET: REFRESH };
 
 function errorOf(env: Record<string, string | undefined>): ConfigError {
@@ -58,34 +60,64 @@ describe('parseConfig', () => {
   it('reads the throttle budgets and window, with the documented defaults', () => {
     expect(parseConfig({}, '/repo').throttle).toEqual({
       windowSeconds: 900,
-      maxFailuresPerUsername: 10,
+      maxFailuresPerUsernameAddress: 10,
+      maxFailuresPerUsername: 100,
       maxFailuresPerAddress: 100,
       maxRegistrationsPerAddress: 20,
       maxResetRequestsPerEmail: 5,
       maxResetRequestsPerAddress: 20,
       maxVerificationMailsPerUser: 5,
+      maxMailsPerRecipient: 5,
     });
     const set = parseConfig(
       {
         THROTTLE_WINDOW: '1h',
+        THROTTLE_LOGIN_PER_USERNAME_ADDRESS: '6',
         THROTTLE_LOGIN_PER_USERNAME: '5',
         THROTTLE_LOGIN_PER_ADDRESS: '50',
         THROTTLE_REGISTER_PER_ADDRESS: '3',
         THROTTLE_RESET_PER_EMAIL: '2',
         THROTTLE_RESET_PER_ADDRESS: '7',
         THROTTLE_VERIFY_PER_USER: '4',
+        THROTTLE_MAIL_PER_RECIPIENT: '8',
       },
       '/repo',
     );
     expect(set.throttle).toEqual({
       windowSeconds: 3600,
+      maxFailuresPerUsernameAddress: 6,
       maxFailuresPerUsername: 5,
       maxFailuresPerAddress: 50,
       maxRegistrationsPerAddress: 3,
       maxResetRequestsPerEmail: 2,
       maxResetRequestsPerAddress: 7,
       maxVerificationMailsPerUser: 4,
+      maxMailsPerRecipient: 8,
     });
+  });
+
+  it('refuses a bad budget with a message naming its variable', () => {
+    for (const env of THROTTLE_BUDGETS.map((entry) => entry.env)) {
+      for (const value of ['0', '-1', 'ten', '2.5']) {
+        expect(errorOf({ [env]: value }).message, `${env}=${value}`).toMatch(new RegExp(`${env}\\b`));
+      }
+    }
+  });
+
+  it('lists every budget in .env and in the server README with its default', () => {
+    const dotEnv = readFileSync(join(REPO_ROOT, '.env'), 'utf8');
+    const readme = readFileSync(join(REPO_ROOT, 'apps/server/README.md'), 'utf8');
+    for (const entry of THROTTLE_BUDGETS) {
+      expect(dotEnv).toContain(`\n${entry.env}=${entry.default}\n`);
+      expect(readme).toMatch(new RegExp(`\`${entry.env}\`[^\\n]*\\| ${entry.default} \\|`));
+    }
+    expect(dotEnv).toContain('\nREDIS_KEY_PREFIX=\n');
+  });
+
+  it('reads REDIS_KEY_PREFIX, empty by default, and refuses one with spaces', () => {
+    expect(parseConfig({}, '/repo').redisKeyPrefix).toBe('');
+    expect(parseConfig({ REDIS_KEY_PREFIX: 'shop:staging:' }, '/repo').redisKeyPrefix).toBe('shop:staging:');
+    expect(errorOf({ REDIS_KEY_PREFIX: 'has space' }).message).toMatch(/REDIS_KEY_PREFIX/);
   });
 
   it('reads SMTP_URL, MAIL_FROM and APP_URL, and refuses an SMTP_URL of another scheme', () => {

@@ -6,13 +6,20 @@
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { MikroORM } from '@mikro-orm/core';
-import { type ApiServices, createApiServices, type SecurityEvent, type TokenPair } from '@repo/api';
+import {
+  type ApiServices,
+  createApiServices,
+  type SecurityEvent,
+  type ThrottleConfig,
+  type TokenPair,
+} from '@repo/api';
 import { createOrm } from '@repo/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpMailer } from '../src/mailer.js';
 import { linkOf, startTestSmtp } from '../src/testing-smtp.js';
 import {
   apiConfig,
+  fetchFrom,
   login,
   meStatus,
   PASSWORD,
@@ -279,27 +286,83 @@ describe('password reset', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
-  it('30 parallel requests for one address send at most the per-address budget of mails', async () => {
-    const { email } = await verifiedUser();
-    const before = smtp.to(email).length;
-    const answers = await Promise.all(Array.from({ length: 30 }, () => requestReset(email)));
-    await services.email.idle();
-    const budget = 5;
-    expect(answers.filter((r) => r.status === 200)).toHaveLength(budget);
-    const throttled = answers.filter((r) => r.status === 429);
-    expect(throttled).toHaveLength(30 - budget);
-    expect(Number(throttled[0]?.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(smtp.to(email).length - before).toBe(budget);
-    // Of the five links, only the newest is live.
-    const links = smtp.to(email).slice(before).map(linkOf);
-    const confirms = await Promise.all(
-      links.map((link) =>
-        ctx.server.rest('POST', '/api/auth/password-reset/confirm', {
-          body: { token: link.token, newPassword: NEW_PASSWORD },
-        }),
-      ),
+  /** A server of its own (its own budgets), so a test's spending is its alone. */
+  async function isolatedServer(throttle: Partial<ThrottleConfig>) {
+    const owner = createApiServices(
+      { ...config, throttle },
+      { mailer: createSmtpMailer(smtp.url, 'Auth API <no-reply@app.test>'), events: (event) => events.push(event) },
     );
-    expect(confirms.filter((r) => r.status === 200)).toHaveLength(1);
+    const server = await startServer({ orm: ctx.db.orm, services: owner });
+    return { server, owner };
+  }
+
+  it('30 parallel requests for one address: 429 past the asking client budget, and at most the per-email budget of mails', async () => {
+    const { server, owner } = await isolatedServer({ maxMailsPerRecipient: 100 });
+    try {
+      const { email } = await verifiedUser(server, owner);
+      const before = smtp.to(email).length;
+      const answers = await Promise.all(Array.from({ length: 30 }, () => requestReset(email, server)));
+      await owner.email.idle();
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(20);
+      const throttled = answers.filter((r) => r.status === 429);
+      expect(throttled).toHaveLength(10);
+      expect(Number(throttled[0]?.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(smtp.to(email).length - before).toBe(5);
+      // Of the five links, only the newest is live.
+      const links = smtp.to(email).slice(before).map(linkOf);
+      const confirms = await Promise.all(
+        links.map((link) =>
+          server.rest('POST', '/api/auth/password-reset/confirm', {
+            body: { token: link.token, newPassword: NEW_PASSWORD },
+          }),
+        ),
+      );
+      expect(confirms.filter((r) => r.status === 200)).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a stranger's reset requests for the owner's address never get the owner a 429", async () => {
+    const { server, owner } = await isolatedServer({});
+    try {
+      const { email } = await verifiedUser(server, owner);
+      const stranger = fetchFrom('127.0.4.1');
+      const ask = (from: typeof fetch) =>
+        from(`${server.baseUrl}/api/auth/password-reset`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email }),
+        });
+      const strangers = await Promise.all(Array.from({ length: 5 }, () => ask(stranger)));
+      expect(strangers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      const answer = await ask(fetchFrom('127.0.4.2'));
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual(await strangers[0]?.json());
+      await owner.email.idle();
+      // Five messages in all to that mailbox: the verification link and four reset links.
+      expect(smtp.to(email)).toHaveLength(5);
+      // An unknown address is answered the same.
+      expect((await ask(fetchFrom('127.0.4.3'))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends at most THROTTLE_MAIL_PER_RECIPIENT messages to one mailbox, every kind together; every request is answered as usual', async () => {
+    const { server, owner } = await isolatedServer({ maxResetRequestsPerEmail: 100 });
+    try {
+      const { email, pair } = await verifiedUser(server, owner);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => requestReset(email, server)));
+      expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
+      await owner.email.idle();
+      // The verification link and four of the eight reset links; the other four are dropped, and said so.
+      expect(smtp.to(email)).toHaveLength(5);
+      const suppressed = events.filter((event) => event.type === 'email.suppressed' && event.userId === pair.user.id);
+      expect(suppressed).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
   });
 
   it('the per-client budget holds across addresses, known and unknown alike', async () => {

@@ -344,8 +344,9 @@ describe('500: unexpected failures', () => {
       takePasswordAttempt: () => Promise.reject(new Error(internals)),
       passwordAccepted: () => Promise.resolve(),
       takeRegistration: () => Promise.resolve(0),
-      takePasswordResetRequest: () => Promise.resolve(0),
+      takePasswordResetRequest: () => Promise.resolve({ retryAfterSeconds: 0, maySend: true }),
       takeVerificationMail: () => Promise.resolve(0),
+      takeMail: () => Promise.resolve(true),
     };
     const brokenServer = await startServer({
       orm: ctx.db.orm,

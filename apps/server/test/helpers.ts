@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/core';
@@ -204,4 +204,33 @@ export function procedurePaths(router: object, prefix = ''): string[] {
     if (typeof value === 'function') return [`${prefix}${key}`];
     return typeof value === 'object' && value !== null ? procedurePaths(value, `${prefix}${key}.`) : [];
   });
+}
+
+/** `fetch` over a connection made from `localAddress`, so the server sees that client address. */
+export function fetchFrom(localAddress: string): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const body = init?.body === undefined || init.body === null ? undefined : String(init.body);
+    const headers = new Headers(init?.headers);
+    return new Promise<Response>((resolve, reject) => {
+      const req = request(
+        url,
+        { method: init?.method ?? 'GET', headers: Object.fromEntries(headers), localAddress, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) {
+              if (typeof value === 'string') responseHeaders.set(name, value);
+            }
+            resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: responseHeaders }));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
 }

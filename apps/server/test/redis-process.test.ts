@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_LOG } from '../src/redis.js';
 import { PASSWORD, uniqueName } from './helpers.js';
-import { inspectRedis, LEVEL, type LogLine, redisTestsRun, TEST_REDIS_URL } from './redis-support.js';
+import { inspectRedis, LEVEL, type LogLine, redisTestsRun, TEST_REDIS_URL, uniqueKeyPrefix } from './redis-support.js';
 import { freePort, spawnServer, waitForOk } from './server-process.js';
 
 const isSqliteProject = process.env.TEST_DB !== 'mysql';
@@ -37,7 +37,7 @@ afterAll(() => {
 });
 
 /** Starts main.ts (production, JSON logs, a fresh SQLite file) and waits for /healthz. */
-async function startProcess(redisUrl: string): Promise<Running> {
+async function startProcess(redisUrl: string, env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
   const file = join(tmpdir(), `redis-process-${randomBytes(6).toString('hex')}.sqlite`);
   files.push(file);
@@ -52,6 +52,7 @@ async function startProcess(redisUrl: string): Promise<Running> {
       JWT_ACCESS_SECRET: 'redis-process-access-secret-of-32-bytes-plus',
       JWT_REFRESH_SECRET: 'redis-process-refresh-secret-of-32-bytes-plus',
       BCRYPT_COST: '10',
+      ...env,
     },
     ['--migrate'],
   );
@@ -93,9 +94,10 @@ async function stop(proc: Running): Promise<void> {
 }
 
 describe.runIf(redisTests?.runs)('the server process with REDIS_URL', () => {
-  it('connects to Redis, counts failed logins there, and on SIGTERM stops with exit 0', async () => {
+  it('connects to Redis, counts failed logins there under REDIS_KEY_PREFIX, and on SIGTERM stops with exit 0', async () => {
     redisTests?.requireRedis();
-    const proc = await startProcess(TEST_REDIS_URL);
+    const prefix = uniqueKeyPrefix('redis-process');
+    const proc = await startProcess(TEST_REDIS_URL, { REDIS_KEY_PREFIX: prefix });
     const inspect = await inspectRedis();
     const username = uniqueName('procredis');
     try {
@@ -103,15 +105,54 @@ describe.runIf(redisTests?.runs)('the server process with REDIS_URL', () => {
       expect(await registerStatus(proc.base, username)).toBe(200);
       expect(await loginStatus(proc.base, username, 'definitely wrong password')).toBe(401);
       expect(await loginStatus(proc.base, username, 'definitely wrong password')).toBe(401);
-      // No key prefix in production: the counter is under login_user:<username>.
-      expect(await inspect.get(`login_user:${username}`)).toBe('2');
+      expect(await inspect.get(`${prefix}login_user:${username}`)).toBe('2');
+      // Every key it wrote is under its prefix: none without it.
+      expect(await inspect.exists(`login_user:${username}`, `login_user_addr:${username}@127.0.0.1`)).toBe(0);
+      expect((await inspect.keys(`${prefix}*`)).sort()).toEqual(
+        [
+          `${prefix}login_addr:127.0.0.1`,
+          `${prefix}login_user:${username}`,
+          `${prefix}login_user_addr:${username}@127.0.0.1`,
+          `${prefix}register_addr:127.0.0.1`,
+        ].sort(),
+      );
       await stop(proc);
       expect(proc.lines().filter((line) => line.level >= LEVEL.warn)).toEqual([]);
     } finally {
-      await inspect.del(`login_user:${username}`, 'login_addr:127.0.0.1');
+      await inspect.deleteKeys(prefix);
       inspect.disconnect();
     }
   }, 60_000);
+
+  it('keeps separate budgets for servers with different prefixes over one Redis, and shares them for the same prefix', async () => {
+    redisTests?.requireRedis();
+    const [shared, other] = [uniqueKeyPrefix('redis-process-a'), uniqueKeyPrefix('redis-process-b')];
+    const budget = { THROTTLE_REGISTER_PER_ADDRESS: '2' };
+    const procs = await Promise.all([
+      startProcess(TEST_REDIS_URL, { ...budget, REDIS_KEY_PREFIX: shared }),
+      startProcess(TEST_REDIS_URL, { ...budget, REDIS_KEY_PREFIX: shared }),
+      startProcess(TEST_REDIS_URL, { ...budget, REDIS_KEY_PREFIX: other }),
+    ]);
+    const [first, second, third] = procs as [Running, Running, Running];
+    const inspect = await inspectRedis();
+    try {
+      // Two registrations on the first server spend the budget the second shares...
+      expect(await registerStatus(first.base, uniqueName('prefixa'))).toBe(200);
+      expect(await registerStatus(first.base, uniqueName('prefixa'))).toBe(200);
+      expect(await registerStatus(second.base, uniqueName('prefixa'))).toBe(429);
+      // ...and not the third's, under another prefix.
+      expect(await registerStatus(third.base, uniqueName('prefixb'))).toBe(200);
+      expect(await registerStatus(third.base, uniqueName('prefixb'))).toBe(200);
+      expect(await registerStatus(third.base, uniqueName('prefixb'))).toBe(429);
+      expect(await inspect.get(`${shared}register_addr:127.0.0.1`)).toBe('3');
+      expect(await inspect.get(`${other}register_addr:127.0.0.1`)).toBe('3');
+      for (const proc of procs) await stop(proc);
+    } finally {
+      await inspect.deleteKeys(shared);
+      await inspect.deleteKeys(other);
+      inspect.disconnect();
+    }
+  }, 90_000);
 
   it('starts when Redis is unreachable, warns once, answers logins, and still stops with exit 0', async () => {
     const proc = await startProcess(`redis://127.0.0.1:${await freePort()}`);

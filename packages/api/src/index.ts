@@ -32,10 +32,14 @@ export type {
 export {
   type AttemptCounter,
   type AuthThrottle,
+  addressBudgetKey,
   DEFAULT_THROTTLE,
+  DEFAULT_THROTTLE_WINDOW,
   RateLimiterAuthThrottle,
   type RedisClientLike,
   type RedisThrottleOptions,
+  type ResetRequestBudget,
+  THROTTLE_BUDGETS,
   type ThrottleConfig,
   type ThrottleKeys,
 } from './services/throttle.js';

@@ -45,7 +45,7 @@ export function createApiServices(
     auth,
     passwords,
     throttle,
-    outbox: options.mailer ? new MailOutbox(options.mailer, options.events ?? (() => {})) : undefined,
+    outbox: options.mailer ? new MailOutbox(options.mailer, options.events ?? (() => {}), throttle) : undefined,
     appUrl: config.appUrl ?? DEFAULT_APP_URL,
     ...(config.resetRequestMinMs !== undefined ? { resetRequestMinMs: config.resetRequestMinMs } : {}),
     ...shared,

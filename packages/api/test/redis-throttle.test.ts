@@ -49,12 +49,14 @@ if (isSqliteProject && !hasRedis && !isRequired.redis) {
 }
 
 const CONFIG: ThrottleConfig = {
+  maxFailuresPerUsernameAddress: 4,
   maxFailuresPerUsername: 10,
   maxFailuresPerAddress: 15,
   maxRegistrationsPerAddress: 5,
   maxResetRequestsPerEmail: 4,
   maxResetRequestsPerAddress: 12,
   maxVerificationMailsPerUser: 3,
+  maxMailsPerRecipient: 3,
   windowSeconds: 900,
 };
 /** This file's run: every key it writes starts with it. */
@@ -140,16 +142,70 @@ describe.runIf(isSqliteProject && (hasRedis || isRequired.redis))('RateLimiterAu
     expect(await raw.get(`${PREFIX}login_user:${username}`)).toBe('12');
   });
 
-  it('lets exactly the per-email budget of reset requests through when 30 arrive at once through two clients', async () => {
+  it('refuses reset requests over the asking address budget and sends nothing past the email budget, 30 at once through two clients', async () => {
     const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
     const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
     const email = `${uniqueName('reset')}@example.com`;
-    const waits = await Promise.all(
+    const budgets = await Promise.all(
       Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).takePasswordResetRequest({ email, address: '203.0.113.9' })),
     );
-    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxResetRequestsPerEmail);
-    // Refused by the email's budget: nothing taken from the client address's.
-    expect(await raw.get(`${PREFIX}reset_addr:203.0.113.9`)).toBe(String(CONFIG.maxResetRequestsPerEmail));
+    // The asker is refused past its own budget only...
+    expect(budgets.filter((budget) => budget.retryAfterSeconds > 0)).toHaveLength(
+      30 - CONFIG.maxResetRequestsPerAddress,
+    );
+    // ...and of those it may make, only the email's share sends anything.
+    expect(budgets.filter((budget) => budget.maySend)).toHaveLength(CONFIG.maxResetRequestsPerEmail);
+    // Refused by the address's budget: nothing taken from the email's.
+    expect(await raw.get(`${PREFIX}reset_email:${email}`)).toBe(String(CONFIG.maxResetRequestsPerAddress));
+    // Another asker is answered, and still sends nothing.
+    expect(await a.takePasswordResetRequest({ email, address: '198.51.100.7' })).toEqual({
+      retryAfterSeconds: 0,
+      maySend: false,
+    });
+  });
+
+  it('lets exactly the per-recipient budget of messages through when 10 arrive at once through two clients', async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const recipient = `${uniqueName('mailbox')}@Example.com`;
+    const sends = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).takeMail(i % 3 ? recipient : recipient.toLowerCase())),
+    );
+    expect(sends.filter(Boolean)).toHaveLength(CONFIG.maxMailsPerRecipient);
+    expect(await a.takeMail(`${uniqueName('other')}@example.com`)).toBe(true);
+  });
+
+  it("counts one username's failures per address and all together, through two clients", async () => {
+    const a = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const b = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const username = uniqueName('target');
+    const from = (address: string) => ({ username, address });
+    const waits = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).takePasswordAttempt(from('198.51.100.1'))),
+    );
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxFailuresPerUsernameAddress);
+    // Another address has a budget of its own, until the username's ceiling is reached.
+    expect(await a.takePasswordAttempt(from('198.51.100.2'))).toBe(0);
+    await b.passwordAccepted(from('198.51.100.2'));
+    expect(await raw.get(`${PREFIX}login_user:${username}`)).toBeNull();
+    // The owner's success leaves the stranger's address refused.
+    expect(await a.takePasswordAttempt(from('198.51.100.1'))).toBeGreaterThan(0);
+    for (let i = 2; i < 5; i++) await attempt(i % 2 ? a : b, username, 3, `198.51.100.${i + 10}`);
+    await attempt(a, username, 1, '198.51.100.50');
+    // 10 failures from four addresses: the username's ceiling, so every address is refused.
+    expect(await b.takePasswordAttempt(from('198.51.100.99'))).toBeGreaterThan(0);
+  });
+
+  it('counts an IPv6 /64 as one address, and an IPv4-mapped address as its IPv4 address', async () => {
+    const throttle = RateLimiterAuthThrottle.withRedis(await ready(client()), CONFIG);
+    const waits = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => throttle.takeRegistration(`2001:db8:1:2:${i.toString(16)}::${i + 1}`)),
+    );
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(CONFIG.maxRegistrationsPerAddress);
+    expect(await throttle.takeRegistration('2001:db8:1:3::1')).toBe(0);
+    expect(await raw.get(`${PREFIX}register_addr:2001:db8:1:2::/64`)).toBe('8');
+    await throttle.takeRegistration('::ffff:203.0.113.77');
+    expect(await raw.get(`${PREFIX}register_addr:203.0.113.77`)).toBe('1');
   });
 
   it('counts verification mails of one user through two clients together', async () => {

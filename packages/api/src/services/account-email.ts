@@ -119,15 +119,22 @@ export class AccountEmailService {
   async requestPasswordReset(em: EntityManager, email: string, request: RequestInfo = {}): Promise<void> {
     this.#requireMail();
     const started = performance.now();
-    const wait = await this.deps.throttle.takePasswordResetRequest({
+    const budget = await this.deps.throttle.takePasswordResetRequest({
       email: emailKeyOf(email),
       address: request.clientAddress,
     });
+    const wait = budget.retryAfterSeconds;
     if (wait > 0) {
       this.#emit({ type: 'password_reset.throttled', ...request });
       throw throttled(`Too many password reset requests; try again in ${wait} s`, wait);
     }
     try {
+      // The address had its share this window: answered as any request (the
+      // asker may be a stranger), and nothing is sent.
+      if (!budget.maySend) {
+        this.#emit({ type: 'password_reset.suppressed', ...request });
+        return;
+      }
       const user = await repositoriesOf(em).users.findByEmail(email);
       // A disabled account gets no link: it could not sign in with the new password anyway.
       if (user?.email && user.emailVerifiedAt && !user.disabledAt) {

@@ -1,4 +1,5 @@
 import type { SecurityEventSink } from './security-events.js';
+import type { AuthThrottle } from './throttle.js';
 
 /** One plain-text message. */
 export interface MailMessage {
@@ -24,10 +25,13 @@ export interface MailContext {
 }
 
 /**
- * Sends in the background: a request never waits on the mail server. A failed
- * send is reported as a security event (`email.send_failed`, with the
- * transport's reason and without the message). `idle()` waits for the sends
- * under way, for tests and for a graceful shutdown.
+ * Sends in the background: a request never waits on the mail server. Each
+ * message first takes one from its recipient's budget (every kind of message
+ * together), so no one can make the server flood a mailbox; past it the
+ * message is dropped (`email.suppressed`). A failed send is reported as a
+ * security event (`email.send_failed`, with the transport's reason and
+ * without the message). `idle()` waits for the sends under way, for tests and
+ * for a graceful shutdown.
  */
 export class MailOutbox {
   readonly #pending = new Set<Promise<void>>();
@@ -35,21 +39,29 @@ export class MailOutbox {
   constructor(
     private readonly mailer: Mailer,
     private readonly emit: SecurityEventSink,
+    private readonly budget: Pick<AuthThrottle, 'takeMail'>,
   ) {}
 
   dispatch(message: MailMessage, context: MailContext): void {
-    const sending = this.mailer
-      .send(message)
-      .catch((error: unknown) => {
-        this.emit({
-          type: 'email.send_failed',
-          userId: context.userId,
-          purpose: context.purpose,
-          reason: error instanceof Error ? error.message : String(error),
-        });
-      })
-      .finally(() => this.#pending.delete(sending));
+    const sending = this.#send(message, context).finally(() => this.#pending.delete(sending));
     this.#pending.add(sending);
+  }
+
+  async #send(message: MailMessage, context: MailContext): Promise<void> {
+    try {
+      if (!(await this.budget.takeMail(message.to))) {
+        this.emit({ type: 'email.suppressed', userId: context.userId, purpose: context.purpose });
+        return;
+      }
+      await this.mailer.send(message);
+    } catch (error: unknown) {
+      this.emit({
+        type: 'email.send_failed',
+        userId: context.userId,
+        purpose: context.purpose,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /** Resolves when every send dispatched so far has finished (sent or failed). */

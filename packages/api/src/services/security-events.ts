@@ -25,8 +25,12 @@ export type SecurityEventType =
   | 'email.verification_sent'
   | 'email.verification_throttled'
   | 'email.send_failed'
+  /** A message not sent: its recipient had THROTTLE_MAIL_PER_RECIPIENT messages this window. */
+  | 'email.suppressed'
   | 'password_reset.requested'
   | 'password_reset.throttled'
+  /** Over the email address's budget: answered as usual, nothing sent. */
+  | 'password_reset.suppressed'
   | 'password_reset.completed'
   | 'token.refused'
   | 'admin.role_changed'

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface ThrottleKeys {
@@ -7,63 +8,142 @@ export interface ThrottleKeys {
   address?: string | undefined;
 }
 
+/** What a password-reset request may do, once counted. */
+export interface ResetRequestBudget {
+  /** Seconds the asking address must wait (it is over its budget: answer 429), else 0. */
+  retryAfterSeconds: number;
+  /**
+   * False when the email address has had its share of requests this window:
+   * the request is answered exactly as an accepted one and nothing is sent,
+   * so a stranger can neither lock the owner out of resets nor learn anything.
+   */
+  maySend: boolean;
+}
+
 /**
- * Budgets for the requests that cost a bcrypt run: password checks and
- * registrations. Each request takes from its budgets *before* the work, in
- * one atomic step per budget, so however many requests arrive at once (in
- * parallel, in a tRPC batch, on several instances) no more than the budget
- * ever reaches bcrypt. The store behind it is the implementation's business.
+ * Budgets for the requests that cost a bcrypt run or send a mail: password
+ * checks, registrations, reset requests and messages. Each request takes from
+ * its budgets *before* the work, in one atomic step per budget, so however
+ * many requests arrive at once (in parallel, in a tRPC batch, on several
+ * instances) no more than the budget ever reaches bcrypt or the mail server.
+ *
+ * Every budget that can refuse a request is keyed by something the asker
+ * controls (its address, or the account it is signed in to), never by the
+ * victim alone: a stranger spends their own budget, not the owner's.
  */
 export interface AuthThrottle {
   /**
-   * Takes one attempt from the username's and then the address's budget.
-   * Returns the seconds to wait when either is spent (the password must then
-   * not be checked), 0 when the check may go on.
+   * Takes one attempt from the (username, address) budget, then the
+   * username's, then the address's. Returns the seconds to wait when any is
+   * spent (the password must then not be checked), 0 when the check may go on.
    */
   takePasswordAttempt(keys: ThrottleKeys): Promise<number>;
   /**
-   * The password was right: the username's budget is whole again, and the
-   * address gets back the attempt it took (its budget is for failures).
+   * The password was right: the username's failures are cleared (from every
+   * address together, and from this one), and the address gets back the
+   * attempt it took (its budget is for failures). Failures a stranger made
+   * from another address stay theirs.
    */
   passwordAccepted(keys: ThrottleKeys): Promise<void>;
   /** Takes one registration from the address's budget; seconds to wait when spent, else 0. */
   takeRegistration(address: string | undefined): Promise<number>;
   /**
-   * Takes one password-reset request from the email address's budget, then
-   * from the client address's; seconds to wait when either is spent, else 0.
-   * Counted whether or not the address belongs to anyone.
+   * Takes one password-reset request from the client address's budget and,
+   * when that allows it, from the email address's. Counted whether or not
+   * the address belongs to anyone.
    */
-  takePasswordResetRequest(keys: { email: string; address?: string | undefined }): Promise<number>;
+  takePasswordResetRequest(keys: { email: string; address?: string | undefined }): Promise<ResetRequestBudget>;
   /** Takes one verification mail from the user's budget; seconds to wait when spent, else 0. */
   takeVerificationMail(userId: string): Promise<number>;
+  /**
+   * Takes one message from the recipient's budget (every kind of message
+   * together); false when spent: the message is then not sent.
+   */
+  takeMail(recipient: string): Promise<boolean>;
 }
 
-export interface ThrottleConfig {
-  /** Wrong passwords compared per username within the window (THROTTLE_LOGIN_PER_USERNAME, 10). */
-  maxFailuresPerUsername: number;
-  /** Failed logins per client address within the window (THROTTLE_LOGIN_PER_ADDRESS, 100). */
-  maxFailuresPerAddress: number;
-  /** Registrations per client address within the window (THROTTLE_REGISTER_PER_ADDRESS, 20). */
-  maxRegistrationsPerAddress: number;
-  /** Password-reset requests per (lower-cased) email address within the window (THROTTLE_RESET_PER_EMAIL, 5). */
-  maxResetRequestsPerEmail: number;
-  /** Password-reset requests per client address within the window (THROTTLE_RESET_PER_ADDRESS, 20). */
-  maxResetRequestsPerAddress: number;
-  /** Verification mails per user within the window (THROTTLE_VERIFY_PER_USER, 5). */
-  maxVerificationMailsPerUser: number;
+/** The budgets, each with the variable that sets it and its default: config, `.env` and docs follow this table. */
+export const THROTTLE_BUDGETS = [
+  {
+    key: 'maxFailuresPerUsernameAddress',
+    env: 'THROTTLE_LOGIN_PER_USERNAME_ADDRESS',
+    default: 10,
+    about: 'wrong passwords per username from one client address',
+  },
+  {
+    key: 'maxFailuresPerUsername',
+    env: 'THROTTLE_LOGIN_PER_USERNAME',
+    default: 100,
+    about: 'wrong passwords per username from all addresses together',
+  },
+  {
+    key: 'maxFailuresPerAddress',
+    env: 'THROTTLE_LOGIN_PER_ADDRESS',
+    default: 100,
+    about: 'failed password checks per client address, all usernames',
+  },
+  {
+    key: 'maxRegistrationsPerAddress',
+    env: 'THROTTLE_REGISTER_PER_ADDRESS',
+    default: 20,
+    about: 'registrations per client address',
+  },
+  {
+    key: 'maxResetRequestsPerEmail',
+    env: 'THROTTLE_RESET_PER_EMAIL',
+    default: 5,
+    about: 'password-reset requests per email address (past it: answered as usual, nothing sent)',
+  },
+  {
+    key: 'maxResetRequestsPerAddress',
+    env: 'THROTTLE_RESET_PER_ADDRESS',
+    default: 20,
+    about: 'password-reset requests per client address',
+  },
+  {
+    key: 'maxVerificationMailsPerUser',
+    env: 'THROTTLE_VERIFY_PER_USER',
+    default: 5,
+    about: 'verification mails a signed-in user may ask for',
+  },
+  {
+    key: 'maxMailsPerRecipient',
+    env: 'THROTTLE_MAIL_PER_RECIPIENT',
+    default: 5,
+    about: 'messages to any one email address, all kinds together (past it: not sent)',
+  },
+] as const;
+
+export type ThrottleBudgetKey = (typeof THROTTLE_BUDGETS)[number]['key'];
+
+export type ThrottleConfig = Record<ThrottleBudgetKey, number> & {
   /** Window length in whole seconds (THROTTLE_WINDOW, 15 minutes). */
   windowSeconds: number;
-}
+};
+
+export const DEFAULT_THROTTLE_WINDOW = '15m';
 
 export const DEFAULT_THROTTLE: ThrottleConfig = {
-  maxFailuresPerUsername: 10,
-  maxFailuresPerAddress: 100,
-  maxRegistrationsPerAddress: 20,
-  maxResetRequestsPerEmail: 5,
-  maxResetRequestsPerAddress: 20,
-  maxVerificationMailsPerUser: 5,
+  ...(Object.fromEntries(THROTTLE_BUDGETS.map((budget) => [budget.key, budget.default])) as Record<
+    ThrottleBudgetKey,
+    number
+  >),
   windowSeconds: 15 * 60,
 };
+
+/**
+ * The part of a client address a budget counts: an IPv4 address as it is
+ * (an IPv4-mapped IPv6 address too), an IPv6 address by its /64 prefix, since
+ * one subscriber is routed a whole /64 and could otherwise draw a fresh budget
+ * from each of its 2^64 addresses. Text that is no IP address is kept as it is.
+ */
+export function addressBudgetKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const prefix = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${prefix.map((part) => part.toString(16)).join(':')}::/64`;
+}
 
 /** The part of a rate-limiter-flexible limiter the throttle uses. */
 export interface AttemptCounter {
@@ -209,20 +289,24 @@ function memoryCounters(config: ThrottleConfig): CounterFactory {
  * fallback while Redis is unreachable).
  */
 export class RateLimiterAuthThrottle implements AuthThrottle {
+  readonly #byUsernameAddress: AttemptCounter;
   readonly #byUsername: AttemptCounter;
   readonly #failuresByAddress: AttemptCounter;
   readonly #registrationsByAddress: AttemptCounter;
   readonly #resetsByEmail: AttemptCounter;
   readonly #resetsByAddress: AttemptCounter;
   readonly #verificationMailsByUser: AttemptCounter;
+  readonly #mailsByRecipient: AttemptCounter;
 
   private constructor(config: ThrottleConfig, counter: CounterFactory) {
+    this.#byUsernameAddress = counter('login_user_addr', config.maxFailuresPerUsernameAddress);
     this.#byUsername = counter('login_user', config.maxFailuresPerUsername);
     this.#failuresByAddress = counter('login_addr', config.maxFailuresPerAddress);
     this.#registrationsByAddress = counter('register_addr', config.maxRegistrationsPerAddress);
     this.#resetsByEmail = counter('reset_email', config.maxResetRequestsPerEmail);
     this.#resetsByAddress = counter('reset_addr', config.maxResetRequestsPerAddress);
     this.#verificationMailsByUser = counter('verify_user', config.maxVerificationMailsPerUser);
+    this.#mailsByRecipient = counter('mail_to', config.maxMailsPerRecipient);
   }
 
   static inMemory(config: Partial<ThrottleConfig> = {}): RateLimiterAuthThrottle {
@@ -231,13 +315,14 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   }
 
   /**
-   * Counters in Redis under `login_user:<username>`, `login_addr:<address>`,
-   * `register_addr:<address>`, `reset_email:<email>`, `reset_addr:<address>`
-   * and `verify_user:<user id>` (behind the client's own `keyPrefix`, if it
-   * has one), so N instances sharing the Redis count as one. A call Redis
-   * fails (refused, not connected, timed out: the client's options decide how
-   * fast) is answered from memory instead, so login never fails because of
-   * Redis.
+   * Counters in Redis under `login_user_addr:<username>@<address>`,
+   * `login_user:<username>`, `login_addr:<address>`, `register_addr:<address>`,
+   * `reset_email:<email>`, `reset_addr:<address>`, `verify_user:<user id>`
+   * and `mail_to:<email>` (addresses as `addressBudgetKey` gives them; behind
+   * the client's own `keyPrefix`, REDIS_KEY_PREFIX), so N instances sharing
+   * the Redis count as one. A call Redis fails (refused, not connected, timed
+   * out: the client's options decide how fast) is answered from memory
+   * instead, so login never fails because of Redis.
    */
   static withRedis(
     client: RedisClientLike,
@@ -265,38 +350,58 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   }
 
   async takePasswordAttempt(keys: ThrottleKeys): Promise<number> {
-    // Only attempts that go on to bcrypt count: one refused by the username's
-    // budget takes nothing from the address's, and one refused by the
-    // address's gives the username's point back.
-    const usernameWait = await take(this.#byUsername, keys.username);
-    if (usernameWait > 0 || !keys.address) return toSeconds(usernameWait);
-    const addressWait = await take(this.#failuresByAddress, keys.address);
-    if (addressWait > 0) await this.#byUsername.reward(keys.username, 1);
-    return toSeconds(addressWait);
+    // Only attempts that go on to bcrypt count: an attempt refused by one
+    // budget gives back what it took from the budgets before it.
+    const address = keys.address === undefined ? undefined : addressBudgetKey(keys.address);
+    const taken: Array<[AttemptCounter, string]> = [];
+    const budgets: Array<[AttemptCounter, string]> = address
+      ? [
+          [this.#byUsernameAddress, `${keys.username}@${address}`],
+          [this.#byUsername, keys.username],
+          [this.#failuresByAddress, address],
+        ]
+      : // An in-process caller (no address): the username's budget alone.
+        [[this.#byUsername, keys.username]];
+    for (const [counter, key] of budgets) {
+      const wait = await take(counter, key);
+      if (wait > 0) {
+        await Promise.all(taken.map(([spent, spentKey]) => spent.reward(spentKey, 1)));
+        return toSeconds(wait);
+      }
+      taken.push([counter, key]);
+    }
+    return 0;
   }
 
   async passwordAccepted(keys: ThrottleKeys): Promise<void> {
+    const address = keys.address === undefined ? undefined : addressBudgetKey(keys.address);
     await Promise.all([
       this.#byUsername.delete(keys.username),
-      keys.address ? this.#failuresByAddress.reward(keys.address, 1) : undefined,
+      address ? this.#byUsernameAddress.delete(`${keys.username}@${address}`) : undefined,
+      address ? this.#failuresByAddress.reward(address, 1) : undefined,
     ]);
   }
 
   async takeRegistration(address: string | undefined): Promise<number> {
     // Without an address (an in-process caller) there is no one to count.
-    return address ? toSeconds(await take(this.#registrationsByAddress, address)) : 0;
+    return address ? toSeconds(await take(this.#registrationsByAddress, addressBudgetKey(address))) : 0;
   }
 
-  async takePasswordResetRequest(keys: { email: string; address?: string | undefined }): Promise<number> {
-    // As for passwords: a request refused by the client address's budget gives the email's point back.
-    const emailWait = await take(this.#resetsByEmail, keys.email);
-    if (emailWait > 0 || !keys.address) return toSeconds(emailWait);
-    const addressWait = await take(this.#resetsByAddress, keys.address);
-    if (addressWait > 0) await this.#resetsByEmail.reward(keys.email, 1);
-    return toSeconds(addressWait);
+  async takePasswordResetRequest(keys: { email: string; address?: string | undefined }): Promise<ResetRequestBudget> {
+    // The asker's budget first: only it may refuse. A request it refuses takes nothing from the email's.
+    if (keys.address) {
+      const addressWait = await take(this.#resetsByAddress, addressBudgetKey(keys.address));
+      if (addressWait > 0) return { retryAfterSeconds: toSeconds(addressWait), maySend: false };
+    }
+    const emailWait = await take(this.#resetsByEmail, keys.email.toLowerCase());
+    return { retryAfterSeconds: 0, maySend: emailWait === 0 };
   }
 
   async takeVerificationMail(userId: string): Promise<number> {
     return toSeconds(await take(this.#verificationMailsByUser, userId));
+  }
+
+  async takeMail(recipient: string): Promise<boolean> {
+    return (await take(this.#mailsByRecipient, recipient.toLowerCase())) === 0;
   }
 }
