@@ -25,6 +25,7 @@ import {
   type BuiltApp,
   buildApp,
   launchChromium,
+  loginStatusFrom,
   newCredentials,
   type PageWatch,
   registerThroughApi,
@@ -397,6 +398,25 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await screenshot(page, 'sign-in-throttled');
     expect(watch.problems).toEqual([]);
   });
+  it("after a stranger's 10 wrong passwords from another address, the owner signs in", async () => {
+    const credentials = newCredentials('targeted');
+    await registerThroughApi(api, credentials);
+    // The stranger guesses straight at the API from another client address.
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, () => loginStatusFrom('127.0.6.1', api.url, credentials.username, 'not the password')),
+    );
+    expect(guesses.filter((status) => status === 401)).toHaveLength(10);
+    expect(guesses.filter((status) => status === 429)).toHaveLength(2);
+    expect(await loginStatusFrom('127.0.6.1', api.url, credentials.username, credentials.password)).toBe(429);
+
+    await page.goto(web.origin);
+    await heading('Sign in').waitFor();
+    expect(await signInAndWait(credentials.username, credentials.password)).toBe(200);
+    await heading('Your profile').waitFor();
+    await page.locator('.profile').getByText(credentials.username, { exact: true }).waitFor();
+    expect(watch.problems).toEqual([]);
+  });
+
   it('after 10 wrong current passwords the password form says how many seconds to wait (429), even for the right one', async () => {
     const credentials = newCredentials('pwthrottled');
     await registerThroughApi(api, credentials);

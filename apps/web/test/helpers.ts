@@ -183,6 +183,27 @@ export async function registerThroughApi(
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
 
+/** The status of a REST sign-in sent from another client address (a loopback address of its own). */
+export function loginStatusFrom(
+  localAddress: string,
+  apiUrl: string,
+  username: string,
+  password: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL('/api/auth/login', apiUrl),
+      { method: 'POST', headers: { 'content-type': 'application/json' }, localAddress, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ username, password }));
+  });
+}
+
 /** The Debian package's Chromium (not a Playwright download), started for a closed network. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
