@@ -47,8 +47,12 @@ export const usernameSchema = z
 
 export const passwordSchema = z
   .string()
-  // More characters than bytes allowed is refused before counting bytes.
-  .max(PASSWORD_MAX_BYTES, `must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes of UTF-8`)
+  // More characters than bytes allowed is refused before counting bytes, and
+  // then only once: `abort` keeps the byte count below from saying it again.
+  .max(PASSWORD_MAX_BYTES, {
+    error: `must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes of UTF-8`,
+    abort: true,
+  })
   .refine((s) => utf8Bytes(s) >= PASSWORD_MIN_BYTES && utf8Bytes(s) <= PASSWORD_MAX_BYTES, {
     message: `must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes of UTF-8`,
   })
