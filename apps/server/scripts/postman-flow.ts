@@ -92,7 +92,7 @@ const sameUsername = (expression: string) =>
   `pm.expect(String(${expression}).toLowerCase()).to.eql(String(pm.collectionVariables.get('username')).toLowerCase());`;
 
 const publicUserKeys = "'id', 'username', 'role', 'createdAt'";
-const currentUserKeys = `${publicUserKeys}, 'email', 'emailVerified'`;
+const currentUserKeys = `${publicUserKeys}, 'email', 'emailVerified', 'pendingEmail'`;
 
 /**
  * Test lines for a request that sends mail: 200 as the contract says, or 503
@@ -250,7 +250,7 @@ export const RUN: FlowStep[] = [
     operation: 'POST /users/me/email',
     name: 'Set email',
     body: { email: '{{email}}', currentPassword: '{{password}}' },
-    note: 'Its pre-request script picks a new address (`email`). Sends it a verification link (24 hours); in development the server prints the mail. Answers 503 on a production server without `SMTP_URL`.',
+    note: 'Its pre-request script picks a new address (`email`): pending (`pendingEmail` in "Me") until its link is followed. Sends it a verification link (24 hours); in development the server prints the mail. Answers 503 on a production server without `SMTP_URL`.',
     prerequest: () => [
       "pm.collectionVariables.set('email', 'postman.' + Date.now().toString(36) + Math.random().toString(36).slice(2, 6) + '@example.com');",
     ],

@@ -13,7 +13,7 @@ import {
   type ThrottleConfig,
   type TokenPair,
 } from '@repo/api';
-import { createOrm } from '@repo/db';
+import { createOrm, repositoriesOf } from '@repo/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpMailer } from '../src/mailer.js';
 import { linkOf, startTestSmtp } from '../src/testing-smtp.js';
@@ -76,6 +76,43 @@ async function requestReset(email: string, server: TestServer = ctx.server) {
   return server.rest('POST', '/api/auth/password-reset', { body: { email } });
 }
 
+/** The newest verification link to an address that greets `username` (several accounts may claim one address). */
+async function verifyLinkFor(address: string, username: string) {
+  await services.email.idle();
+  const mail = smtp
+    .to(address)
+    .filter((m) => m.subject === 'Confirm your email address' && m.text.startsWith(`Hello ${username},`))
+    .at(-1);
+  return linkOf(mail);
+}
+
+async function verify(token: string, server: TestServer = ctx.server) {
+  return server.rest('POST', '/api/auth/verify-email', { body: { token } });
+}
+
+async function confirmReset(token: string, newPassword = NEW_PASSWORD) {
+  return ctx.server.rest('POST', '/api/auth/password-reset/confirm', { body: { token, newPassword } });
+}
+
+async function setEmail(accessToken: string, email: string) {
+  return ctx.server.rest('POST', '/api/users/me/email', {
+    token: accessToken,
+    body: { email, currentPassword: PASSWORD },
+  });
+}
+
+async function me(accessToken: string) {
+  const res = await ctx.server.rest<{ email: string | null; emailVerified: boolean; pendingEmail: string | null }>(
+    'GET',
+    '/api/users/me',
+    { token: accessToken },
+  );
+  expect(res.status, res.text).toBe(200);
+  return { email: res.body.email, emailVerified: res.body.emailVerified, pendingEmail: res.body.pendingEmail };
+}
+
+const DEAD_TOKEN = { code: 'BAD_REQUEST', message: 'token: is invalid, expired or already used' };
+
 describe('an address on the account', () => {
   it('is taken at registration and verified through the link mailed to it (REST)', async () => {
     const { pair, email } = await registerWithEmail();
@@ -86,13 +123,11 @@ describe('an address on the account', () => {
     expect(link.url).toBe(`${APP_URL}#/verify-email?token=${link.token}`);
     expect(link.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const before = await ctx.server.rest('GET', '/api/users/me', { token: pair.accessToken });
-    expect(before.body).toMatchObject({ email, emailVerified: false });
+    expect(await me(pair.accessToken)).toEqual({ email: null, emailVerified: false, pendingEmail: email });
     expect((await ctx.server.rest('POST', '/api/auth/verify-email', { body: { token: link.token } })).body).toEqual({
       success: true,
     });
-    const after = await ctx.server.rest('GET', '/api/users/me', { token: pair.accessToken });
-    expect(after.body).toMatchObject({ email, emailVerified: true });
+    expect(await me(pair.accessToken)).toEqual({ email, emailVerified: true, pendingEmail: null });
   });
 
   it('is never shown to other users, in user.list or user.byId', async () => {
@@ -104,22 +139,6 @@ describe('an address on the account', () => {
     expect(byId.body).not.toHaveProperty('email');
     const list = await ctx.server.trpc(other.pair.accessToken).user.list.query({ limit: 100 });
     expect(JSON.stringify(list)).not.toMatch(/email/i);
-  });
-
-  it('is unique without regard to case: registration and setEmail answer 409 naming email', async () => {
-    const { email } = await registerWithEmail();
-    const taken = await ctx.server.rest('POST', '/api/auth/register', {
-      body: { username: uniqueName('dup'), password: PASSWORD, email: email.toUpperCase() },
-    });
-    expect(taken.status).toBe(409);
-    expect(taken.body).toMatchObject({ code: 'CONFLICT', message: 'email: is already in use' });
-    const other = await registerWithEmail();
-    const set = await ctx.server.rest('POST', '/api/users/me/email', {
-      token: other.pair.accessToken,
-      body: { email: email.toLowerCase(), currentPassword: PASSWORD },
-    });
-    expect(set.status).toBe(409);
-    expect(set.body).toMatchObject({ message: 'email: is already in use' });
   });
 
   it('refuses a malformed address with 400 naming email', async () => {
@@ -139,13 +158,13 @@ describe('an address on the account', () => {
     ).rejects.toThrow('currentPassword: is incorrect');
     const next = uniqueEmail();
     expect(await trpc.user.setEmail.mutate({ email: next, currentPassword: PASSWORD })).toEqual({ success: true });
-    expect(await trpc.user.me.query()).toMatchObject({ email: next, emailVerified: false });
+    expect(await trpc.user.me.query()).toMatchObject({ email: null, emailVerified: false, pendingEmail: next });
     await expect(trpc.auth.verifyEmail.mutate({ token: oldLink.token })).rejects.toThrow(
       'token: is invalid, expired or already used',
     );
     const newLink = linkOf(await lastMailTo(next));
     expect(await trpc.auth.verifyEmail.mutate({ token: newLink.token })).toEqual({ success: true });
-    expect(await trpc.user.me.query()).toMatchObject({ email: next, emailVerified: true });
+    expect(await trpc.user.me.query()).toMatchObject({ email: next, emailVerified: true, pendingEmail: null });
   });
 
   it("setEmail's wrong passwords spend the login budget of the username", async () => {
@@ -185,6 +204,194 @@ describe('an address on the account', () => {
     const refused = results.find((r) => r.status === 400);
     expect(refused?.body).toMatchObject({ message: 'token: is invalid, expired or already used' });
     expect((await verify(linkOf(smtp.to(email).at(-1))?.token ?? '')).status).toBe(400);
+  });
+});
+
+describe('an address is claimed only by following its link', () => {
+  it("a squatter's pending claim blocks nobody: the owner registers and sets it (no 409, the answer of a free address), and the owner's link works", async () => {
+    const address = uniqueEmail();
+    const squatter = await registerWithEmail(ctx.server, address);
+    // Registration with the address someone holds pending answers as with a free one.
+    const owner = await registerWithEmail(ctx.server, address.toUpperCase());
+    const third = await registerWithEmail();
+    const onPending = await setEmail(third.pair.accessToken, address.toLowerCase());
+    const onFree = await setEmail(third.pair.accessToken, uniqueEmail());
+    expect(onPending.status, onPending.text).toBe(200);
+    expect(onPending.text).toBe(onFree.text);
+    await setEmail(third.pair.accessToken, address.toLowerCase());
+    expect(await me(third.pair.accessToken)).toEqual({
+      email: null,
+      emailVerified: false,
+      pendingEmail: address.toLowerCase(),
+    });
+
+    // Each link greets its own account, and no reset link goes to a pending address.
+    const ownerLink = await verifyLinkFor(address, owner.username);
+    const squatterLink = await verifyLinkFor(address, squatter.username);
+    expect((await verify(ownerLink.token)).status).toBe(200);
+    expect(await me(owner.pair.accessToken)).toEqual({
+      email: address.toUpperCase(),
+      emailVerified: true,
+      pendingEmail: null,
+    });
+
+    // The squatter's link (or a mail scanner opening it) now changes nothing.
+    const late = await verify(squatterLink.token);
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ code: 'CONFLICT', message: 'email: is already verified on another account' });
+    expect((await verify(squatterLink.token)).status).toBe(409);
+    expect((await me(squatter.pair.accessToken)).email).toBeNull();
+    expect(await me(owner.pair.accessToken)).toMatchObject({ email: address.toUpperCase() });
+    const thirdLink = await verifyLinkFor(address, third.username);
+    expect((await verify(thirdLink.token)).status).toBe(409);
+  });
+
+  it('an address verified on another account gets a notice instead of a link, and the caller sees what a free address gives', async () => {
+    const owner = await verifiedUser();
+    const claimant = await registerWithEmail();
+    const before = smtp.to(owner.email).length;
+    const taken = await setEmail(claimant.pair.accessToken, owner.email.toLowerCase());
+    const free = uniqueEmail();
+    const other = await registerWithEmail();
+    const onFree = await setEmail(other.pair.accessToken, free);
+    expect(taken.status).toBe(200);
+    expect(taken.text).toBe(onFree.text);
+    // user.me shows the claim pending either way.
+    expect(await me(claimant.pair.accessToken)).toEqual({
+      email: null,
+      emailVerified: false,
+      pendingEmail: owner.email.toLowerCase(),
+    });
+    expect(await me(other.pair.accessToken)).toEqual({ email: null, emailVerified: false, pendingEmail: free });
+    // Registration with it too: 200, and a notice.
+    const registered = await ctx.server.rest('POST', '/api/auth/register', {
+      body: { username: uniqueName('late'), password: PASSWORD, email: owner.email },
+    });
+    expect(registered.status).toBe(200);
+
+    await services.email.idle();
+    const notices = smtp.to(owner.email).slice(before);
+    expect(notices.map((m) => m.subject)).toEqual([
+      'Your email address is already in use',
+      'Your email address is already in use',
+    ]);
+    expect(notices[0]?.text).toContain(owner.username);
+    expect(notices[0]?.text).toContain(`${APP_URL}#/forgot-password`);
+    expect(notices[0]?.text).not.toMatch(/token=/);
+    expect(() => linkOf(notices[0])).toThrow();
+    expect(linkOf(await lastMailTo(free)).screen).toBe('verify-email');
+    expect(await me(owner.pair.accessToken)).toMatchObject({ email: owner.email, emailVerified: true });
+  });
+
+  it("a verified address stays the account's until a new one is verified; then the old one gets a notice and is free", async () => {
+    const user = await verifiedUser();
+    const next = uniqueEmail();
+    expect((await setEmail(user.pair.accessToken, next)).status).toBe(200);
+    expect(await me(user.pair.accessToken)).toEqual({ email: user.email, emailVerified: true, pendingEmail: next });
+    // Still the address of the account: a reset link goes to it.
+    await requestReset(user.email);
+    expect((await lastMailTo(user.email))?.subject).toBe('Reset your password');
+
+    expect((await verify(linkOf(await lastMailTo(next)).token)).status).toBe(200);
+    expect(await me(user.pair.accessToken)).toEqual({ email: next, emailVerified: true, pendingEmail: null });
+    const notice = await lastMailTo(user.email);
+    expect(notice?.subject).toBe('Your email address was changed');
+    expect(notice?.text).not.toMatch(/token=/);
+
+    const successor = await registerWithEmail(ctx.server, user.email);
+    expect((await verify((await verifyLinkFor(user.email, successor.username)).token)).status).toBe(200);
+    expect((await me(successor.pair.accessToken)).email).toBe(user.email);
+  });
+
+  it('of two accounts following links for one address at once, exactly one wins and the other gets 409', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const address = uniqueEmail();
+      const first = await registerWithEmail(ctx.server, address);
+      const second = await registerWithEmail(ctx.server, address);
+      const links = [await verifyLinkFor(address, first.username), await verifyLinkFor(address, second.username)];
+      const answers = await Promise.all(links.map((link) => verify(link.token)));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      const emails = [(await me(first.pair.accessToken)).email, (await me(second.pair.accessToken)).email];
+      expect(emails.filter((e) => e === address)).toHaveLength(1);
+      expect(emails.filter((e) => e === null)).toHaveLength(1);
+    }
+  });
+});
+
+describe('no stale link keeps working', () => {
+  /** A verified user holding a live reset link (to its address) and a live verification link (to a pending one). */
+  async function userWithLinks() {
+    const user = await verifiedUser();
+    const pending = uniqueEmail();
+    expect((await setEmail(user.pair.accessToken, pending)).status).toBe(200);
+    const verifyLink = linkOf(await lastMailTo(pending));
+    await requestReset(user.email);
+    const resetLink = linkOf(await lastMailTo(user.email));
+    expect(resetLink.screen).toBe('reset-password');
+    return { ...user, verifyToken: verifyLink.token, resetToken: resetLink.token };
+  }
+
+  async function expectDead(links: { verifyToken?: string; resetToken?: string }) {
+    if (links.verifyToken) {
+      const res = await verify(links.verifyToken);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject(DEAD_TOKEN);
+    }
+    if (links.resetToken) {
+      const res = await confirmReset(links.resetToken, 'the stale link must not set this');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject(DEAD_TOKEN);
+    }
+  }
+
+  it('setEmail retires every reset and verification link', async () => {
+    const user = await userWithLinks();
+    expect((await setEmail(user.pair.accessToken, uniqueEmail())).status).toBe(200);
+    await expectDead(user);
+    await login(ctx.server, user.username);
+  });
+
+  it('changePassword retires every reset and verification link', async () => {
+    const user = await userWithLinks();
+    const res = await ctx.server.rest('POST', '/api/users/me/password', {
+      token: user.pair.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    });
+    expect(res.status, res.text).toBe(200);
+    await expectDead(user);
+    expect((await me(user.pair.accessToken)).pendingEmail).toBeNull();
+    await login(ctx.server, user.username, NEW_PASSWORD);
+  });
+
+  it('resetPassword retires the verification link too', async () => {
+    const user = await userWithLinks();
+    expect((await confirmReset(user.resetToken)).status).toBe(200);
+    await expectDead({ verifyToken: user.verifyToken });
+    await login(ctx.server, user.username, NEW_PASSWORD);
+  });
+
+  it('admin.disableUser retires every reset and verification link', async () => {
+    const user = await userWithLinks();
+    const admin = await registerWithEmail();
+    await repositoriesOf(ctx.db.orm.em.fork()).users.nativeUpdate({ id: admin.pair.user.id }, { role: 'admin' });
+    const res = await ctx.server.rest('POST', `/api/admin/users/${user.pair.user.id}/disable`, {
+      token: admin.pair.accessToken,
+    });
+    expect(res.status, res.text).toBe(200);
+    await expectDead(user);
+  });
+
+  it('a reset link mailed to verified address A dies when the account moves to B', async () => {
+    const user = await verifiedUser();
+    const next = uniqueEmail();
+    expect((await setEmail(user.pair.accessToken, next)).status).toBe(200);
+    // Asked for after the change began, while A is still the verified address.
+    await requestReset(user.email);
+    const resetToken = linkOf(await lastMailTo(user.email)).token;
+    expect((await verify(linkOf(await lastMailTo(next)).token)).status).toBe(200);
+    await expectDead({ resetToken });
+    expect(await meStatus(ctx.server, user.pair.accessToken)).toBe(200);
+    await login(ctx.server, user.username);
   });
 });
 
@@ -387,7 +594,8 @@ describe('password reset', () => {
     await requestReset(email);
     const { token } = linkOf(await lastMailTo(email));
     await ctx.server.rest('POST', '/api/auth/password-reset/confirm', { body: { token, newPassword: NEW_PASSWORD } });
-    for (const mail of smtp.messages) {
+    // Notices (address in use, address changed) carry no token.
+    for (const mail of smtp.messages.filter((m) => /token=/.test(m.text))) {
       const mailed = linkOf(mail).token;
       expect(ctx.server.logLines.join('\n')).not.toContain(mailed);
       expect(JSON.stringify(events)).not.toContain(mailed);

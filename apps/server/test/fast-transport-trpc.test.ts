@@ -176,7 +176,7 @@ beforeAll(async () => {
   token = pair.accessToken;
   user = pair.user;
   // As user.me shows it: with the user's own (here absent) address.
-  me = { ...pair.user, email: null, emailVerified: false };
+  me = { ...pair.user, email: null, emailVerified: false, pendingEmail: null };
 });
 
 afterAll(async () => {

@@ -94,7 +94,7 @@ describe('REST success paths', () => {
     const pair = await register(ctx.server);
     const res = await ctx.server.rest<PublicUser>('GET', '/api/users/me', { token: pair.accessToken });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ...pair.user, email: null, emailVerified: false });
+    expect(res.body).toEqual({ ...pair.user, email: null, emailVerified: false, pendingEmail: null });
   });
 
   it('GET /api/users pages through every user with limit and cursor', async () => {

@@ -35,6 +35,7 @@ describe('tRPC procedures through the real client', () => {
       ...pair.user,
       email: null,
       emailVerified: false,
+      pendingEmail: null,
     });
   });
 
@@ -87,6 +88,7 @@ describe('tRPC procedures through the real client', () => {
       ...pair.user,
       email: null,
       emailVerified: false,
+      pendingEmail: null,
     });
   });
 

@@ -81,10 +81,7 @@ const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> =
   'user-list': { 400: { invalidLimit: example('limit: must be 1 to 100', 'BAD_REQUEST') } },
   'user-byId': { 400: { invalidId: example('id: is not a valid user id', 'BAD_REQUEST') } },
   'auth-register': {
-    409: {
-      usernameTaken: example('username: is already taken', 'CONFLICT'),
-      emailTaken: example('email: is already in use', 'CONFLICT'),
-    },
+    409: { usernameTaken: example('username: is already taken', 'CONFLICT') },
   },
   'auth-resetPassword': {
     400: {
@@ -95,6 +92,7 @@ const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> =
   },
   'auth-verifyEmail': {
     400: { badToken: example('token: is invalid, expired or already used', 'BAD_REQUEST') },
+    409: { emailTaken: example('email: is already verified on another account', 'CONFLICT') },
     503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
   },
   'auth-requestPasswordReset': {
@@ -104,11 +102,10 @@ const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> =
   },
   'user-setEmail': {
     400: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
-    409: { emailTaken: example('email: is already in use', 'CONFLICT') },
     503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
   },
   'user-resendVerification': {
-    400: { alreadyVerified: example('email: is already verified', 'BAD_REQUEST') },
+    400: { nothingPending: example('email: there is no address waiting for its link', 'BAD_REQUEST') },
     503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
   },
   'admin-setRole': {

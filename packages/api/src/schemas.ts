@@ -80,7 +80,10 @@ export const emailSchema = z
   .trim()
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be an email address such as alice@example.com'))
-  .meta({ description: 'An email address; unique without regard to case', example: 'alice@example.com' });
+  .meta({
+    description: 'An email address; a verified one belongs to one account, without regard to case',
+    example: 'alice@example.com',
+  });
 
 export const registerInput = () =>
   z
@@ -108,13 +111,18 @@ export type PublicUser = z.infer<typeof publicUserSchema>;
 
 export const currentUserSchema = publicUserSchema
   .extend({
-    email: z.string().nullable().meta({ description: 'Your address, or null; nobody else sees it' }),
-    emailVerified: z.boolean().meta({ description: 'Whether the address was confirmed through its link' }),
+    email: z.string().nullable().meta({ description: 'Your verified address, or null; nobody else sees it' }),
+    emailVerified: z
+      .boolean()
+      .meta({ description: '`email !== null`: an address is yours once its link was followed' }),
+    pendingEmail: z.string().nullable().meta({
+      description: 'An address waiting for its link (24 hours), or null; it blocks nobody until then',
+    }),
   })
   .meta({
     id: 'CurrentUser',
     description: 'The signed-in user, with the fields only that user sees',
-    example: { ...EXAMPLE_USER, email: 'alice@example.com', emailVerified: true },
+    example: { ...EXAMPLE_USER, email: 'alice@example.com', emailVerified: true, pendingEmail: null },
   });
 export type CurrentUser = z.infer<typeof currentUserSchema>;
 

@@ -23,7 +23,7 @@ describe('auth.register', () => {
     expect(pair.refreshExpiresAt).toBeGreaterThan(pair.expiresAt);
     expect(new Date(pair.user.createdAt).toISOString()).toBe(pair.user.createdAt);
     const me = await h.caller(pair.accessToken).user.me();
-    expect(me).toEqual({ ...pair.user, email: null, emailVerified: false });
+    expect(me).toEqual({ ...pair.user, email: null, emailVerified: false, pendingEmail: null });
   });
 
   it('refuses a taken username, also when it differs only in case, with CONFLICT', async () => {

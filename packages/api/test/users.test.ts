@@ -15,9 +15,9 @@ afterAll(async () => {
 
 describe('user.me / user.byId', () => {
   it('returns the public fields, and to the user alone its own address and whether it is verified', async () => {
-    const { email, emailVerified, ...me } = await h.caller(alice.accessToken).user.me();
+    const { email, emailVerified, pendingEmail, ...me } = await h.caller(alice.accessToken).user.me();
     expect(Object.keys(me).sort()).toEqual(['createdAt', 'id', 'role', 'username']);
-    expect({ email, emailVerified }).toEqual({ email: null, emailVerified: false });
+    expect({ email, emailVerified, pendingEmail }).toEqual({ email: null, emailVerified: false, pendingEmail: null });
     expect(await h.caller(alice.accessToken).user.byId({ id: me.id })).toEqual(me);
   });
 
@@ -58,7 +58,12 @@ describe('user.list', () => {
     for (const item of page.items) {
       expect(item).toEqual(await h.caller(alice.accessToken).user.byId({ id: item.id }));
     }
-    const { email: _email, emailVerified: _verified, ...me } = await h.caller(alice.accessToken).user.me();
+    const {
+      email: _email,
+      emailVerified: _verified,
+      pendingEmail: _pending,
+      ...me
+    } = await h.caller(alice.accessToken).user.me();
     expect(page.items).toContainEqual(me);
   });
 

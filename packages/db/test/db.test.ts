@@ -69,6 +69,71 @@ describe('migrations', () => {
     }
   });
 
+  it('keep verified addresses and turn unverified ones into pending claims that block nobody', async () => {
+    const old = await createTestDatabase(testDialect(), { migrate: false });
+    try {
+      await old.orm.migrator.up({ to: 'Migration20261130153653_disable_users' });
+      const connection = old.orm.em.getConnection();
+      const at = (date: Date) => old.orm.em.getPlatform().processDateProperty(date);
+      const now = new Date();
+      const inAnHour = new Date(now.getTime() + 3_600_000);
+      const id = (n: number) => `019ac0a3-5f0e-7c3b-9a51-2b1f0c8d4f${n.toString().padStart(2, '0')}`;
+      const addOldUser = (n: number, email: string | null, verifiedAt: Date | null) =>
+        connection.execute(
+          'insert into `users` (id, username, username_key, password_hash, role, created_at, updated_at, email, email_key, email_verified_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [
+            id(n),
+            `u${n}`,
+            `u${n}`,
+            HASH,
+            'user',
+            at(now),
+            at(now),
+            email,
+            email?.toLowerCase() ?? null,
+            verifiedAt && at(verifiedAt),
+          ],
+        );
+      const addOldToken = (n: number, userN: number, purpose: string, hash: string, email: string | null) =>
+        connection.execute(
+          'insert into `one_time_tokens` (id, user_id, purpose, token_hash, email, expires_at, used_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+          [id(50 + n), id(userN), purpose, hash, email, at(inAnHour), null, at(now)],
+        );
+      await addOldUser(1, 'Verified@Example.com', now);
+      await addOldUser(2, 'Linked@Example.com', null);
+      await addOldUser(3, 'Unlinked@Example.com', null);
+      await addOldUser(4, null, null);
+      await addOldToken(1, 1, 'reset_password', 'a'.repeat(64), null);
+      await addOldToken(2, 2, 'verify_email', 'b'.repeat(64), 'Linked@Example.com');
+      await addOldToken(3, 1, 'verify_email', 'd'.repeat(64), null);
+
+      expect(await migrateToLatest(old.orm)).toContain('Migration20261206110500_pending_email_claims');
+      const { users, oneTimeTokens } = repositoriesOf(old.orm.em.fork());
+      const emails = async (n: number) => {
+        const user = await users.findOneOrFail({ id: id(n) });
+        return { email: user.email, pending: await oneTimeTokens.pendingEmailOf(id(n), new Date()) };
+      };
+      expect(await emails(1)).toEqual({ email: 'Verified@Example.com', pending: null });
+      expect(await emails(2)).toEqual({ email: null, pending: 'Linked@Example.com' });
+      expect(await emails(3)).toEqual({ email: null, pending: 'Unlinked@Example.com' });
+      expect(await emails(4)).toEqual({ email: null, pending: null });
+      // The link user 2 already holds still confirms its address; user 1's reset link is bound to its address.
+      expect(await oneTimeTokens.spend('b'.repeat(64), 'verify_email', new Date())).toEqual({
+        userId: id(2),
+        email: 'Linked@Example.com',
+      });
+      expect(await oneTimeTokens.spend('a'.repeat(64), 'reset_password', new Date())).toEqual({
+        userId: id(1),
+        email: 'Verified@Example.com',
+      });
+      // A pending address is free for anyone to verify.
+      await users.setVerifiedEmail(id(4), 'unlinked@example.com', new Date());
+      expect((await users.findByEmail('UNLINKED@example.com'))?.id).toBe(id(4));
+    } finally {
+      await old.destroy();
+    }
+  });
+
   // On MariaDB (the MySQL stand-in here) MikroORM's MySQL driver misreads
   // enum defaults and always proposes a no-op change, so the check is SQLite's.
   it.runIf(testDialect() === 'sqlite')('leave nothing between the entities and the schema', async () => {
@@ -245,27 +310,35 @@ describe('sessions', () => {
 });
 
 describe('email addresses', () => {
-  it('refuses an address that differs only in case, while any number of users have none', async () => {
+  it('refuses a verified address that differs only in case, while any number of users have none', async () => {
     const em = db.orm.em.fork();
     const { users } = repositoriesOf(em);
     const first = await addUser('mail_first');
     const second = await addUser('mail_second');
     await addUser('mail_none');
-    await users.setEmail(first.id, 'Same@Example.com', new Date());
-    await expect(users.setEmail(second.id, 'same@example.COM', new Date())).rejects.toBeInstanceOf(
+    await users.setVerifiedEmail(first.id, 'Same@Example.com', new Date());
+    await expect(users.setVerifiedEmail(second.id, 'same@example.COM', new Date())).rejects.toBeInstanceOf(
       UniqueConstraintViolationException,
     );
     expect((await users.findByEmail('SAME@example.com'))?.id).toBe(first.id);
   });
 
-  it("marks an address verified only while it is still the user's address", async () => {
-    const em = db.orm.em.fork();
-    const { users } = repositoriesOf(em);
-    const user = await addUser('mail_verify');
-    await users.setEmail(user.id, 'old@example.com', new Date());
-    await users.setEmail(user.id, 'new@example.com', new Date());
-    expect(await users.markEmailVerified(user.id, 'old@example.com', new Date())).toBe(false);
-    expect(await users.markEmailVerified(user.id, 'NEW@example.com', new Date())).toBe(true);
+  it('keeps a pending address on the verification token, for as long as that token lives', async () => {
+    const user = await addUser('mail_pending');
+    const tokens = repositoriesOf(db.orm.em.fork()).oneTimeTokens;
+    const now = new Date();
+    await tokens.replace({
+      userId: user.id,
+      purpose: 'verify_email',
+      tokenHash: 'c'.repeat(64),
+      email: 'Pending@Example.com',
+      expiresAt: new Date(now.getTime() + 60_000),
+      now,
+    });
+    expect(await tokens.pendingEmailOf(user.id, now)).toBe('Pending@Example.com');
+    expect(await tokens.pendingEmailOf(user.id, new Date(now.getTime() + 61_000))).toBeNull();
+    await tokens.retireAll(user.id, now);
+    expect(await tokens.pendingEmailOf(user.id, now)).toBeNull();
   });
 });
 

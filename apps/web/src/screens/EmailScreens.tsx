@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { useNotices, useSession, useTRPC } from '../api-context.js';
 import { describeError } from '../error-messages.js';
 import { Field, FormMessage, textOf, useConfirmedNewPassword, useFocusOnError } from '../forms.js';
@@ -125,33 +125,47 @@ export function ResetPasswordScreen() {
   );
 }
 
-/** The screen a verification link opens (`#/verify-email?token=…`): it confirms the address at once. */
+const VERIFY_LABELS = { token: 'The link', email: 'This address' };
+
+/**
+ * The screen a verification link opens (`#/verify-email?token=…`). It spends
+ * the token only when the person clicks: mail scanners open links, and a
+ * scanner must not confirm an address for whoever asked for the link.
+ */
 export function VerifyEmailScreen() {
   const trpc = useTRPC();
   const session = useSession();
+  // Read once, like the reset screen's token.
+  const [token] = useState(() => routeParam('token') ?? '');
   const verify = useMutation(trpc.auth.verifyEmail.mutationOptions());
-  const started = useRef(false);
-  useEffect(() => {
-    // Once per link (React may run an effect twice in development).
-    if (started.current) return;
-    started.current = true;
-    verify.mutate({ token: routeParam('token') ?? '' });
-  }, [verify]);
   const next = session ? hrefOf('profile') : hrefOf('sign-in');
+  const errors = describeError(verify.error, VERIFY_LABELS);
 
   return (
     <section aria-labelledby="verify-title" aria-busy={verify.isPending}>
       <h1 id="verify-title" tabIndex={-1}>
-        {verify.isSuccess ? 'Email address verified' : verify.isError ? 'This link does not work' : 'Verifying…'}
+        {verify.isSuccess
+          ? 'Email address verified'
+          : verify.isError
+            ? 'This link does not work'
+            : 'Confirm your email address'}
       </h1>
       {verify.isSuccess ? (
         <p role="status">Thank you: your address is verified, and can now receive password-reset links.</p>
       ) : verify.isError ? (
         <p role="alert">
-          {describeError(verify.error, { token: 'The link' }).fields.token ?? describeError(verify.error, {}).message}{' '}
-          Send a new one from your profile.
+          {errors.fields.token ?? errors.fields.email ?? errors.message} Send a new one from your profile.
         </p>
-      ) : null}
+      ) : (
+        <>
+          <p>Make this address the one of your account: it then receives your password-reset links.</p>
+          <p>
+            <button type="button" onClick={() => verify.mutate({ token })} disabled={verify.isPending}>
+              {verify.isPending ? 'Confirming…' : 'Confirm this address'}
+            </button>
+          </p>
+        </>
+      )}
       <p>
         <a href={next}>{session ? 'Go to your profile' : 'Sign in'}</a>
       </p>

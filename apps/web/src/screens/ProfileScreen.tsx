@@ -39,22 +39,24 @@ export function ProfileScreen() {
             <code>{me.data.id}</code>
           </dd>
           <dt>Email</dt>
-          <dd>
-            {me.data.email === null
-              ? 'none'
-              : `${me.data.email} (${me.data.emailVerified ? 'verified' : 'not verified'})`}
-          </dd>
+          <dd>{me.data.email === null ? 'none' : `${me.data.email} (verified)`}</dd>
+          {me.data.pendingEmail === null ? null : (
+            <>
+              <dt>New email, waiting for its link</dt>
+              <dd>{`${me.data.pendingEmail} (not verified)`}</dd>
+            </>
+          )}
         </dl>
       )}
-      {me.data ? <EmailForm hasUnverified={me.data.email !== null && !me.data.emailVerified} /> : null}
+      {me.data ? <EmailForm hasPending={me.data.pendingEmail !== null} /> : null}
     </section>
   );
 }
 
 const EMAIL_LABELS = { email: 'Email address', currentPassword: 'Current password' };
 
-/** Sets the address (with the current password) or asks for its verification link again. */
-function EmailForm({ hasUnverified }: { hasUnverified: boolean }) {
+/** Claims a new address (with the current password) or asks for its verification link again. */
+function EmailForm({ hasPending }: { hasPending: boolean }) {
   const trpc = useTRPC();
   const notices = useNotices();
   const queryClient = useQueryClient();
@@ -87,7 +89,7 @@ function EmailForm({ hasUnverified }: { hasUnverified: boolean }) {
 
   return (
     <>
-      {hasUnverified ? (
+      {hasPending ? (
         <p>
           <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
             {resend.isPending ? 'Sending…' : 'Send the verification link again'}

@@ -39,11 +39,11 @@ export function createAuthRouter() {
           tags,
           protect: false,
           summary: 'Create an account and sign in',
-          description: `Returns a token pair for a new session, like login. With an \`email\`, a verification link is sent to it.${COOKIE_MODE}`,
+          description: `Returns a token pair for a new session, like login. With an \`email\`, a verification link is sent to it: the address is pending (it blocks nobody) until the link is followed.${COOKIE_MODE}`,
           successDescription: 'The account is created and signed in',
           errorResponses: {
             400: 'Invalid input; the message names the field',
-            409: 'Username or email address taken (in any letter case)',
+            409: 'Username taken (in any letter case)',
             429: 'Too many registrations from this address; wait for `Retry-After` seconds',
           },
         },
@@ -52,7 +52,7 @@ export function createAuthRouter() {
       .output(tokenPairSchema)
       .mutation(async ({ ctx, input }) => {
         const pair = await ctx.services.auth.register(ctx.em, input, ctx.request);
-        if (input.email) await ctx.services.email.afterRegistration(ctx.em, pair.user.id, ctx.request);
+        if (input.email) await ctx.services.email.afterRegistration(ctx.em, pair.user.id, input.email, ctx.request);
         return deliverTokenPair(ctx.browserSession, pair);
       }),
 
@@ -187,7 +187,8 @@ export function createAuthRouter() {
           tags,
           protect: false,
           summary: 'Set a new password with the token of a reset link',
-          description: 'The token works once. Every session of the user ends: sign in with the new password.',
+          description:
+            "The token works once, and only while the account's verified address is the one it was sent to. Every session of the user ends and every other link mailed to it is retired: sign in with the new password.",
           successDescription: 'The password is changed and every session has ended',
           errorResponses: {
             400: 'Invalid input, or a token that is invalid, expired or already used (the message names `token`)',
@@ -210,10 +211,12 @@ export function createAuthRouter() {
           tags,
           protect: false,
           summary: 'Confirm an email address with the token of its link',
-          description: "The token works once, for 24 hours, and only while the address is still the account's.",
+          description:
+            "The token works once, for 24 hours, and only while it is the newest link of the account. Its address becomes the account's verified address (the previous one gets a notice), unless another account verified it first: then 409, and nothing changes.",
           successDescription: 'The address is verified',
           errorResponses: {
             400: 'Invalid input, or a token that is invalid, expired or already used (the message names `token`)',
+            409: 'Another account verified this address first (the message names `email`)',
             503: 'Email is not configured on this server, or the database is unreachable',
           },
         },

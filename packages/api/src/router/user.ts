@@ -26,18 +26,21 @@ export function createUserRouter() {
           path: '/users/me',
           tags,
           summary: 'The signed-in user',
-          description: 'With the fields only the user sees: `email` (or null) and `emailVerified`.',
+          description:
+            'With the fields only the user sees: `email` (the verified address, or null), `emailVerified` and `pendingEmail` (an address waiting for its link, or null).',
           successDescription: 'The user of the access token',
           errorResponses: { 401: 'Missing, malformed, expired or revoked access token' },
         },
       })
       .input(z.void())
       .output(currentUserSchema)
-      // The session check already loaded the user (one query): nothing more to read.
-      .query(({ ctx }) => ({
+      // The session check already loaded the user; a pending address lives on
+      // its verification link, so that is one more read.
+      .query(async ({ ctx }) => ({
         ...toPublicUser(ctx.auth.user),
         email: ctx.auth.user.email,
-        emailVerified: ctx.auth.user.email !== null && ctx.auth.user.emailVerifiedAt !== null,
+        emailVerified: ctx.auth.user.email !== null,
+        pendingEmail: await ctx.services.email.pendingEmailOf(ctx.em, ctx.auth.user.id),
       })),
 
     list: protectedProcedure
@@ -84,7 +87,7 @@ export function createUserRouter() {
           method: 'POST',
           path: '/users/me/password',
           tags,
-          summary: 'Change the password and end every other session',
+          summary: 'Change the password, end every other session and retire every emailed link',
           description: 'A wrong `currentPassword` is a 400 naming that field (a 401 would read as an expired token).',
           successDescription: 'Changed; how many other sessions were ended',
           errorResponses: {
@@ -106,14 +109,13 @@ export function createUserRouter() {
           method: 'POST',
           path: '/users/me/email',
           tags,
-          summary: 'Set your email address and send it a verification link',
+          summary: 'Claim a new email address and send it a verification link',
           description:
-            'Needs the current password (a wrong one counts against the login budget). The address stays unverified until its link is opened (24 hours); until then no reset link is sent to it.',
-          successDescription: 'The address is set and a verification link is on its way',
+            "Needs the current password (a wrong one counts against the login budget). The address is pending (`pendingEmail`) and blocks nobody until its link is followed (24 hours); the verified address stays the account's until then. Every link mailed before is retired. When another account has the address verified, that mailbox gets a notice instead of a link; the answer is the same.",
+          successDescription: 'The address is pending and a verification link is on its way',
           errorResponses: {
             400: 'Invalid input or wrong current password; the message names the field',
             401: 'Missing, malformed, expired or revoked access token',
-            409: 'The address is in use by another account (in any letter case)',
             429: 'Too many wrong passwords, or too many verification emails; wait for `Retry-After` seconds',
             503: 'Email is not configured on this server, or the database is unreachable',
           },
@@ -132,11 +134,11 @@ export function createUserRouter() {
           method: 'POST',
           path: '/users/me/email/verification',
           tags,
-          summary: 'Send the verification link of your address again',
-          description: 'A new link retires the previous one.',
+          summary: 'Send the verification link of your pending address again',
+          description: 'A new link retires the previous one, and the claim lives 24 hours from now.',
           successDescription: 'A new verification link is on its way',
           errorResponses: {
-            400: 'No address, or it is already verified (the message names `email`)',
+            400: 'No address is waiting for its link (the message names `email`)',
             401: 'Missing, malformed, expired or revoked access token',
             429: 'Too many verification emails; wait for `Retry-After` seconds',
             503: 'Email is not configured on this server, or the database is unreachable',

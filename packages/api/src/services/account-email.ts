@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntityManager } from '@mikro-orm/core';
+import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { emailKeyOf, type OneTimeTokenPurpose, repositoriesOf } from '@repo/db';
 import { AppError } from '../errors.js';
 import type { AuthIdentity, AuthService } from './auth.js';
-import type { MailMessage, MailOutbox } from './mail.js';
+import type { MailContext, MailMessage, MailOutbox } from './mail.js';
 import type { PasswordHasher } from './passwords.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import type { AuthThrottle } from './throttle.js';
@@ -63,16 +63,19 @@ export class AccountEmailService {
     await this.deps.outbox?.idle();
   }
 
-  /** After a registration with an address: its verification link, if mail can be sent. */
-  async afterRegistration(em: EntityManager, userId: string, request: RequestInfo = {}): Promise<void> {
+  /** After a registration with an address: a pending claim on it, if mail can be sent. */
+  async afterRegistration(em: EntityManager, userId: string, email: string, request: RequestInfo = {}): Promise<void> {
     if (!this.deps.outbox) return;
     const user = await repositoriesOf(em).users.findOneOrFail({ id: userId });
-    if (!user.email) return;
     if ((await this.deps.throttle.takeVerificationMail(user.id)) > 0) return;
-    await this.#sendVerification(em, { id: user.id, username: user.username, email: user.email }, request);
+    await this.#claim(em, user, email, request);
   }
 
-  /** Sets a new, unverified address (current password required) and sends its verification link. */
+  /**
+   * Claims a new address (current password required): a pending claim that
+   * blocks nobody, and its verification link. The verified address stays the
+   * account's until the link is followed. Every link mailed before is retired.
+   */
   async setEmail(
     em: EntityManager,
     identity: AuthIdentity,
@@ -81,35 +84,71 @@ export class AccountEmailService {
   ): Promise<void> {
     this.#requireMail();
     const user = await this.deps.auth.confirmCurrentPassword(em, identity, input.currentPassword, request);
-    const isSame = user.emailKey === emailKeyOf(input.email);
-    if (isSame && user.emailVerifiedAt) return;
+    if (user.emailKey === emailKeyOf(input.email)) {
+      // Back to the verified address: whatever was pending is dropped, nothing is mailed.
+      await repositoriesOf(em).oneTimeTokens.retireAll(user.id, this.#now());
+      this.#emit({ type: 'email.set', userId: user.id, sessionId: identity.sessionId, ...request });
+      return;
+    }
     await this.#takeVerificationMail(user.id, request);
-    const now = this.#now();
-    // The unique index refuses a taken address (409); the old address's link stops working.
-    if (!isSame || user.email !== input.email) await repositoriesOf(em).users.setEmail(user.id, input.email, now);
+    // A reset link mailed before the change dies with it, as does a link for an earlier claim.
+    await repositoriesOf(em).oneTimeTokens.retireAll(user.id, this.#now());
     this.#emit({ type: 'email.set', userId: user.id, sessionId: identity.sessionId, ...request });
-    await this.#sendVerification(em, { id: user.id, username: user.username, email: input.email }, request);
+    await this.#claim(em, user, input.email, request);
   }
 
+  /** Sends the link of the pending address again (a new link retires the previous one). */
   async resendVerification(em: EntityManager, identity: AuthIdentity, request: RequestInfo = {}): Promise<void> {
     this.#requireMail();
-    const user = await repositoriesOf(em).users.findOneOrFail({ id: identity.user.id });
-    if (!user.email) throw new AppError('INVALID_INPUT', 'email: there is no address to verify', { field: 'email' });
-    if (user.emailVerifiedAt) throw new AppError('INVALID_INPUT', 'email: is already verified', { field: 'email' });
-    await this.#takeVerificationMail(user.id, request);
-    await this.#sendVerification(em, { id: user.id, username: user.username, email: user.email }, request);
+    const { users, oneTimeTokens } = repositoriesOf(em);
+    const pending = await oneTimeTokens.pendingEmailOf(identity.user.id, this.#now());
+    if (!pending) {
+      throw new AppError('INVALID_INPUT', 'email: there is no address waiting for its link', { field: 'email' });
+    }
+    await this.#takeVerificationMail(identity.user.id, request);
+    await this.#claim(em, await users.findOneOrFail({ id: identity.user.id }), pending, request);
   }
 
+  /** What `user.me` shows as `pendingEmail`: the address of the user's live verification link. */
+  pendingEmailOf(em: EntityManager, userId: string): Promise<string | null> {
+    return repositoriesOf(em).oneTimeTokens.pendingEmailOf(userId, this.#now());
+  }
+
+  /**
+   * Follows a verification link: its address becomes the account's verified
+   * one, unless another account verified it first (409, and nothing changes:
+   * not even the token is spent). The previous address gets a notice.
+   */
   async verifyEmail(em: EntityManager, token: string, request: RequestInfo = {}): Promise<void> {
     this.#requireMail();
     const now = this.#now();
-    const spent = await repositoriesOf(em).oneTimeTokens.spend(hashToken(token), 'verify_email', now);
-    // The address the link was sent to must still be the account's.
-    if (!spent?.email || !(await repositoriesOf(em).users.markEmailVerified(spent.userId, spent.email, now))) {
+    const result = await em.transactional(async (tx) => {
+      const repos = repositoriesOf(tx);
+      const spent = await repos.oneTimeTokens.spend(hashToken(token), 'verify_email', now);
+      if (!spent?.email) return null;
+      const user = await repos.users.findOneOrFail({ id: spent.userId }, { fields: ['username', 'email'] });
+      const previous = user.email;
+      try {
+        // The unique index decides, not a read: of two accounts racing for one address, one wins.
+        await repos.users.setVerifiedEmail(spent.userId, spent.email, now);
+      } catch (error) {
+        if (!(error instanceof UniqueConstraintViolationException)) throw error;
+        // Thrown, so the transaction rolls back the token's spend too.
+        throw new AppError('EMAIL_TAKEN', 'email: is already verified on another account', { field: 'email' });
+      }
+      return { userId: spent.userId, username: user.username, email: spent.email, previous };
+    });
+    if (!result) {
       this.#emit({ type: 'token.refused', purpose: 'verify_email', ...request });
       throw invalidToken();
     }
-    this.#emit({ type: 'email.verified', userId: spent.userId, ...request });
+    this.#emit({ type: 'email.verified', userId: result.userId, ...request });
+    if (result.previous && emailKeyOf(result.previous) !== emailKeyOf(result.email)) {
+      this.#dispatch(changedMessage(result.previous, result.username, this.#link('forgot-password')), {
+        userId: result.userId,
+        purpose: 'email_changed',
+      });
+    }
   }
 
   /**
@@ -137,8 +176,10 @@ export class AccountEmailService {
       }
       const user = await repositoriesOf(em).users.findByEmail(email);
       // A disabled account gets no link: it could not sign in with the new password anyway.
-      if (user?.email && user.emailVerifiedAt && !user.disabledAt) {
-        const token = await this.#issueToken(em, user.id, 'reset_password', null, RESET_TOKEN_TTL_MS);
+      // Only verified addresses are in `users.email`: a pending claim gets no reset link.
+      if (user?.email && !user.disabledAt) {
+        // Bound to the address: the link dies if the account's verified address changes.
+        const token = await this.#issueToken(em, user.id, 'reset_password', user.email, RESET_TOKEN_TTL_MS);
         this.#dispatch(resetMessage(user.email, user.username, this.#link('reset-password', token)), {
           userId: user.id,
           purpose: 'reset_password',
@@ -153,7 +194,11 @@ export class AccountEmailService {
     }
   }
 
-  /** Sets the new password with a reset token (once) and ends every session of the user. */
+  /**
+   * Sets the new password with a reset token (once, and only while the
+   * account's verified address is the one the link was sent to), ends every
+   * session of the user and retires every other link.
+   */
   async resetPassword(
     em: EntityManager,
     input: { token: string; newPassword: string },
@@ -179,7 +224,10 @@ export class AccountEmailService {
       const repos = repositoriesOf(tx);
       // The conditional update decides: of two resets racing with one token, one wins.
       const spent = await repos.oneTimeTokens.spend(tokenHash, 'reset_password', now);
-      if (!spent) return null;
+      if (!spent?.email) return null;
+      const owner = await repos.users.findOne({ id: spent.userId, emailKey: emailKeyOf(spent.email) });
+      if (!owner) return null;
+      await repos.oneTimeTokens.retireAll(spent.userId, now);
       await repos.users.nativeUpdate({ id: spent.userId }, { passwordHash, passwordChangedAt: now, updatedAt: now });
       const revokedSessions = await repos.sessions.revokeAllOfUser({
         userId: spent.userId,
@@ -199,17 +247,33 @@ export class AccountEmailService {
     return result.revokedSessions;
   }
 
-  async #sendVerification(
+  /**
+   * Stores a pending claim on the address (the verification token row) and
+   * mails its link; but when another account has the address verified, that
+   * mailbox gets a notice instead and no link goes out. The caller sees the
+   * same either way (same answer, same claim in `user.me`): nothing tells
+   * whether an address is registered.
+   */
+  async #claim(
     em: EntityManager,
-    user: { id: string; username: string; email: string },
+    user: { id: string; username: string },
+    email: string,
     request: RequestInfo,
   ): Promise<void> {
     if (!this.deps.outbox) return;
-    const token = await this.#issueToken(em, user.id, 'verify_email', user.email, VERIFY_TOKEN_TTL_MS);
-    this.#dispatch(verifyMessage(user.email, user.username, this.#link('verify-email', token)), {
-      userId: user.id,
-      purpose: 'verify_email',
-    });
+    const token = await this.#issueToken(em, user.id, 'verify_email', email, VERIFY_TOKEN_TTL_MS);
+    const owner = await repositoriesOf(em).users.findByEmail(email);
+    if (owner && owner.id !== user.id) {
+      this.#dispatch(inUseMessage(email, owner.username, this.#link('forgot-password')), {
+        userId: user.id,
+        purpose: 'email_in_use',
+      });
+    } else {
+      this.#dispatch(verifyMessage(email, user.username, this.#link('verify-email', token)), {
+        userId: user.id,
+        purpose: 'verify_email',
+      });
+    }
     this.#emit({ type: 'email.verification_sent', userId: user.id, ...request });
   }
 
@@ -241,13 +305,13 @@ export class AccountEmailService {
     throw throttled(`Too many verification emails; try again in ${wait} s`, wait);
   }
 
-  #dispatch(message: MailMessage, context: { userId: string; purpose: OneTimeTokenPurpose }): void {
+  #dispatch(message: MailMessage, context: MailContext): void {
     this.deps.outbox?.dispatch(message, context);
   }
 
-  #link(screen: 'reset-password' | 'verify-email', token: string): string {
+  #link(screen: 'reset-password' | 'verify-email' | 'forgot-password', token?: string): string {
     const url = new URL(this.deps.appUrl);
-    url.hash = `/${screen}?token=${token}`;
+    url.hash = token === undefined ? `/${screen}` : `/${screen}?token=${token}`;
     return url.toString();
   }
 
@@ -276,5 +340,28 @@ function resetMessage(to: string, username: string, link: string): MailMessage {
       `Hello ${username},\n\nTo choose a new password, open this link within 30 minutes:\n\n${link}\n\n` +
       'It works once, and signs you out everywhere. If you did not ask for this, ignore this message: ' +
       'your password stays the same.\n',
+  };
+}
+
+function inUseMessage(to: string, username: string, forgotLink: string): MailMessage {
+  return {
+    to,
+    subject: 'Your email address is already in use',
+    text:
+      `Hello ${username},\n\nSomeone asked to use ${to} for another account. It stays the address of your account ` +
+      `(${username}), and no other account can take it.\n\n` +
+      `If that was you and you have forgotten your password, choose a new one here:\n\n${forgotLink}\n\n` +
+      'Otherwise, ignore this message.\n',
+  };
+}
+
+function changedMessage(to: string, username: string, forgotLink: string): MailMessage {
+  return {
+    to,
+    subject: 'Your email address was changed',
+    text:
+      `Hello ${username},\n\nYour account (${username}) now has a new email address, confirmed through its link; ` +
+      `${to} no longer receives its mail or its password-reset links.\n\n` +
+      `If you did not make this change, someone else may have your password: sign in and change it, or ask for a reset at ${forgotLink}\n`,
   };
 }

@@ -50,7 +50,8 @@ export class AdminService {
   }
 
   /**
-   * Marks the user disabled, then ends every session of theirs. A sign-in or
+   * Marks the user disabled, retires every link mailed to them, then ends
+   * every session of theirs. A sign-in or
    * refresh racing this call may still make or extend a session, but no
    * session of a disabled user is accepted (the session check reads
    * `disabledAt`), so none of them works once this call has returned.
@@ -66,11 +67,12 @@ export class AdminService {
     }
     const now = this.#now();
     const result = await em.transactional(async (tx) => {
-      const { users, sessions } = repositoriesOf(tx);
+      const { users, sessions, oneTimeTokens } = repositoriesOf(tx);
       const user = await users.findOne({ id: input.id });
       if (!user) throw noSuchUser();
       user.disabledAt ??= now;
       await tx.flush();
+      await oneTimeTokens.retireAll(user.id, now);
       const revokedSessions = await sessions.revokeAllOfUser({ userId: user.id, reason: 'user_disabled', now });
       return { id: user.id, disabledAt: user.disabledAt.toISOString(), revokedSessions };
     });

@@ -49,12 +49,13 @@ export class AuthService {
       throw throttled(`Too many registrations from this address; try again in ${wait} s`, wait);
     }
     const { users } = repositoriesOf(em);
+    // The optional address is no part of the account yet: the email service
+    // stores it as a pending claim after this (see the register procedure).
     const user = users.add({
       username: credentials.username,
       passwordHash: await this.deps.passwords.hash(credentials.password),
-      email: credentials.email,
     });
-    // One flush for user and session: a taken name or address (unique indexes) stores neither.
+    // One flush for user and session: a taken name (unique index) stores neither.
     const pair = await this.#startSession(em, user);
     this.#emit({ type: 'register', userId: user.id, sessionId: pair.sessionId, ...request });
     return pair.tokens;
@@ -158,7 +159,7 @@ export class AuthService {
     return revokedSessions;
   }
 
-  /** Changes the password and ends every other session of the user. */
+  /** Changes the password, ends every other session of the user and retires every link mailed to it. */
   async changePassword(
     em: EntityManager,
     identity: AuthIdentity,
@@ -171,6 +172,7 @@ export class AuthService {
     const revokedSessions = await em.transactional(async (tx) => {
       const repos = repositoriesOf(tx);
       await repos.users.nativeUpdate({ id: user.id }, { passwordHash, passwordChangedAt: now, updatedAt: now });
+      await repos.oneTimeTokens.retireAll(user.id, now);
       return repos.sessions.revokeAllOfUser({
         userId: user.id,
         reason: 'password_change',

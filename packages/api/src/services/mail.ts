@@ -18,10 +18,16 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
+/**
+ * The kinds of message: links, and the notices that an address is already
+ * in use (sent instead of a link) or was replaced by a newly verified one.
+ */
+export type MailPurpose = 'verify_email' | 'reset_password' | 'email_in_use' | 'email_changed';
+
 /** What a message is about, for the security event of a failed send (never its content). */
 export interface MailContext {
   userId: string;
-  purpose: 'verify_email' | 'reset_password';
+  purpose: MailPurpose;
 }
 
 /**

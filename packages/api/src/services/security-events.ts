@@ -1,4 +1,5 @@
 import type { UserRole } from '@repo/db';
+import type { MailPurpose } from './mail.js';
 
 /** Who asked, as far as the transport knows. */
 export interface RequestInfo {
@@ -48,8 +49,8 @@ export interface SecurityEvent extends RequestInfo {
   username?: string;
   /** Sessions ended by the event (logout-all, password change, reuse, disable). */
   revokedSessions?: number;
-  /** Which emailed token an event is about. */
-  purpose?: 'verify_email' | 'reset_password';
+  /** Which emailed token or message an event is about. */
+  purpose?: MailPurpose;
   /** Why a mail could not be sent (the transport's error message; never the message itself). */
   reason?: string;
   /** Admin events: the user acted on (`userId` is the admin). */

@@ -26,7 +26,11 @@ export const OneTimeTokenSchema = defineEntity({
     purpose: p.enum([...ONE_TIME_TOKEN_PURPOSES]),
     /** Hex SHA-256 of the token. */
     tokenHash: p.string().length(64).unique('one_time_tokens_token_hash_unique'),
-    /** The address a verification token confirms (null for a reset token). */
+    /**
+     * A verification token: the address it claims (the pending address, which
+     * blocks nobody). A reset token: the verified address it was sent to; it
+     * works only while that is still the account's address.
+     */
     email: p.string().length(254).nullable(),
     expiresAt: p.datetime(3),
     usedAt: p.datetime(3).nullable(),

@@ -30,11 +30,13 @@ export const UserSchema = defineEntity({
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
     passwordChangedAt: p.datetime(3).nullable(),
-    // Optional, as entered. `emailKey` is its lower-cased form and carries the
-    // unique index, like `usernameKey` (many rows may have none).
+    // The verified address, as entered, or null. `emailKey` is its lower-cased
+    // form and carries the unique index, like `usernameKey` (many rows may have
+    // none). An address waiting for its link is not here but on the link's
+    // one-time token: a claim nobody followed must block nobody.
     email: p.string().length(254).nullable(),
     emailKey: p.string().length(254).nullable().unique('users_email_key_unique'),
-    /** When the current address was confirmed through a link; null while unverified. */
+    /** When `email` was confirmed through its link; null when there is none. */
     emailVerifiedAt: p.datetime(3).nullable(),
     // Set by an admin: the user's sessions are revoked, and neither a sign-in
     // nor a session of theirs is accepted while it is set.

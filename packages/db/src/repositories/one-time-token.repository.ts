@@ -5,7 +5,7 @@ import type { OneTimeToken, OneTimeTokenPurpose } from '../entities/one-time-tok
 /** What a spent token was for. */
 export interface SpentToken {
   userId: string;
-  /** The address a verification token confirms; null for a reset token. */
+  /** The address a verification token confirms, or the verified address a reset token was sent to. */
   email: string | null;
 }
 
@@ -59,5 +59,23 @@ export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
   /** Retires the user's live token of a purpose, if any (e.g. the address it was for changed). */
   async retire(userId: string, purpose: OneTimeTokenPurpose, now: Date): Promise<void> {
     await this.nativeUpdate({ user: userId, purpose, usedAt: null }, { usedAt: now });
+  }
+
+  /** Retires every live token of the user, of every purpose: no link mailed before now works. */
+  async retireAll(userId: string, now: Date): Promise<void> {
+    await this.nativeUpdate({ user: userId, usedAt: null }, { usedAt: now });
+  }
+
+  /**
+   * The address the user's live verification link is for: a pending claim,
+   * which lives exactly as long as its link (replaced, spent, retired or
+   * expired, and it is gone).
+   */
+  async pendingEmailOf(userId: string, now: Date): Promise<string | null> {
+    const row = await this.findOne(
+      { user: userId, purpose: 'verify_email', usedAt: null, expiresAt: { $gt: now } },
+      { fields: ['email'] },
+    );
+    return row?.email ?? null;
   }
 }

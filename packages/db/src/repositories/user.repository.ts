@@ -49,34 +49,36 @@ export class UserRepository extends EntityRepository<User> {
     return this.findOne({ id }, { populate: ['passwordHash'] });
   }
 
-  /** Persists a new user; the unique index rejects a taken name at flush. */
-  add(input: { username: string; passwordHash: string; role?: UserRole; email?: string | undefined }): User {
+  /**
+   * Persists a new user; the unique index rejects a taken name at flush. A
+   * new user has no address: one is claimed only by following its link.
+   */
+  add(input: { username: string; passwordHash: string; role?: UserRole }): User {
     return this.create({
       username: input.username,
       usernameKey: usernameKeyOf(input.username),
       passwordHash: input.passwordHash,
       role: input.role ?? 'user',
       passwordChangedAt: null,
-      email: input.email ?? null,
-      emailKey: input.email ? emailKeyOf(input.email) : null,
+      email: null,
+      emailKey: null,
       emailVerifiedAt: null,
       disabledAt: null,
     });
   }
 
+  /** The user whose verified address this is (any letter case). */
   findByEmail(email: string): Promise<User | null> {
     return this.findOne({ emailKey: emailKeyOf(email) });
   }
 
-  /** Sets a new, unverified address; the unique index rejects a taken one. */
-  async setEmail(id: string, email: string, now: Date): Promise<void> {
-    await this.nativeUpdate({ id }, { email, emailKey: emailKeyOf(email), emailVerifiedAt: null, updatedAt: now });
-  }
-
-  /** Marks the address verified, only if it is still the user's address. */
-  async markEmailVerified(id: string, email: string, now: Date): Promise<boolean> {
-    const affected = await this.nativeUpdate({ id, emailKey: emailKeyOf(email) }, { emailVerifiedAt: now });
-    return affected === 1;
+  /**
+   * Makes a followed link's address the user's verified one. The unique index
+   * refuses it (UniqueConstraintViolationException) when another account
+   * verified it first.
+   */
+  async setVerifiedEmail(id: string, email: string, now: Date): Promise<void> {
+    await this.nativeUpdate({ id }, { email, emailKey: emailKeyOf(email), emailVerifiedAt: now, updatedAt: now });
   }
 
   /** Keyset pagination in creation order (ids are UUID v7). */
