@@ -88,8 +88,13 @@ server.listen(config.port, config.host, () => {
     `Server ready (${config.nodeEnv})\n  tRPC     ${base}/trpc\n  REST     ${base}/api\n  OpenAPI  ${base}/api/openapi.json\n  Docs     ${base}/api/docs`,
   );
 });
-server.on('error', (error) => {
-  logger.fatal({ err: error }, 'server failed to listen');
+server.on('error', (error: NodeJS.ErrnoException) => {
+  // A busy port is a setting, not a crash: one line that says which to change.
+  if (error.code === 'EADDRINUSE') {
+    logger.fatal(`port ${config.port} on ${config.host} is in use: stop what holds it, or set PORT to another port`);
+  } else {
+    logger.fatal({ err: error }, 'server failed to listen');
+  }
   process.exit(1);
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -92,6 +92,44 @@ describe('starting in production without JWT secrets', () => {
     expect(proc.stderr()).toContain('JWT_ACCESS_SECRET');
     expect(proc.stderr()).toContain('JWT_REFRESH_SECRET');
     expect(proc.stdout()).not.toMatch(/Server ready/);
+  }, 30_000);
+});
+
+describe('starting on a port that is in use', () => {
+  it('exits with code 1 and one line that names the port and PORT, no stack', async () => {
+    const holder = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolveListen) => holder.listen(port, '127.0.0.1', resolveListen));
+    try {
+      const file = join(tmpdir(), `busy-port-${randomBytes(6).toString('hex')}.sqlite`);
+      const proc = spawnServer(
+        {
+          NODE_ENV: 'production',
+          JWT_ACCESS_SECRET: 'busy-port-access-secret-of-32-bytes-plus',
+          JWT_REFRESH_SECRET: 'busy-port-refresh-secret-of-32-bytes-plus',
+          BCRYPT_COST: '10',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          DATABASE_URL: `sqlite:${file}`,
+        },
+        ['--migrate'],
+      );
+      running.push(proc);
+      const { code } = await proc.exited;
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+      expect(code).toBe(1);
+      const fatal = proc
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"level":60'));
+      expect(fatal).toHaveLength(1);
+      const { msg, err } = JSON.parse(fatal[0] ?? '{}') as { msg?: string; err?: unknown };
+      expect(msg).toBe(`port ${port} on 127.0.0.1 is in use: stop what holds it, or set PORT to another port`);
+      expect(err).toBeUndefined();
+      expect(proc.stdout() + proc.stderr()).not.toContain('EADDRINUSE');
+    } finally {
+      await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));
+    }
   }, 30_000);
 });
 
