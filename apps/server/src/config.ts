@@ -97,8 +97,9 @@ function trustProxyEntryProblem(entry: string): string | undefined {
   try {
     // The very parser Express runs the setting through, so what is accepted here is what it trusts.
     trusts = proxyaddr.compile(entry);
-  } catch {
-    return `"${entry}" has a bad prefix: use /8 to /32 (or a netmask such as /255.0.0.0) for IPv4, /32 to /128 for IPv6`;
+  } catch (error) {
+    // proxy-addr's own words (such as "invalid range on address: 10.0.0.0/33"), then what would do.
+    return `"${entry}" is refused by Express's parser (${(error as Error).message}): use /8 to /32 (or a netmask such as /255.0.0.0) for IPv4, /32 to /128 for IPv6`;
   }
   return ipv4BlocksTrusted(trusts) > 1 ? tooWide : undefined;
 }
