@@ -8,7 +8,8 @@
 #   bash .ci/checks.sh lint test  just those
 #
 # Needs TEST_DATABASE_URL (MySQL/MariaDB) and TEST_REDIS_URL, Chromium for the
-# browser tests and docker-compose for the compose step.
+# browser tests, nginx for deploy/nginx.conf's test and docker-compose for the
+# compose step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI=true

@@ -133,6 +133,9 @@ export function requestOptions(
       const setCookie = outbox instanceof SessionCookieOutbox ? outbox.setCookieHeader() : undefined;
       return {
         headers: {
+          // An array, which tRPC appends to its own Vary (trpc-accept, accept) where a string
+          // would replace it; its Vary replaces the one set in front of it (see VARY_ORIGIN).
+          vary: [VARY_ORIGIN],
           // tRPC leaves it out on errors raised before any procedure runs (415, a batch
           // over the cap, mixed queries and mutations…): the body is JSON all the same.
           ...(errors.length ? { 'content-type': 'application/json' } : {}),
@@ -143,6 +146,22 @@ export function requestOptions(
     },
   };
 }
+
+/**
+ * Every response's Vary: what CORS adds to a response depends on the request's
+ * Origin (and on whether it has one), so a cache must not hand one origin's
+ * answer to another. Set in front of every route, and given to tRPC and the
+ * REST bridge in `responseMeta`, since they write a Vary of their own over it.
+ */
+const VARY_ORIGIN = 'Origin';
+
+/**
+ * Paths whose answers no cache may keep: tokens, a user's data, and errors
+ * that depend on who asks. The OpenAPI document and the docs page are the
+ * same for everyone, and cacheable. (Express routes without regard to case.)
+ */
+const UNCACHEABLE_PATH = /^\/(trpc|api)(\/|$)/i;
+const CACHEABLE_API_PATH = /^\/api\/(openapi\.json|docs)(\/|$)/i;
 
 /** Headers a browser on an allowed origin may send (cookie mode's among them). */
 const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', SESSION_MODE_HEADER, 'X-Request-Id', 'trpc-accept'];
@@ -179,8 +198,15 @@ export function createApp(deps: AppDeps): Express {
         : { origin: false },
     );
   });
-  // A request without an Origin header gets no CORS headers either way: it skips the middleware.
-  app.use((req, res, next) => (req.headers.origin === undefined ? next() : corsOfAllowedOrigins(req, res, next)));
+  // One layer for the headers every request needs (each layer Express walks costs every call).
+  app.use((req, res, next) => {
+    res.setHeader('Vary', VARY_ORIGIN);
+    if (UNCACHEABLE_PATH.test(req.path) && !CACHEABLE_API_PATH.test(req.path))
+      res.setHeader('Cache-Control', 'no-store');
+    // A request without an Origin header gets no CORS headers either way: it skips the middleware.
+    if (req.headers.origin === undefined) next();
+    else corsOfAllowedOrigins(req, res, next);
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -321,6 +347,7 @@ function answerUnrouted(req: IncomingMessage, res: ServerResponse, error: unknow
   if (error !== undefined) logger.error({ err: error, url: pathForLog(req.url ?? '') }, 'unhandled error');
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
   res.end(JSON.stringify(body));
 }
 

@@ -7,6 +7,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_THROTTLE_WINDOW, THROTTLE_BUDGETS, type ThrottleConfig } from '@repo/api';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -53,6 +54,8 @@ const origin = z.string().refine((s) => {
 }, 'must be exact origins such as https://app.example.com (scheme, host, optional port; no path, no "*")');
 
 const DEV_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
+/** APP_URL when unset (the web app's `pnpm dev`). */
+const DEV_APP_URL = 'http://localhost:5173/';
 
 /**
  * What Express's `trust proxy` is given: `false` (the socket's address is the
@@ -62,30 +65,48 @@ const DEV_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
  */
 export type TrustProxy = false | number | string[];
 
-/** Express's (proxy-addr's) names for address ranges. */
+/** Express's (proxy-addr's) names for address ranges: private ones, each no wider than /7 of its own space. */
 const TRUST_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
-/** Why `entry` (an address, a subnet or a range name) is not one, or undefined when it is. */
-function trustProxyEntryProblem(entry: string): string | undefined {
-  if (TRUST_PROXY_RANGES.has(entry.toLowerCase())) return undefined;
-  const [address = '', range, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (!family || rest.length)
-    return `"${entry}" is not an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`;
-  if (range === undefined) return undefined;
-  const maxBits = family === 4 ? 32 : 128;
-  if (/^\d+$/.test(range) && Number(range) <= maxBits) return undefined;
-  if (family === 4 && isIP(range) === 4 && isContiguousNetmask(range)) return undefined;
-  return `"${entry}" has a bad prefix: use /0 to /${maxBits}${family === 4 ? ' or a netmask such as /255.0.0.0' : ''}`;
+/**
+ * The widest subnet a TRUST_PROXY entry may be. Wider ones are refused: the
+ * proxies of one deployment sit in a private network, and a range such as
+ * `0.0.0.0/1,128.0.0.0/1` is `true` in disguise (every hop trusted, so the
+ * client-written entry of X-Forwarded-For names the client).
+ */
+const MIN_TRUST_PROXY_PREFIX = { 4: 8, 6: 32 } as const;
+
+/**
+ * How many of IPv4's 256 /8 blocks the compiled entry trusts, probing each
+ * block's first address: a subnet wider than /8 holds two or more of them,
+ * however it is written (a netmask, or an IPv4-mapped IPv6 subnet).
+ */
+function ipv4BlocksTrusted(trusts: (address: string, index: number) => boolean): number {
+  let count = 0;
+  for (let block = 0; block < 256; block++) if (trusts(`${block}.0.0.0`, 0)) count++;
+  return count;
 }
 
-/** 255.255.0.0 yes, 255.0.255.0 no. */
-function isContiguousNetmask(mask: string): boolean {
-  const bits = mask
-    .split('.')
-    .map((octet) => Number(octet).toString(2).padStart(8, '0'))
-    .join('');
-  return /^1*0*$/.test(bits);
+/** Why `entry` (an address, a subnet or a range name) is not one Express should trust, or undefined when it is. */
+function trustProxyEntryProblem(entry: string): string | undefined {
+  if (TRUST_PROXY_RANGES.has(entry)) return undefined;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  // Only the usual notations: proxy-addr alone would also read "1" or "0x0a000001" as addresses.
+  const family = isIP(address);
+  if ((family !== 4 && family !== 6) || rest.length)
+    return `"${entry}" is not an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`;
+  const minPrefix = MIN_TRUST_PROXY_PREFIX[family];
+  const tooWide = `"${entry}" is too wide (more than a /8 of IPv4 or a /32 of IPv6): list the proxies' own addresses or subnets`;
+  if (prefix !== undefined && /^\d+$/.test(prefix) && Number(prefix) < minPrefix) return tooWide;
+  let trusts: (address: string, index: number) => boolean;
+  try {
+    // The very parser Express runs the setting through, so what is accepted here is what it trusts.
+    trusts = proxyaddr.compile(entry);
+  } catch (error) {
+    // proxy-addr's own words (such as "invalid range on address: 10.0.0.0/33"), then what would do.
+    return `"${entry}" is refused by Express's parser (${(error as Error).message}): use /8 to /32 (or a netmask such as /255.0.0.0) for IPv4, /32 to /128 for IPv6`;
+  }
+  return ipv4BlocksTrusted(trusts) > 1 ? tooWide : undefined;
 }
 
 const trustProxy = z
@@ -185,9 +206,10 @@ const envSchema = z
       }, 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465')
       .optional(),
     MAIL_FROM: z.string().min(3).default('Auth API <no-reply@localhost>'),
+    // Unset: DEV_APP_URL, except in production with SMTP_URL (refused below: links in mail would point at it).
     APP_URL: z
       .url({ protocol: /^https?$/, error: "must be the web app's http(s) URL, such as https://app.example.com/" })
-      .default('http://localhost:5173/'),
+      .optional(),
     TRUST_PROXY: trustProxy,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -205,6 +227,21 @@ const envSchema = z
         }
         if (env.BCRYPT_COST < 10) {
           ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 10 in production' });
+        }
+        // The links of every email (password reset, verification) are APP_URL + a token.
+        if (env.SMTP_URL && !env.APP_URL) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['APP_URL'],
+            message:
+              "is required in production when SMTP_URL is set: the links in emails lead to it (the web app's https:// URL)",
+          });
+        } else if (env.SMTP_URL && env.APP_URL && URL.parse(env.APP_URL)?.protocol === 'http:') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['APP_URL'],
+            message: `must be an https:// URL in production when SMTP_URL is set: the links in emails carry tokens (got "${env.APP_URL}")`,
+          });
         }
       }
       if (env.REFRESH_TOKEN_TTL > env.SESSION_MAX_AGE) {
@@ -354,7 +391,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }
         : undefined,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, appUrl: e.APP_URL },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, appUrl: e.APP_URL ?? DEV_APP_URL },
   };
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ApiConfig, createApiServices, type Mailer } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createApp, requestListener } from './app.js';
+import type { TrustProxy } from './config.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -42,7 +43,14 @@ export interface TestApi {
  * tests run against.
  */
 export async function startTestApi(
-  options: { config?: Partial<ApiConfig>; corsOrigins?: string[]; maxBatchSize?: number; mailer?: Mailer } = {},
+  options: {
+    config?: Partial<ApiConfig>;
+    corsOrigins?: string[];
+    maxBatchSize?: number;
+    mailer?: Mailer;
+    /** TRUST_PROXY, for an API behind a reverse proxy (deploy/nginx.conf's test). */
+    trustProxy?: TrustProxy;
+  } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
   const services = createApiServices(testApiConfig(options.config), options.mailer ? { mailer: options.mailer } : {});
@@ -55,6 +63,7 @@ export async function startTestApi(
     logger,
     corsOrigins: options.corsOrigins ?? [],
     maxBatchSize: options.maxBatchSize,
+    trustProxy: options.trustProxy,
   });
   const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {

@@ -143,6 +143,32 @@ describe('parseConfig', () => {
     expect(errorOf({ APP_URL: 'ftp://app.example.com' }).message).toContain('APP_URL');
   });
 
+  it('refuses production with SMTP_URL but no APP_URL: links in mail would lead to localhost', () => {
+    const SMTP_URL = 'smtps://mailer:secret@smtp.example.com:465';
+    expect(errorOf({ ...PROD, SMTP_URL }).message).toMatch(/APP_URL: is required in production when SMTP_URL is set/);
+    // Without SMTP_URL no mail is sent, and development keeps its default.
+    expect(parseConfig(PROD, '/repo').mail.appUrl).toBe('http://localhost:5173/');
+    expect(parseConfig({ SMTP_URL }, '/repo').mail.appUrl).toBe('http://localhost:5173/');
+  });
+
+  it('refuses production with SMTP_URL and an APP_URL that is not https://', () => {
+    const SMTP_URL = 'smtp://mailer:secret@smtp.example.com:587';
+    const { message } = errorOf({ ...PROD, SMTP_URL, APP_URL: 'http://app.example.com/' });
+    expect(message).toContain('APP_URL: must be an https:// URL in production when SMTP_URL is set');
+    expect(message).toContain('http://app.example.com/');
+    expect(parseConfig({ ...PROD, SMTP_URL, APP_URL: 'https://app.example.com/' }, '/repo').mail.appUrl).toBe(
+      'https://app.example.com/',
+    );
+    // Development sends mail to http://localhost as it likes.
+    expect(parseConfig({ SMTP_URL, APP_URL: 'http://localhost:5173/' }, '/repo').mail.appUrl).toBe(
+      'http://localhost:5173/',
+    );
+    // A bad APP_URL is named once, for what it is.
+    expect(errorOf({ ...PROD, SMTP_URL, APP_URL: 'ftp://app.example.com' }).message).toMatch(
+      /APP_URL: must be the web app's http\(s\) URL[^\n]*$/,
+    );
+  });
+
   it('refuses throttle budgets that are not whole numbers of at least 1, naming each variable', () => {
     const { message } = errorOf({
       THROTTLE_LOGIN_PER_USERNAME: '0',
@@ -306,12 +332,12 @@ describe('parseConfig', () => {
 
   it('reads TRUST_PROXY addresses, subnets and range names as a trimmed list', () => {
     const TRUST_PROXY =
-      ' 10.0.0.0/8, 127.0.0.1 ,::1, fd00::/8, 192.168.0.0/255.255.0.0, Loopback,linklocal,uniquelocal';
+      ' 10.0.0.0/8, 127.0.0.1 ,::1, fd00::/48, 192.168.0.0/255.255.0.0, Loopback,linklocal,uniquelocal';
     expect(parseConfig({ ...PROD, TRUST_PROXY }, '/repo').trustProxy).toEqual([
       '10.0.0.0/8',
       '127.0.0.1',
       '::1',
-      'fd00::/8',
+      'fd00::/48',
       '192.168.0.0/255.255.0.0',
       'loopback',
       'linklocal',
@@ -336,6 +362,42 @@ describe('parseConfig', () => {
       const { message } = errorOf({ ...PROD, TRUST_PROXY });
       expect(message, TRUST_PROXY).toContain('TRUST_PROXY: must be false, a hop count (1) or a comma-separated list');
       expect(message, TRUST_PROXY).toContain(bad);
+    }
+  });
+
+  it('refuses TRUST_PROXY entries wider than /8 for IPv4 or /32 for IPv6, however written, naming each', () => {
+    for (const [TRUST_PROXY, bad] of [
+      ['0.0.0.0/1,128.0.0.0/1', '"0.0.0.0/1"'],
+      ['0.0.0.0/0', '"0.0.0.0/0"'],
+      ['10.0.0.1, 10.0.0.0/7', '"10.0.0.0/7"'],
+      ['::/0', '"::/0"'],
+      ['2001:db8::/16', '"2001:db8::/16"'],
+      ['fd00::/31', '"fd00::/31"'],
+      ['0.0.0.0/128.0.0.0', '"0.0.0.0/128.0.0.0"'],
+      ['10.0.0.0/254.0.0.0', '"10.0.0.0/254.0.0.0"'],
+      // IPv4-mapped IPv6: proxy-addr matches IPv4 clients with it, /97 being IPv4's /1.
+      ['::ffff:0.0.0.0/97', '"::ffff:0.0.0.0/97"'],
+      ['::ffff:10.0.0.0/100', '"::ffff:10.0.0.0/100"'],
+    ] as const) {
+      const { message } = errorOf({ ...PROD, TRUST_PROXY });
+      expect(message, TRUST_PROXY).toContain('TRUST_PROXY: must be false, a hop count (1) or a comma-separated list');
+      expect(message, TRUST_PROXY).toContain(`${bad} is too wide`);
+    }
+  });
+
+  it('accepts TRUST_PROXY subnets up to /8 for IPv4 and /32 for IPv6, netmasks included', () => {
+    for (const TRUST_PROXY of [
+      '10.0.0.0/8',
+      '10.0.0.0/255.0.0.0',
+      '172.16.0.0/12',
+      '2001:db8::/32',
+      'fd00::/48',
+      '::ffff:10.0.0.0/104',
+      '203.0.113.7',
+      '2001:db8::1',
+      'loopback, linklocal, uniquelocal',
+    ]) {
+      expect(parseConfig({ ...PROD, TRUST_PROXY }, '/repo').trustProxy, TRUST_PROXY).toEqual(TRUST_PROXY.split(', '));
     }
   });
 

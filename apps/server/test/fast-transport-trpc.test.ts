@@ -502,6 +502,60 @@ describe('POST', () => {
   });
 });
 
+describe("app.ts's caching headers", () => {
+  // app.ts's responseMeta gives `vary: ['Origin']`: an array, appended to tRPC's own fields.
+  it("Vary: tRPC's own fields, then responseMeta's Origin, on answers of both paths and errors", async () => {
+    const calls: Call[] = [
+      { path: '/user.me', headers: auth() },
+      { path: '/user.me' },
+      { path: '/user.me,user.list?batch=1', headers: auth() },
+      { path: '/nothing' },
+      {
+        method: 'POST',
+        path: '/auth.login',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ username: 'nobody', password: PASSWORD }),
+      },
+      { method: 'POST', path: '/auth.login', headers: { 'content-type': 'text/plain' }, body: 'x' },
+    ];
+    for (const call of calls) {
+      const res = await expectSameAnswer(call, { normalise: withoutSessionValues });
+      expect(res.headers.vary, call.path).toBe('trpc-accept, accept, Origin');
+    }
+  });
+
+  it('a Cache-Control and a Vary set in front of the handler (as app.ts does): kept, and merged, alike', async () => {
+    const answers: Record<string, string | null>[] = [];
+    for (const name of ADAPTER_NAMES) {
+      const app = express();
+      app.use('/trpc', (_req, res, next) => {
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Vary', 'Origin');
+        next();
+      });
+      app.use('/trpc', adapterOf(name, trpcOptions({ errors: [] })));
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        for (const path of ['/user.me', '/nothing']) {
+          const res = await fetch(`${baseUrl}/trpc${path}`, { headers: auth() });
+          answers.push({ name, path, vary: res.headers.get('vary'), cacheControl: res.headers.get('cache-control') });
+        }
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+    for (const answer of answers) {
+      expect(answer, JSON.stringify(answer)).toMatchObject({
+        vary: 'trpc-accept, accept, Origin',
+        cacheControl: 'no-store',
+      });
+    }
+  });
+});
+
 describe('other methods and odd requests', () => {
   it('HEAD: 204, no body', async () => {
     const res = await expectSameAnswer({ method: 'HEAD', path: '/user.me', headers: auth() });

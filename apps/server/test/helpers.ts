@@ -59,6 +59,8 @@ export async function startServer(options: {
   logLevel?: string;
   maxBatchSize?: number;
   trustProxy?: TrustProxy;
+  /** Which handler serves /trpc (app.ts's option): the fast transport by default. */
+  transport?: 'fast' | 'stock';
 }): Promise<TestServer> {
   const logLines: string[] = [];
   let pending = '';
@@ -83,6 +85,7 @@ export async function startServer(options: {
     corsOrigins: options.corsOrigins ?? [],
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.transport !== undefined ? { transport: options.transport } : {}),
   });
   const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
