@@ -60,4 +60,9 @@ export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
   async retire(userId: string, purpose: OneTimeTokenPurpose, now: Date): Promise<void> {
     await this.nativeUpdate({ user: userId, purpose, usedAt: null }, { usedAt: now });
   }
+
+  /** Deletes the tokens that can never be spent again: used (or retired) and expired ones. */
+  deleteSpentOrExpired(now: Date): Promise<number> {
+    return this.nativeDelete({ $or: [{ usedAt: { $ne: null } }, { expiresAt: { $lte: now } }] });
+  }
 }
