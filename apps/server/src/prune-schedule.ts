@@ -26,7 +26,9 @@ export function startPruneSchedule(options: {
   let running: Promise<void> | undefined;
   const prune = () => {
     if (running) return;
-    running = pruneDeadRows(options.orm.em.fork(), now())
+    // Started inside a promise: a failure to even begin (no connection) is logged like any other.
+    running = Promise.resolve()
+      .then(() => pruneDeadRows(options.orm.em.fork(), now()))
       .then(
         (deleted) => {
           const total = deleted.sessions + deleted.oneTimeTokens;
