@@ -6,7 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_THROTTLE_WINDOW, THROTTLE_BUDGETS, type ThrottleConfig } from '@repo/api';
+import {
+  DEFAULT_SESSION_MAX_PER_USER,
+  DEFAULT_THROTTLE_WINDOW,
+  THROTTLE_BUDGETS,
+  type ThrottleConfig,
+} from '@repo/api';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
@@ -27,6 +32,26 @@ const duration = (fallback: string) =>
       const ms = parseDurationMs(text);
       if (!ms) {
         ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 15m, 12h or 30d (got "${text}")` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+/** The longest REFRESH_REUSE_GRACE: past a few seconds, a stolen token would work too long after the owner's refresh. */
+const MAX_REUSE_GRACE_MS = 60_000;
+
+/** A duration that may be 0 (off), at most `maxMs`. */
+const optionalDuration = (fallback: string, maxMs: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = text.trim() === '0' ? 0 : parseDurationMs(text);
+      if (ms === undefined || ms > maxMs) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be 0 (off) or a duration such as 10s, at most ${maxMs / 1000}s (got "${text}")`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -171,6 +196,13 @@ const envSchema = z
     ACCESS_TOKEN_TTL: duration('15m'),
     REFRESH_TOKEN_TTL: duration('30d'),
     SESSION_MAX_AGE: duration('30d'),
+    SESSION_MAX_PER_USER: z.coerce
+      .number({ error: 'must be a whole number of sessions, at least 1' })
+      .int('must be a whole number of sessions, at least 1')
+      .min(1, 'must be a whole number of sessions, at least 1')
+      .max(10_000, 'must be at most 10000')
+      .default(DEFAULT_SESSION_MAX_PER_USER),
+    REFRESH_REUSE_GRACE: optionalDuration('10s', MAX_REUSE_GRACE_MS),
     CORS_ORIGINS: z
       .string()
       .optional()
@@ -289,6 +321,12 @@ export interface Config {
   };
   /** Budgets of the password checks and registrations (THROTTLE_*). */
   throttle: ThrottleConfig;
+  sessions: {
+    /** SESSION_MAX_PER_USER: a sign-in past it ends the user's least recently used session. */
+    maxPerUser: number;
+    /** REFRESH_REUSE_GRACE: how long a just-rotated refresh token answers with the current one (0: never). */
+    refreshReuseGraceMs: number;
+  };
   corsOrigins: string[];
   bcryptCost: number;
   redisUrl: string | undefined;
@@ -380,6 +418,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
         'windowSeconds'
       >),
     },
+    sessions: { maxPerUser: e.SESSION_MAX_PER_USER, refreshReuseGraceMs: e.REFRESH_REUSE_GRACE },
     bcryptCost: e.BCRYPT_COST,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

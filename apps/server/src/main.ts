@@ -5,6 +5,7 @@ import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
 import { type Config, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mailer.js';
+import { startPruneSchedule } from './prune-schedule.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
@@ -54,7 +55,14 @@ const throttle =
 
 const mailer = createMailer(config, logger);
 const services = createApiServices(
-  { ...config.jwt, bcryptCost: config.bcryptCost, throttle: config.throttle, appUrl: config.mail.appUrl },
+  {
+    ...config.jwt,
+    bcryptCost: config.bcryptCost,
+    throttle: config.throttle,
+    appUrl: config.mail.appUrl,
+    sessionMaxPerUser: config.sessions.maxPerUser,
+    refreshReuseGraceMs: config.sessions.refreshReuseGraceMs,
+  },
   {
     ...(throttle ? { throttle } : {}),
     ...(mailer ? { mailer } : {}),
@@ -88,6 +96,8 @@ server.listen(config.port, config.host, () => {
     `Server ready (${config.nodeEnv})\n  tRPC     ${base}/trpc\n  REST     ${base}/api\n  OpenAPI  ${base}/api/openapi.json\n  Docs     ${base}/api/docs`,
   );
 });
+// Expired sessions and dead one-time tokens, hourly (`pnpm db:prune` does the same once).
+const pruneSchedule = startPruneSchedule({ orm, logger });
 server.on('error', (error: NodeJS.ErrnoException) => {
   // A busy port is a setting, not a crash: one line that says which to change.
   if (error.code === 'EADDRINUSE') {
@@ -120,6 +130,7 @@ async function shutdown(signal: string): Promise<void> {
   await closed;
   // Mails already handed to the background are sent (or fail) before the exit.
   await services.email.idle();
+  await pruneSchedule.stop();
   await orm.close();
   if (redis && redisModule) await redisModule.closeRedisClient(redis);
   logger.info('stopped');

@@ -193,6 +193,35 @@ describe('parseConfig', () => {
     expect(errorOf({ SESSION_MAX_AGE: 'forever' }).message).toContain('SESSION_MAX_AGE');
   });
 
+  it('reads SESSION_MAX_PER_USER (20) and REFRESH_REUSE_GRACE (10s, 0 turning it off), as .env sets them', () => {
+    expect(parseConfig({}, '/repo').sessions).toEqual({ maxPerUser: 20, refreshReuseGraceMs: 10_000 });
+    const dotEnv = parseEnv(readFileSync(join(import.meta.dirname, '../../../.env'), 'utf8'));
+    expect(
+      parseConfig(
+        { SESSION_MAX_PER_USER: dotEnv.SESSION_MAX_PER_USER, REFRESH_REUSE_GRACE: dotEnv.REFRESH_REUSE_GRACE },
+        '/repo',
+      ).sessions,
+    ).toEqual(parseConfig({}, '/repo').sessions);
+    expect(parseConfig({ SESSION_MAX_PER_USER: '3', REFRESH_REUSE_GRACE: '0' }, '/repo').sessions).toEqual({
+      maxPerUser: 3,
+      refreshReuseGraceMs: 0,
+    });
+    expect(parseConfig({ REFRESH_REUSE_GRACE: '1500ms' }, '/repo').sessions.refreshReuseGraceMs).toBe(1500);
+  });
+
+  it('refuses a bad SESSION_MAX_PER_USER or REFRESH_REUSE_GRACE, naming the variable', () => {
+    for (const value of ['0', '-1', '2.5', 'many']) {
+      expect(errorOf({ SESSION_MAX_PER_USER: value }).message).toMatch(
+        /SESSION_MAX_PER_USER: must be a whole number of sessions, at least 1/,
+      );
+    }
+    for (const value of ['soon', '-5s', '2m', '10']) {
+      expect(errorOf({ REFRESH_REUSE_GRACE: value }).message).toMatch(
+        /REFRESH_REUSE_GRACE: must be 0 \(off\) or a duration such as 10s, at most 60s/,
+      );
+    }
+  });
+
   it('refuses the same secret for both token types', () => {
     expect(errorOf({ ...PROD, JWT_REFRESH_SECRET: ACCESS }).message).toContain('JWT_REFRESH_SECRET');
   });

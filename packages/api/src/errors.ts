@@ -10,6 +10,8 @@ export type AppErrorCode =
   | 'FORBIDDEN'
   | 'USER_NOT_FOUND'
   | 'USERNAME_TAKEN'
+  /** The change would leave no enabled admin. */
+  | 'LAST_ADMIN'
   | 'EMAIL_TAKEN'
   | 'EMAIL_UNAVAILABLE'
   | 'THROTTLED'

@@ -20,7 +20,7 @@ export {
   VERIFY_TOKEN_TTL_MS,
 } from './services/account-email.js';
 export { AdminService } from './services/admin.js';
-export { type AuthIdentity, AuthService, toPublicUser } from './services/auth.js';
+export { type AuthIdentity, AuthService, DEFAULT_SESSION_MAX_PER_USER, toPublicUser } from './services/auth.js';
 export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
 export { PasswordHasher } from './services/passwords.js';
 export type {

@@ -1,7 +1,7 @@
 import type { ApiServices } from './context.js';
 import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
-import { AuthService } from './services/auth.js';
+import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
 import { PasswordHasher } from './services/passwords.js';
 import type { SecurityEventSink } from './services/security-events.js';
@@ -16,6 +16,10 @@ export interface ApiConfig extends TokenConfig {
   appUrl?: string | undefined;
   /** Minimum answer time of a password-reset request (default 250 ms). */
   resetRequestMinMs?: number | undefined;
+  /** Live sessions per user (SESSION_MAX_PER_USER; default DEFAULT_SESSION_MAX_PER_USER). */
+  sessionMaxPerUser?: number | undefined;
+  /** How long a just-rotated refresh token still answers with the current one (REFRESH_REUSE_GRACE; default 0: never). */
+  refreshReuseGraceMs?: number | undefined;
 }
 
 /** Where links in emails lead when no `appUrl` is given: the web app's dev server. */
@@ -40,7 +44,14 @@ export function createApiServices(
     ...(options.events ? { events: options.events } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
-  const auth = new AuthService({ tokens: new TokenService(config), passwords, throttle, ...shared });
+  const auth = new AuthService({
+    tokens: new TokenService(config),
+    passwords,
+    throttle,
+    sessionMaxPerUser: config.sessionMaxPerUser ?? DEFAULT_SESSION_MAX_PER_USER,
+    refreshReuseGraceMs: config.refreshReuseGraceMs ?? 0,
+    ...shared,
+  });
   const email = new AccountEmailService({
     auth,
     passwords,

@@ -84,8 +84,8 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
   'POST /auth/verify-email': { isProtected: false, errors: [400, 409, 413, 500, 503] },
   'POST /users/me/email': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
   'POST /users/me/email/verification': { isProtected: true, errors: [400, 401, 413, 429, 500, 503] },
-  'POST /admin/users/{id}/role': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
-  'POST /admin/users/{id}/disable': { isProtected: true, errors: [400, 401, 403, 404, 413, 500, 503] },
+  'POST /admin/users/{id}/role': { isProtected: true, errors: [400, 401, 403, 404, 409, 413, 500, 503] },
+  'POST /admin/users/{id}/disable': { isProtected: true, errors: [400, 401, 403, 404, 409, 413, 500, 503] },
 };
 
 /** The `code` an error body of each status carries. */

@@ -27,6 +27,7 @@ export {
 export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/user.entity.js';
 export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
+export { type PruneResult, pruneDeadRows } from './prune.js';
 export { repositoriesOf } from './repositories/index.js';
 export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';
 export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';

@@ -26,6 +26,7 @@ export function createAdminRouter() {
             401: 'Missing, malformed, expired or revoked access token',
             403: 'Signed in without the admin role',
             404: 'No such user',
+            409: 'The user is the last enabled admin: demoting them would leave none',
           },
         },
       })
@@ -49,6 +50,7 @@ export function createAdminRouter() {
             401: 'Missing, malformed, expired or revoked access token',
             403: 'Signed in without the admin role',
             404: 'No such user',
+            409: 'The user is the last enabled admin: disabling them would leave none',
           },
         },
       })

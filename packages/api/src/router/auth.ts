@@ -88,7 +88,7 @@ export function createAuthRouter() {
           protect: false,
           summary: 'Exchange a refresh token for a new token pair',
           description:
-            'Rotates the refresh token: the one sent is retired. Presenting a retired refresh token again revokes the whole session. With `X-Session-Mode: cookie` and no `refreshToken` in the body (send `{}`), the refresh token cookie is read, and the new one is set as that cookie instead of returned; without the header the cookie is never read (403).',
+            'Rotates the refresh token: the one sent is retired. Presenting a retired refresh token again revokes the whole session, except the one just retired within the reuse grace (`REFRESH_REUSE_GRACE`, 10 s by default) after its rotation: that answers with the session’s current refresh token (the same one the rotation answered) and a new access token. With `X-Session-Mode: cookie` and no `refreshToken` in the body (send `{}`), the refresh token cookie is read, and the new one is set as that cookie instead of returned; without the header the cookie is never read (403).',
           successDescription: 'A new token pair; the refresh token sent is retired',
           errorResponses: {
             400: 'Invalid input; the message names the field',

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { DeadlockException, type EntityManager } from '@mikro-orm/core';
 import { repositoriesOf } from '@repo/db';
 import { AppError } from '../errors.js';
 import type {
@@ -11,10 +11,32 @@ import { type AuthIdentity, toPublicUser } from './auth.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 
 const noSuchUser = () => new AppError('USER_NOT_FOUND', 'No such user');
+const lastAdmin = (change: string) =>
+  new AppError('LAST_ADMIN', `${change} would leave no enabled admin; make another admin first`);
+
+/** Attempts of a statement that lost a deadlock (MySQL picks one of two racing admin changes to roll back). */
+const DEADLOCK_ATTEMPTS = 5;
+
+/**
+ * Runs `work` again when the database rolled it back to break a deadlock. The
+ * guarded updates below read the admins with shared locks on MySQL, so two
+ * admins changing each other at once can deadlock; the retry then sees the
+ * other's change committed and decides on it.
+ */
+async function retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof DeadlockException) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+    }
+  }
+}
 
 /**
  * What admins do to other users. An admin cannot demote or disable their own
- * account: the last admin would lock everyone out of these routes.
+ * account, and no call demotes or disables the last enabled admin, however
+ * many race: that would lock everyone out of these routes.
  */
 export class AdminService {
   readonly #now: () => Date;
@@ -34,10 +56,12 @@ export class AdminService {
     if (input.id === admin.user.id) {
       throw new AppError('INVALID_INPUT', 'id: an admin cannot change their own role', { field: 'id' });
     }
-    const user = await repositoriesOf(em).users.findOne({ id: input.id });
+    const { users } = repositoriesOf(em);
+    const isChanged = await retryingDeadlocks(() => users.setRoleKeepingAnAdmin(input.id, input.role, this.#now()));
+    const user = await users.findOne({ id: input.id }, { refresh: true });
     if (!user) throw noSuchUser();
-    user.role = input.role;
-    await em.flush();
+    // Unchanged and not already so: it was the last enabled admin.
+    if (!isChanged && user.role !== input.role) throw lastAdmin('Demoting this user');
     this.#emit({
       type: 'admin.role_changed',
       userId: admin.user.id,
@@ -66,16 +90,19 @@ export class AdminService {
       throw new AppError('INVALID_INPUT', 'id: an admin cannot disable their own account', { field: 'id' });
     }
     const now = this.#now();
-    const result = await em.transactional(async (tx) => {
-      const { users, sessions, oneTimeTokens } = repositoriesOf(tx);
-      const user = await users.findOne({ id: input.id });
-      if (!user) throw noSuchUser();
-      user.disabledAt ??= now;
-      await tx.flush();
-      await oneTimeTokens.retireAll(user.id, now);
-      const revokedSessions = await sessions.revokeAllOfUser({ userId: user.id, reason: 'user_disabled', now });
-      return { id: user.id, disabledAt: user.disabledAt.toISOString(), revokedSessions };
-    });
+    const result = await retryingDeadlocks(() =>
+      em.transactional(async (tx) => {
+        const { users, sessions, oneTimeTokens } = repositoriesOf(tx);
+        await users.disableKeepingAnAdmin(input.id, now);
+        const user = await users.findOne({ id: input.id }, { refresh: true });
+        if (!user) throw noSuchUser();
+        // Not disabled by this call nor before: it was the last enabled admin.
+        if (!user.disabledAt) throw lastAdmin('Disabling this user');
+        await oneTimeTokens.retireAll(user.id, now);
+        const revokedSessions = await sessions.revokeAllOfUser({ userId: user.id, reason: 'user_disabled', now });
+        return { id: user.id, disabledAt: user.disabledAt.toISOString(), revokedSessions };
+      }),
+    );
     this.#emit({
       type: 'admin.user_disabled',
       userId: admin.user.id,

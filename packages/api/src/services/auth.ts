@@ -15,7 +15,14 @@ export interface AuthDeps {
   /** Where security events go (the server logs them); dropped by default. */
   events?: SecurityEventSink;
   now?: () => Date;
+  /** Live sessions per user: a sign-in past it ends the least recently used (default DEFAULT_SESSION_MAX_PER_USER). */
+  sessionMaxPerUser?: number;
+  /** How long after a rotation the retired refresh token still answers with the current one (default 0: never). */
+  refreshReuseGraceMs?: number;
 }
+
+/** SESSION_MAX_PER_USER when unset. */
+export const DEFAULT_SESSION_MAX_PER_USER = 20;
 
 function throttled(message: string, retryAfterSeconds: number): AppError {
   return new AppError('THROTTLED', message, { retryAfterSeconds });
@@ -35,10 +42,14 @@ export function toPublicUser(user: Pick<User, 'id' | 'username' | 'role' | 'crea
 export class AuthService {
   readonly #now: () => Date;
   readonly #emit: SecurityEventSink;
+  readonly #sessionMaxPerUser: number;
+  readonly #refreshReuseGraceMs: number;
 
   constructor(private readonly deps: AuthDeps) {
     this.#now = deps.now ?? (() => new Date());
     this.#emit = deps.events ?? ignoreSecurityEvents;
+    this.#sessionMaxPerUser = deps.sessionMaxPerUser ?? DEFAULT_SESSION_MAX_PER_USER;
+    this.#refreshReuseGraceMs = deps.refreshReuseGraceMs ?? 0;
   }
 
   async register(em: EntityManager, credentials: RegisterInput, request: RequestInfo = {}): Promise<TokenPair> {
@@ -85,7 +96,13 @@ export class AuthService {
       await repositoriesOf(em).users.nativeUpdate({ id: user.id }, { passwordHash });
     }
     const pair = await this.#startSession(em, user);
-    this.#emit({ type: 'login.succeeded', userId: user.id, sessionId: pair.sessionId, ...request });
+    this.#emit({
+      type: 'login.succeeded',
+      userId: user.id,
+      sessionId: pair.sessionId,
+      ...(pair.revokedSessions ? { revokedSessions: pair.revokedSessions } : {}),
+      ...request,
+    });
     return pair.tokens;
   }
 
@@ -113,6 +130,11 @@ export class AuthService {
         expiresAt,
       }));
     if (!isRotated) {
+      const replayed = await this.#replayWithinGrace(em, session.id, claims.tokenId, now);
+      if (replayed) {
+        this.#emit({ type: 'refresh.reuse_within_grace', userId: session.user.id, sessionId: session.id, ...request });
+        return replayed;
+      }
       // A retired refresh token came back: whoever holds it, the session is
       // no longer trustworthy. End it, for the thief and the owner alike.
       await sessions.revoke(session.id, 'refresh_reuse', now);
@@ -126,6 +148,34 @@ export class AuthService {
       throw new AppError('SESSION_REVOKED', 'Refresh token reuse detected; the session has been revoked');
     }
     return this.#issuePair(session.user, session.id, nextTokenId, now, expiresAt);
+  }
+
+  /**
+   * The session's current token pair, when `tokenId` is the refresh token its
+   * last rotation retired and that rotation is younger than the reuse grace:
+   * a client's retry, or two tabs refreshing with one cookie, gets what the
+   * first request got instead of being signed out. Else null (reuse).
+   */
+  async #replayWithinGrace(
+    em: EntityManager,
+    sessionId: string,
+    tokenId: string,
+    now: Date,
+  ): Promise<TokenPair | null> {
+    if (this.#refreshReuseGraceMs <= 0) return null;
+    // Read again: the rotation that retired this token may have committed after the first read.
+    const session = await repositoriesOf(em).sessions.findAliveWithUser(sessionId, now, { isFresh: true });
+    if (
+      !session?.rotatedAt ||
+      session.previousRefreshTokenId !== tokenId ||
+      now.getTime() - session.rotatedAt.getTime() >= this.#refreshReuseGraceMs
+    ) {
+      return null;
+    }
+    // The same claims (jti, iat = the rotation, exp = the session's) signed
+    // with the same key: HS256 makes the very token the rotation answered,
+    // not a new branch of the session.
+    return this.#issuePair(session.user, session.id, session.refreshTokenId, now, session.expiresAt, session.rotatedAt);
   }
 
   /** Verifies an access token and checks in the database that its session is alive. */
@@ -226,7 +276,10 @@ export class AuthService {
     throw throttled(`Too many failed password attempts; try again in ${wait} s`, wait);
   }
 
-  async #startSession(em: EntityManager, user: User): Promise<{ tokens: TokenPair; sessionId: string }> {
+  async #startSession(
+    em: EntityManager,
+    user: User,
+  ): Promise<{ tokens: TokenPair; sessionId: string; revokedSessions: number }> {
     const now = this.#now();
     const refreshTokenId = uuidv7();
     const expiresAt = this.deps.tokens.refreshExpiry(now, now);
@@ -240,13 +293,32 @@ export class AuthService {
       revokedReason: null,
     });
     await em.flush();
-    return { tokens: this.#issuePair(user, session.id, refreshTokenId, now, expiresAt), sessionId: session.id };
+    // After the insert, so that racing sign-ins of one user converge on the limit (see revokeLeastRecentlyUsed).
+    const revokedSessions = await repositoriesOf(em).sessions.revokeLeastRecentlyUsed({
+      userId: user.id,
+      keepSessionId: session.id,
+      max: this.#sessionMaxPerUser,
+      now,
+    });
+    return {
+      tokens: this.#issuePair(user, session.id, refreshTokenId, now, expiresAt),
+      sessionId: session.id,
+      revokedSessions,
+    };
   }
 
-  #issuePair(user: User, sessionId: string, refreshTokenId: string, now: Date, expiresAt: Date): TokenPair {
+  /** A new access token, and the refresh token `refreshTokenId` as issued at `refreshIssuedAt`. */
+  #issuePair(
+    user: User,
+    sessionId: string,
+    refreshTokenId: string,
+    now: Date,
+    expiresAt: Date,
+    refreshIssuedAt: Date = now,
+  ): TokenPair {
     const subject = { userId: user.id, sessionId };
     const access = this.deps.tokens.issueAccessToken(subject, now);
-    const refresh = this.deps.tokens.issueRefreshToken(subject, refreshTokenId, now, expiresAt);
+    const refresh = this.deps.tokens.issueRefreshToken(subject, refreshTokenId, refreshIssuedAt, expiresAt);
     return {
       accessToken: access.token,
       refreshToken: refresh.token,

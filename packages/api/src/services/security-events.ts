@@ -16,6 +16,8 @@ export type SecurityEventType =
   | 'login.disabled'
   | 'login.throttled'
   | 'refresh.reuse_detected'
+  /** The refresh token just rotated came back within the reuse grace: answered with the current one. */
+  | 'refresh.reuse_within_grace'
   | 'logout'
   | 'logout_all'
   | 'password.changed'
@@ -47,7 +49,7 @@ export interface SecurityEvent extends RequestInfo {
   sessionId?: string;
   /** The (lower-cased) username tried, for failed and throttled password checks. */
   username?: string;
-  /** Sessions ended by the event (logout-all, password change, reuse, disable). */
+  /** Sessions ended by the event (logout-all, password change, reuse, disable, a sign-in past the session limit). */
   revokedSessions?: number;
   /** Which emailed token or message an event is about. */
   purpose?: MailPurpose;

@@ -9,6 +9,8 @@ export const SESSION_REVOKE_REASONS = [
   'password_change',
   'refresh_reuse',
   'user_disabled',
+  /** Ended by a newer sign-in of the user past SESSION_MAX_PER_USER (the least recently used). */
+  'session_limit',
 ] as const;
 export type SessionRevokeReason = (typeof SESSION_REVOKE_REASONS)[number];
 
@@ -27,7 +29,16 @@ export const SessionSchema = defineEntity({
     user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').index('sessions_user_id_index'),
     /** `jti` of the only refresh token that may still be exchanged. */
     refreshTokenId: p.string().length(36),
-    expiresAt: p.datetime(3),
+    /**
+     * `jti` of the refresh token the last rotation retired, and when: within
+     * the reuse grace it still answers with the current token (a client's
+     * retry or two tabs refreshing at once), instead of looking stolen.
+     */
+    previousRefreshTokenId: p.string().length(36).nullable(),
+    /** When the current refresh token was issued by a rotation (its `iat`); null before the first one. */
+    rotatedAt: p.datetime(3).nullable(),
+    // Indexed for the prune, which deletes by it.
+    expiresAt: p.datetime(3).index('sessions_expires_at_index'),
     createdAt: p.datetime(3).onCreate(() => new Date()),
     lastUsedAt: p.datetime(3).onCreate(() => new Date()),
     revokedAt: p.datetime(3).nullable(),

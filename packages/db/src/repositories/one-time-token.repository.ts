@@ -78,4 +78,9 @@ export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
     );
     return row?.email ?? null;
   }
+
+  /** Deletes the tokens that can never be spent again: used (or retired) and expired ones. */
+  deleteSpentOrExpired(now: Date): Promise<number> {
+    return this.nativeDelete({ $or: [{ usedAt: { $ne: null } }, { expiresAt: { $lte: now } }] });
+  }
 }

@@ -65,10 +65,11 @@ export class SessionRepository extends EntityRepository<Session> {
   }
 
   /** The session with its user, in one query, if it is neither revoked nor expired and its user is not disabled. */
-  findAliveWithUser(id: string, now: Date): Promise<Session | null> {
+  findAliveWithUser(id: string, now: Date, options: { isFresh?: boolean } = {}): Promise<Session | null> {
     return this.findOne(
       { id, revokedAt: null, expiresAt: { $gt: now }, user: { disabledAt: null } },
-      { populate: ['user'], strategy: 'joined' },
+      // isFresh: read the row again even when this EntityManager has it (another request may have changed it).
+      { populate: ['user'], strategy: 'joined', refresh: options.isFresh ?? false },
     );
   }
 
@@ -92,9 +93,49 @@ export class SessionRepository extends EntityRepository<Session> {
         revokedAt: null,
         expiresAt: { $gt: params.now },
       },
-      { refreshTokenId: params.nextTokenId, lastUsedAt: params.now, expiresAt: params.expiresAt },
+      {
+        refreshTokenId: params.nextTokenId,
+        previousRefreshTokenId: params.currentTokenId,
+        rotatedAt: params.now,
+        lastUsedAt: params.now,
+        expiresAt: params.expiresAt,
+      },
     );
     return affected === 1;
+  }
+
+  /**
+   * Ends the user's least recently used live sessions beyond `max`, never
+   * `keepSessionId` (the sign-in that asks). Run after each new session is
+   * stored, not before: each call sees at least every session stored before
+   * it started, so however many sign-ins race, the last trim leaves at most
+   * `max` live. Returns how many it ended.
+   */
+  async revokeLeastRecentlyUsed(params: {
+    userId: string;
+    keepSessionId: string;
+    max: number;
+    now: Date;
+  }): Promise<number> {
+    const others = await this.find(
+      { user: params.userId, id: { $ne: params.keepSessionId }, revokedAt: null, expiresAt: { $gt: params.now } },
+      { fields: ['id'], orderBy: { lastUsedAt: 'desc', id: 'desc' } },
+    );
+    const surplus = others.slice(Math.max(params.max - 1, 0)).map((session) => session.id);
+    if (surplus.length === 0) return 0;
+    return this.nativeUpdate(
+      { id: { $in: surplus }, revokedAt: null },
+      { revokedAt: params.now, revokedReason: 'session_limit' },
+    );
+  }
+
+  /**
+   * Deletes the sessions whose refresh token has expired. A revoked session
+   * stays until then: a retired refresh token presented before its expiry
+   * must still find its session, to be recognised as reuse.
+   */
+  deleteExpired(now: Date): Promise<number> {
+    return this.nativeDelete({ expiresAt: { $lte: now } });
   }
 
   /** Revokes one session; returns whether it was still alive. */

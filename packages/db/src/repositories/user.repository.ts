@@ -1,4 +1,4 @@
-import { EntityRepository } from '@mikro-orm/core';
+import { EntityRepository, raw } from '@mikro-orm/core';
 import type { User, UserRole } from '../entities/user.entity.js';
 import { dateOf, type RawDate } from './raw-values.js';
 import { readRows } from './read-rows.js';
@@ -39,7 +39,54 @@ interface SummaryRow {
   created_at: RawDate;
 }
 
+/**
+ * How many enabled admins there are besides user `id`, as a subquery for the
+ * condition of an update of `users`. MySQL refuses a subquery on the table
+ * being updated, except through a derived table it materialises; the
+ * aggregate inside keeps the optimiser from merging it back.
+ */
+function otherEnabledAdmins(id: string) {
+  return raw(
+    '(select `n` from (select count(*) as `n` from `users` where `role` = ? and `disabled_at` is null and `id` <> ?) as `other_admins`)',
+    ['admin', id],
+  );
+}
+
 export class UserRepository extends EntityRepository<User> {
+  /**
+   * Sets the user's role unless that would demote the last enabled admin.
+   * One conditional update: the count and the change are one statement, so
+   * two admins demoting each other at once cannot both succeed. False when
+   * no row changed (no such user, or the last enabled admin).
+   */
+  async setRoleKeepingAnAdmin(id: string, role: UserRole, now: Date): Promise<boolean> {
+    const where =
+      role === 'admin'
+        ? { id }
+        : {
+            id,
+            $or: [
+              { role: { $ne: 'admin' as const } },
+              { disabledAt: { $ne: null } },
+              { [otherEnabledAdmins(id)]: { $gt: 0 } },
+            ],
+          };
+    return (await this.nativeUpdate(where, { role, updatedAt: now })) === 1;
+  }
+
+  /**
+   * Marks the user disabled unless already so or the last enabled admin (as
+   * `setRoleKeepingAnAdmin`, in one statement). False when no row changed.
+   */
+  async disableKeepingAnAdmin(id: string, now: Date): Promise<boolean> {
+    const where = {
+      id,
+      disabledAt: null,
+      $or: [{ role: { $ne: 'admin' as const } }, { [otherEnabledAdmins(id)]: { $gt: 0 } }],
+    };
+    return (await this.nativeUpdate(where, { disabledAt: now, updatedAt: now })) === 1;
+  }
+
   /** Loads the user together with the lazy password hash, for a login. */
   findByUsernameWithHash(username: string): Promise<User | null> {
     return this.findOne({ usernameKey: usernameKeyOf(username) }, { populate: ['passwordHash'] });

@@ -1,0 +1,14 @@
+import { createOrm, pruneDeadRows } from '@repo/db';
+import { loadConfigOrExit } from '../config.js';
+
+// `pnpm db:prune`: what the server does every hour, once, for a cron job or by hand.
+const config = loadConfigOrExit();
+const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, ...config.databaseTimeouts });
+try {
+  const deleted = await pruneDeadRows(orm.em.fork());
+  console.log(
+    `Deleted ${deleted.sessions} expired sessions and ${deleted.oneTimeTokens} spent or expired one-time tokens`,
+  );
+} finally {
+  await orm.close();
+}
