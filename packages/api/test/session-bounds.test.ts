@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
 
 const LIMIT = 20;
-const PARALLEL_SIGN_INS = { maxFailuresPerUsername: 1000, maxFailuresPerAddress: 1000 };
+const PARALLEL_SIGN_INS = {
+  maxFailuresPerUsernameAddress: 1000,
+  maxFailuresPerUsername: 1000,
+  maxFailuresPerAddress: 1000,
+};
 let clockMs = Date.now();
 const now = () => new Date(clockMs);
 let h: Harness;

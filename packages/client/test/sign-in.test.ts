@@ -27,7 +27,12 @@ describe('signing in and out', () => {
     expect(user).toEqual(registered);
     expect(second.session.user).toEqual(registered);
     expect(second.session.get()?.expiresAt).toBeGreaterThan(Date.now());
-    expect(await second.trpc.user.me.query()).toEqual({ ...registered, email: null, emailVerified: false });
+    expect(await second.trpc.user.me.query()).toEqual({
+      ...registered,
+      email: null,
+      emailVerified: false,
+      pendingEmail: null,
+    });
 
     // Login goes out without a token; user.me carries the session's.
     expect(log.authorizationsOf('auth.login')).toEqual([null]);
