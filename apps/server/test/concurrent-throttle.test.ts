@@ -23,9 +23,16 @@ import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisAuthThrottle, createRedisClient } from '../src/redis.js';
+import { closeRedisClient, createRedisAuthThrottle, createRedisClient, REDIS_LOG } from '../src/redis.js';
 import { apiConfig, fetchFrom, PASSWORD, startServer, type TestServer, uniqueName } from './helpers.js';
-import { capturingLogger, inspectRedis, redisTestsRun, TEST_REDIS_URL, uniqueKeyPrefix } from './redis-support.js';
+import {
+  capturingLogger,
+  inspectRedis,
+  type LogLine,
+  redisTestsRun,
+  TEST_REDIS_URL,
+  uniqueKeyPrefix,
+} from './redis-support.js';
 
 const LIMITS: ThrottleConfig = {
   maxFailuresPerUsernameAddress: 10,
@@ -413,9 +420,11 @@ async function withRedis(count: number) {
   const prefix = uniqueKeyPrefix(`concurrency-${count}`);
   const db = await createTestDatabase();
   const clients: Redis[] = [];
+  const logs: LogLine[][] = [];
   const built = await instances(db, count, async () => {
-    const { logger } = capturingLogger();
-    const client = createRedisClient(TEST_REDIS_URL, logger, { keyPrefix: prefix });
+    const { logger, lines } = capturingLogger();
+    logs.push(lines);
+    const client = createRedisClient(TEST_REDIS_URL, logger, { keyPrefix: prefix, commandTimeoutMs: 10_000 });
     clients.push(client);
     return createRedisAuthThrottle(client, logger, LIMITS);
   });
@@ -424,6 +433,8 @@ async function withRedis(count: number) {
     async close() {
       await built.close();
       for (const client of clients) await closeRedisClient(client);
+      // Every count above was Redis's: no call fell back to an instance's memory.
+      expect(logs.flat().filter((line) => line.msg === REDIS_LOG.unreachable)).toEqual([]);
       const inspect = await inspectRedis();
       await inspect.deleteKeys(prefix);
       inspect.disconnect();

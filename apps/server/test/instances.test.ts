@@ -37,7 +37,7 @@ describe.runIf(redisTests.runs)('two instances on one database and one Redis', (
     secondOrm = await createOrm({ url: db.url, rootDir: tmpdir(), quiet: true });
     for (const orm of [db.orm, secondOrm]) {
       const { logger, lines } = capturingLogger();
-      const client = createRedisClient(TEST_REDIS_URL, logger, { keyPrefix: PREFIX });
+      const client = createRedisClient(TEST_REDIS_URL, logger, { keyPrefix: PREFIX, commandTimeoutMs: 10_000 });
       clients.push(client);
       const throttle = await createRedisAuthThrottle(client, logger, apiConfig.throttle);
       // Each instance really is on Redis, not on its in-memory fallback.
