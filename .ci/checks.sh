@@ -39,8 +39,14 @@ run_step() {
       done
       echo "workflow valid, and it runs every step of .ci/checks.sh" ;;
     typecheck)
-      step "typecheck"
-      pnpm typecheck ;;
+      step "typecheck, as a newcomer's first turbo run (a fresh HOME): no telemetry or update banner"
+      fresh_home=$(mktemp -d)
+      HOME=$fresh_home XDG_CONFIG_HOME=$fresh_home/.config pnpm typecheck 2>&1 | tee "$fresh_home/output"
+      if grep -Ei 'telemetry|update available' "$fresh_home/output"; then
+        echo "a root script printed a telemetry or update banner (pnpm-workspace.yaml, turbo.json, package.json)" >&2
+        exit 1
+      fi
+      rm -rf "$fresh_home" ;;
     test)
       step "test (SQLite and MySQL, Redis, browser)"
       pnpm test ;;

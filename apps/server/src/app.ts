@@ -32,6 +32,19 @@ import { pathForLog } from './logger.js';
 import { requestLog } from './request-log.js';
 import { browserSessionOf, type SessionCookieOptions, SessionCookieOutbox } from './session-cookie.js';
 
+/** What GET /api and GET /trpc answer: the way to everything else. */
+export const API_INDEX = {
+  message: 'REST routes are under /api/…, tRPC procedures at /trpc/<router>.<procedure>; the docs list every one',
+  links: {
+    docs: '/api/docs',
+    openapi: '/api/openapi.json',
+    rest: '/api',
+    trpc: '/trpc',
+    health: '/healthz',
+    ready: '/readyz',
+  },
+} as const;
+
 export const BODY_LIMIT_BYTES = 100 * 1024;
 /** Default of the calls allowed in one tRPC batch request (TRPC_MAX_BATCH_SIZE). */
 export const MAX_BATCH_SIZE = 10;
@@ -217,6 +230,11 @@ export function createApp(deps: AppDeps): Express {
     } else {
       res.status(503).json(errorBody('The database is unreachable', 'SERVICE_UNAVAILABLE'));
     }
+  });
+
+  // The bare /api and /trpc (the URLs `pnpm dev` prints) answer where things are, not a 404.
+  app.get(['/api', '/trpc'], (_req, res) => {
+    res.json(API_INDEX);
   });
 
   const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services, {

@@ -306,3 +306,20 @@ describe('GET /api/openapi.json', () => {
     );
   });
 });
+
+describe('the bare /api and /trpc, the URLs `pnpm dev` prints', () => {
+  it('answer an index whose every link works, not a 404', async () => {
+    for (const path of ['/api', '/api/', '/trpc', '/trpc/']) {
+      const res = await ctx.server.rest<{ message: string; links: Record<string, string> }>('GET', path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      expect(res.body.links).toMatchObject({ docs: '/api/docs', openapi: '/api/openapi.json', health: '/healthz' });
+      for (const link of Object.values(res.body.links)) {
+        expect((await fetch(`${ctx.server.baseUrl}${link}`)).status, link).toBe(200);
+      }
+    }
+    // Anything under them is routed as before.
+    expect((await ctx.server.rest('GET', '/api/no-such-route')).status).toBe(404);
+    expect((await ctx.server.rest('GET', '/trpc/no.such.procedure')).status).toBe(404);
+  });
+});

@@ -3,7 +3,7 @@ import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import { isSessionExpiredError, isUnauthorized, type SessionExpiredError } from './errors.js';
 import { authLink, batchSize, bearerBatchLink, type FetchLike } from './links.js';
 import { createSessionManager, type Session, type SessionListener } from './session.js';
-import { memorySessionStore, type SessionStore, tabSharedMemoryStore } from './stores.js';
+import { memorySessionStore, type SessionStore, type StorageLike, tabSharedMemoryStore } from './stores.js';
 
 type HeadersOption = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
 
@@ -22,6 +22,13 @@ export interface ApiClientOptions {
   session?: 'bearer' | 'cookie';
   /** Bearer mode: where the session lives. Default: in memory (gone on reload); see `localStorageSessionStore()`. */
   storage?: SessionStore;
+  /**
+   * Cookie mode: where a flag that this origin holds a session is kept (only
+   * "1", never a token), so a signed-out page load asks the server nothing
+   * and gets no 401. Default: the page's `localStorage` in a browser, none
+   * elsewhere (the client then asks at every start); `null` turns it off.
+   */
+  sessionHint?: StorageLike | null;
   /** How long before the access token expires the client renews it. Default 30 000 ms. */
   refreshLeewayMs?: number;
   /**
@@ -96,7 +103,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     links: [httpLink({ url, fetch: batching.fetch, headers })],
   });
   const sessions = createSessionManager({
-    store: isCookieMode ? tabSharedMemoryStore(`repo-client:${url}`) : (options.storage ?? memorySessionStore()),
+    store: isCookieMode
+      ? tabSharedMemoryStore(`repo-client:${url}`, { hint: options.sessionHint })
+      : (options.storage ?? memorySessionStore()),
     refreshLeewayMs: options.refreshLeewayMs ?? DEFAULT_REFRESH_LEEWAY_MS,
     // Cookie mode sends no refreshToken: the server reads the cookie.
     refresh: (current) =>

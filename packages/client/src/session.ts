@@ -134,6 +134,12 @@ export function createSessionManager(options: SessionManagerOptions) {
     const task = async () => {
       const current = await read();
       if (current && !isDue(current)) return;
+      // No tab has signed in since the last sign-out: nothing to resume, and no 401 to ask for.
+      if (!current && store.mayHaveSession?.() === false) {
+        adopt(null);
+        isResumeUnanswered = false;
+        return;
+      }
       try {
         const next = await options.refresh(null);
         await store.save(next);
@@ -145,6 +151,7 @@ export function createSessionManager(options: SessionManagerOptions) {
         // No cookie or a dead one (401) is an answer; an unreachable server is not: ask again later.
         const code = toClientError(error).data?.code;
         isResumeUnanswered = code !== 'UNAUTHORIZED' && code !== 'BAD_REQUEST' && code !== 'FORBIDDEN';
+        if (code === 'UNAUTHORIZED') store.noSession?.();
       }
     };
     await (store.lock ? store.lock(task) : task());

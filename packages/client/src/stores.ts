@@ -22,6 +22,14 @@ export interface SessionStore {
    * tab) changed it; the client then re-reads it. Returns the unsubscribe function.
    */
   watch?(onChange: () => void): () => void;
+  /**
+   * Optional, cookie mode: false when no session can be there to resume (no
+   * tab of this origin has signed in since the last sign-out), so the client
+   * skips the start-up refresh a signed-out page would only get a 401 for.
+   */
+  mayHaveSession?(): boolean;
+  /** Optional, cookie mode: the server answered that there is no session (401): forget the hint. */
+  noSession?(): void;
 }
 
 /** The default store: the session lives as long as the client object. */
@@ -124,6 +132,17 @@ function asTokenPair(value: unknown, expected: { hasRefreshToken: boolean }): To
   return isPair ? (value as TokenPair) : null;
 }
 
+/** The page's localStorage in a browser; undefined elsewhere (Node warns on merely reading its global). */
+function browserLocalStorage(): StorageLike | undefined {
+  const browser = globalThis as { document?: unknown; localStorage?: StorageLike };
+  if (browser.document === undefined) return undefined;
+  try {
+    return browser.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
 interface TabGlobals {
   BroadcastChannel?: new (name: string) => BroadcastChannelLike;
   navigator?: { locks?: LockManagerLike };
@@ -144,9 +163,29 @@ interface BroadcastChannelLike {
  * and renew one at a time under a Web Lock, so no two tabs ever present the
  * same cookie (the server would take the second for a stolen one).
  */
-export function tabSharedMemoryStore(name: string): SessionStore {
+export function tabSharedMemoryStore(
+  name: string,
+  options: {
+    /**
+     * Where a flag that some tab holds a session is kept: never the pair, only
+     * "1", so a signed-out page load asks the server nothing. Defaults to the
+     * page's `localStorage` in a browser (none elsewhere: always ask).
+     */
+    hint?: StorageLike | null;
+  } = {},
+): SessionStore {
   // Through unknown: the DOM's own BroadcastChannel type is wider than the little used here.
   const tab = globalThis as unknown as TabGlobals;
+  const hint = options.hint === undefined ? browserLocalStorage() : (options.hint ?? undefined);
+  const hintKey = `${name}:signed-in`;
+  const remember = (isSignedIn: boolean) => {
+    try {
+      if (isSignedIn) hint?.setItem(hintKey, '1');
+      else hint?.removeItem(hintKey);
+    } catch {
+      // Storage full or refused (private mode): the client then asks the server, as without a hint.
+    }
+  };
   const channel = tab.BroadcastChannel ? new tab.BroadcastChannel(name) : undefined;
   channel?.unref?.();
   const locks = tab.navigator?.locks;
@@ -161,11 +200,23 @@ export function tabSharedMemoryStore(name: string): SessionStore {
     load: () => pair,
     save(next) {
       pair = next;
+      remember(true);
       channel?.postMessage(next);
     },
     clear() {
       pair = null;
+      remember(false);
       channel?.postMessage(null);
+    },
+    noSession() {
+      remember(false);
+    },
+    mayHaveSession() {
+      try {
+        return !hint || hint.getItem(hintKey) !== null;
+      } catch {
+        return true;
+      }
     },
     ...(locks ? { lock: <T>(task: () => Promise<T>) => locks.request(`${name}:renew`, () => task()) } : {}),
     watch(onChange) {

@@ -5,7 +5,7 @@
  * all three). Sequential: every client of the API's URL listens on one channel.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApiClient, type FetchLike, memorySessionStore } from '../src/index.js';
+import { createApiClient, type FetchLike, memorySessionStore, type StorageLike } from '../src/index.js';
 import { newCredentials, outwait, type RequestLog, recordingFetch, startServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -51,8 +51,14 @@ function browser() {
     credentialModes,
     bodies,
     /** A tab: a cookie-mode client of this browser. */
-    tab(onSessionExpired = vi.fn()) {
-      const client = createApiClient({ url: server.url, session: 'cookie', fetch: recordingBodies, onSessionExpired });
+    tab(onSessionExpired = vi.fn(), options: { sessionHint?: StorageLike } = {}) {
+      const client = createApiClient({
+        url: server.url,
+        session: 'cookie',
+        fetch: recordingBodies,
+        onSessionExpired,
+        ...options,
+      });
       return { client, onSessionExpired };
     },
   };
@@ -93,6 +99,45 @@ describe("createApiClient({ session: 'cookie' })", () => {
     // Rotated: the browser holds the new cookie.
     expect(chrome.cookies.get(COOKIE_NAME)).not.toBe(before);
     expect(onSessionExpired).not.toHaveBeenCalled();
+  });
+
+  it("with a session hint (a browser's localStorage), a signed-out load asks the server nothing; a signed-in one resumes", async () => {
+    const chrome = browser();
+    const storage = new Map<string, string>();
+    const sessionHint: StorageLike = {
+      getItem: (key) => storage.get(key) ?? null,
+      setItem: (key, value) => void storage.set(key, value),
+      removeItem: (key) => void storage.delete(key),
+    };
+    const load = async () => {
+      const before = chrome.log.calls('auth.refresh');
+      const { client } = chrome.tab(vi.fn(), { sessionHint });
+      await client.session.load();
+      return { client, refreshes: chrome.log.calls('auth.refresh') - before };
+    };
+    // Never signed in: no request, no 401.
+    expect((await load()).refreshes).toBe(0);
+    const credentials = newCredentials('hinted');
+    const signedIn = (await load()).client;
+    await signedIn.register(credentials);
+    expect([...storage.values()]).toEqual(['1']);
+    // A reload resumes by one refresh.
+    const reloaded = await load();
+    expect(reloaded.refreshes).toBe(1);
+    expect(reloaded.client.session.user?.username).toBe(credentials.username);
+    // Signed out: the next load asks nothing again.
+    await reloaded.client.logout();
+    expect(storage.size).toBe(0);
+    expect((await load()).refreshes).toBe(0);
+
+    // A cookie that died meanwhile: one 401, and the hint is gone with it.
+    await (await load()).client.login(credentials);
+    chrome.cookies.clear();
+    const dead = await load();
+    expect(dead.refreshes).toBe(1);
+    expect(dead.client.session.isSignedIn).toBe(false);
+    expect(storage.size).toBe(0);
+    expect((await load()).refreshes).toBe(0);
   });
 
   it('starts signed out without a cookie, quietly: no onSessionExpired', async () => {

@@ -18,9 +18,20 @@ const scratch: TestDatabase[] = [];
 try {
   // Both databases first: a missing MySQL server fails the command before it writes anything.
   for (const dialect of dialects) scratch.push(await createTestDatabase(dialect));
+  let wroteSqlite = false;
   for (const db of scratch) {
     const file = await createMigration(db.orm, name);
+    wroteSqlite ||= db.dialect === 'sqlite' && Boolean(file);
     console.log(file ? `${db.dialect}: wrote ${file}` : `${db.dialect}: no changes, the schema matches the entities`);
+  }
+  if (isSqliteOnly && wroteSqlite) {
+    // Production runs on MySQL: say so loudly, and CI fails (packages/db's
+    // migration parity test) until the MySQL migration exists.
+    console.warn(
+      '\nWARNING: MySQL has no migration for this change yet, and production runs on MySQL.\n' +
+        'Run `pnpm db:migration:create <the same name>` with TEST_DATABASE_URL set to a MySQL server\n' +
+        '(docker compose -f docker-compose.dev.yml up -d mysql); until then the tests and CI fail.',
+    );
   }
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
