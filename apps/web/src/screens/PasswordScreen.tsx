@@ -56,7 +56,7 @@ export function PasswordScreen() {
       title="Change password"
       description="Changing it signs out every other session of your account; this one stays signed in."
     >
-      <Card className="card-form">
+      <Card>
         <form ref={formRef} onSubmit={submit} className="stack">
           <FormMessage message={errors.message} />
           <Field

@@ -100,7 +100,7 @@ function EmailForm({ hasPending }: { hasPending: boolean }) {
   }
 
   return (
-    <Card className="card-form">
+    <Card>
       <CardHeader
         titleId="email-title"
         title="Email for account recovery"
