@@ -405,6 +405,33 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     expect(watch.problems).toEqual([]);
   });
 
+  it('while the server has not answered, the submit button is busy: disabled, aria-busy and saying so', async () => {
+    const credentials = newCredentials('busy');
+    await registerThroughApi(api, credentials);
+    await page.goto(web.origin);
+    await heading('Sign in').waitFor();
+
+    // The sign-in request waits until the test has looked at the button (a later route runs first).
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await page.route('**/trpc/auth.login**', async (route) => {
+      await answered;
+      await route.fallback();
+    });
+    await signIn(credentials.username, credentials.password);
+    const busy = page.getByRole('button', { name: 'Signing in…' });
+    await busy.waitFor();
+    expect(await busy.getAttribute('aria-busy')).toBe('true');
+    expect(await busy.isDisabled()).toBe(true);
+    await checkScreen(page, 'sign-in-busy');
+
+    answer();
+    await heading('Your profile').waitFor();
+    expect(watch.problems).toEqual([]);
+  });
+
   it('after 10 failed sign-ins the app says how many seconds to wait (429)', async () => {
     const credentials = newCredentials('throttled');
     await registerThroughApi(api, credentials);
