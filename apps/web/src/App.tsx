@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useSyncExternalStore } from 'react';
 import { useApi, useNotices, useSession, useTRPC } from './api-context.js';
+import { AppShell, NavLinks } from './components/AppShell.js';
+import { Button } from './components/Button.js';
+import { Toast } from './components/Toast.js';
 import {
   hrefOf,
   isEmailRoute,
@@ -69,29 +72,25 @@ export function App() {
     if (!isSignedIn) queryClient.removeQueries();
   }, [isSignedIn, queryClient]);
 
+  const isAppScreen = session !== null && isSignedInRoute(screen);
   return (
-    <>
-      <header>
-        <p className="app-name">Auth example</p>
-        {session && isSignedInRoute(screen) ? <SignedInNav screen={screen} /> : null}
-      </header>
-      <main ref={mainRef}>
-        <NoticeArea />
-        {SCREENS[screen]()}
-      </main>
-    </>
+    <AppShell
+      productName="Auth example"
+      nav={isAppScreen ? <SignedInNav screen={screen} /> : null}
+      account={isAppScreen ? <Account /> : null}
+      toast={<NoticeToast />}
+      layout={isAppScreen ? 'page' : 'card'}
+      mainRef={mainRef}
+    >
+      {SCREENS[screen]()}
+    </AppShell>
   );
 }
 
-function NoticeArea() {
+function NoticeToast() {
   const notices = useNotices();
   const notice = useSyncExternalStore(notices.subscribe, notices.get);
-  // Always in the page, so screen readers announce what appears in it.
-  return (
-    <div className={notice ? `notice ${notice.tone}` : undefined} role="status" aria-live="polite">
-      {notice?.text}
-    </div>
-  );
+  return <Toast text={notice?.text ?? null} tone={notice?.tone ?? 'info'} onDismiss={() => notices.clear()} />;
 }
 
 const NAV: { route: SignedInRoute; label: string }[] = [
@@ -101,6 +100,17 @@ const NAV: { route: SignedInRoute; label: string }[] = [
 ];
 
 function SignedInNav({ screen }: { screen: SignedInRoute }) {
+  const notices = useNotices();
+  return (
+    <NavLinks
+      items={NAV.map(({ route, label }) => ({ href: hrefOf(route), label, isCurrent: route === screen }))}
+      onNavigate={() => notices.clear()}
+    />
+  );
+}
+
+/** Who is signed in, and the two ways out. */
+function Account() {
   const api = useApi();
   const notices = useNotices();
   const trpc = useTRPC();
@@ -111,7 +121,7 @@ function SignedInNav({ screen }: { screen: SignedInRoute }) {
   const session = useSession();
   const username = me.data?.username ?? session?.user.username;
 
-  // The callbacks belong to the mutations, not to mutate(): the nav is gone
+  // The callbacks belong to the mutations, not to mutate(): the header's account is gone
   // by the time they run (the session ends before logout() resolves). Unlike
   // an ended session, signing out forgets the screen: the next sign-in starts afresh.
   const signOut = useMutation({
@@ -138,29 +148,29 @@ function SignedInNav({ screen }: { screen: SignedInRoute }) {
   const isBusy = signOut.isPending || signOutEverywhere.isPending;
 
   return (
-    <nav aria-label="Main">
-      <ul>
-        {NAV.map(({ route, label }) => (
-          <li key={route}>
-            <a
-              href={hrefOf(route)}
-              aria-current={route === screen ? 'page' : undefined}
-              onClick={() => notices.clear()}
-            >
-              {label}
-            </a>
-          </li>
-        ))}
-      </ul>
+    <>
       <p className="signed-in-as">
         Signed in as <strong>{username}</strong>
       </p>
-      <button type="button" onClick={() => signOut.mutate()} disabled={isBusy}>
-        {signOut.isPending ? 'Signing out…' : 'Sign out'}
-      </button>
-      <button type="button" onClick={() => signOutEverywhere.mutate()} disabled={isBusy}>
-        {signOutEverywhere.isPending ? 'Signing out everywhere…' : 'Sign out everywhere'}
-      </button>
-    </nav>
+      <Button
+        size="sm"
+        onClick={() => signOut.mutate()}
+        disabled={isBusy}
+        busy={signOut.isPending}
+        busyLabel="Signing out…"
+      >
+        Sign out
+      </Button>
+      <Button
+        size="sm"
+        variant="quiet"
+        onClick={() => signOutEverywhere.mutate()}
+        disabled={isBusy}
+        busy={signOutEverywhere.isPending}
+        busyLabel="Signing out everywhere…"
+      >
+        Sign out everywhere
+      </Button>
+    </>
   );
 }

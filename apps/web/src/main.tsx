@@ -2,11 +2,13 @@ import { createApiClient } from '@repo/client';
 import { QueryClient } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+// The tokens and element defaults first: every component's own CSS builds on them.
+import './styles/tokens.css';
+import './styles/base.css';
 import { App } from './App.js';
 import { AppProviders } from './api-context.js';
 import { isFinalError } from './error-messages.js';
 import { createNoticeBoard } from './notices.js';
-import './styles.css';
 
 /** '' (the default): the API is on this page's origin (Vite's proxy in development, the reverse proxy in production). */
 const API_URL = import.meta.env.VITE_API_URL ?? '';

@@ -6,7 +6,8 @@
  * its own origin (listed in CORS_ORIGINS). A test fails on any console
  * error, page error, failed request, request to a third origin or error
  * response it did not announce with `watch.allow(status, procedure)`.
- * Screenshots of every screen go to test-results/screens/.
+ * Every screen it visits is checked with axe-core in the light and the dark
+ * theme and at 360 px wide (`checkScreen`), and saved to test-results/screens/.
  *
  * It runs once, on SQLite (see vitest.config.ts). Without /usr/bin/chromium
  * (or CHROMIUM_PATH) it is skipped with a notice, except when Chromium is required
@@ -24,12 +25,13 @@ import {
   type ApiServer,
   type BuiltApp,
   buildApp,
+  checkScreen,
   launchChromium,
   loginStatusFrom,
   newCredentials,
   type PageWatch,
+  readmeScreenshot,
   registerThroughApi,
-  screenshot,
   serveStatic,
   sleep,
   startMailingApi,
@@ -137,23 +139,25 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await heading('Sign in').waitFor();
     // Signed out: the page asked for no session, so the console shows no 401.
     expect(watch.calls('auth.refresh')).toBe(0);
-    await screenshot(page, 'sign-in');
+    await checkScreen(page, 'sign-in');
+    await readmeScreenshot(page, 'sign-in-light', 'light');
 
     await page.getByRole('link', { name: 'Create one' }).click();
     await heading('Create an account').waitFor();
     await expect.poll(focusedText).toBe('Create an account');
-    await screenshot(page, 'register');
+    await checkScreen(page, 'register');
     await register(username, password);
 
     await heading('Your profile').waitFor();
     await expect.poll(focusedText).toBe('Your profile');
     await page.locator('.profile').getByText(username, { exact: true }).waitFor();
-    await screenshot(page, 'profile');
+    await checkScreen(page, 'profile');
+    await readmeScreenshot(page, 'profile-dark', 'dark');
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await heading('Sign in').waitFor();
     await expect.poll(() => notice().textContent()).toBe('You have signed out.');
-    await screenshot(page, 'signed-out');
+    await checkScreen(page, 'signed-out');
 
     await signIn(username, password);
     await heading('Your profile').waitFor();
@@ -166,7 +170,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await users.nth(19).waitFor();
     expect(await users.count()).toBe(20);
     await page.getByText('Showing the first 20 users.').waitFor();
-    await screenshot(page, 'users');
+    await checkScreen(page, 'users');
     await page.getByRole('button', { name: 'Load more' }).click();
     await page.getByText(/^All \d+ users are shown\.$/).waitFor();
     expect(await users.count()).toBeGreaterThan(SEEDED_USERS);
@@ -176,7 +180,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await expect
       .poll(() => page.evaluate(() => document.activeElement?.matches('ol.users > li:nth-child(21)')))
       .toBe(true);
-    await screenshot(page, 'users-all');
+    await checkScreen(page, 'users-all');
 
     // A reload keeps the session (the cookie) and the screen (the URL's hash).
     await page.waitForLoadState('networkidle');
@@ -186,7 +190,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await users.nth(19).waitFor();
     expect(await heading('Sign in').count()).toBe(0);
     expect(watch.calls('auth.login')).toBe(loginsBeforeReload);
-    await screenshot(page, 'users-after-reload');
+    await checkScreen(page, 'users-after-reload');
 
     // Outwait the 3-second access token the reload got: the next calls renew it and go on.
     await sleep(ACCESS_TTL_MS + 100);
@@ -216,13 +220,13 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await page.getByLabel('New password again').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect.poll(() => notice().textContent()).toContain('Your password has been changed');
-    await screenshot(page, 'password-changed');
+    await checkScreen(page, 'password-changed');
 
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await heading('Sign in').waitFor();
     await expect.poll(() => notice().textContent()).toBe('You have signed out everywhere (1 session ended).');
     expect(await sessionCookie()).toBeUndefined();
-    await screenshot(page, 'signed-out-everywhere');
+    await checkScreen(page, 'signed-out-everywhere');
 
     // The new password is the one that works now.
     await signIn(username, newPassword);
@@ -252,7 +256,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await page.getByRole('button', { name: 'Save and send a verification link' }).click();
     await expect.poll(() => notice().textContent()).toContain('Check your inbox');
     await page.locator('.profile').getByText(`${email} (not verified)`).waitFor();
-    await screenshot(page, 'email-set');
+    await checkScreen(page, 'email-set');
 
     // The link of the real message, opened in the browser.
     const verification = linkOf(await smtp.nextTo(email, 0));
@@ -267,27 +271,38 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await scannerContext.close();
     await page.goto(verification.url);
     await heading('Confirm your email address').waitFor();
-    await screenshot(page, 'email-confirm');
+    await checkScreen(page, 'email-confirm');
     await page.getByRole('button', { name: 'Confirm this address' }).click();
     await heading('Email address verified').waitFor();
-    await screenshot(page, 'email-verified');
+    await checkScreen(page, 'email-verified');
     await page.getByRole('link', { name: 'Go to your profile' }).click();
     await page.locator('.profile').getByText(`${email} (verified)`).waitFor();
+    // A link already followed says so.
+    await page.goto(verification.url);
+    const spentLink = watch.allow(400, 'auth.verifyEmail');
+    await page.getByRole('button', { name: 'Confirm this address' }).click();
+    await heading('This link does not work').waitFor();
+    await page.getByRole('alert').getByText('The link is invalid, expired or already used').waitFor();
+    expect(spentLink()).toBe(1);
+    await checkScreen(page, 'email-link-used');
+    await page.getByRole('link', { name: 'Go to your profile' }).click();
+    await heading('Your profile').waitFor();
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await heading('Sign in').waitFor();
     await page.getByRole('link', { name: 'Forgot password?' }).click();
     await heading('Forgot your password?').waitFor();
-    await screenshot(page, 'forgot-password');
+    await checkScreen(page, 'forgot-password');
     await page.getByLabel('Email address').fill(email.toLowerCase());
     await page.getByRole('button', { name: 'Send the link' }).click();
     await page.getByText(/a link to choose a new password is on its way/).waitFor();
+    await checkScreen(page, 'forgot-password-sent');
 
     const reset = linkOf(await smtp.nextTo(email, 1));
     expect(reset.url.startsWith(`${web.origin}/#/reset-password?token=`)).toBe(true);
     await page.goto(reset.url);
     await heading('Choose a new password').waitFor();
-    await screenshot(page, 'reset-password');
+    await checkScreen(page, 'reset-password');
     const newPassword = 'recovered by email';
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('New password again').fill(newPassword);
@@ -306,6 +321,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await page.getByRole('button', { name: 'Set the new password' }).click();
     await page.getByText('The link is invalid, expired or already used').waitFor();
     expect(refusedLink()).toBe(1);
+    await checkScreen(page, 'reset-link-used');
 
     await page.goto(web.origin);
     await signIn(username, newPassword);
@@ -342,7 +358,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await expect.poll(refusedRenewals).toBe(1);
     // The server cleared the cookie it refused.
     expect(await sessionCookie()).toBeUndefined();
-    await screenshot(page, 'session-ended');
+    await checkScreen(page, 'session-ended');
 
     await signIn(username, password);
     await heading('Users').waitFor();
@@ -362,7 +378,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     expect(await page.getByLabel('Username').getAttribute('aria-invalid')).toBe('true');
     await expect.poll(focusedId).toBe('register-username');
     await expect.poll(invalid).toBe(1);
-    await screenshot(page, 'register-invalid');
+    await checkScreen(page, 'register-invalid');
 
     const taken = newCredentials('taken');
     await registerThroughApi(api, taken);
@@ -372,7 +388,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await expect.poll(() => usernameError.textContent()).toBe('Username is already taken');
     await expect.poll(focusedId).toBe('register-username');
     await expect.poll(conflicts).toBe(1);
-    await screenshot(page, 'register-taken');
+    await checkScreen(page, 'register-taken');
     expect(watch.problems).toEqual([]);
   });
 
@@ -388,7 +404,34 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await expect.poll(() => message.textContent()).toBe('Invalid username or password');
     await expect.poll(focusedText).toBe('Invalid username or password');
     await expect.poll(refused).toBe(1);
-    await screenshot(page, 'sign-in-wrong-password');
+    await checkScreen(page, 'sign-in-wrong-password');
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('while the server has not answered, the submit button is busy: disabled, aria-busy and saying so', async () => {
+    const credentials = newCredentials('busy');
+    await registerThroughApi(api, credentials);
+    await page.goto(web.origin);
+    await heading('Sign in').waitFor();
+
+    // The sign-in request waits until the test has looked at the button (a later route runs first).
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await page.route('**/trpc/auth.login**', async (route) => {
+      await answered;
+      await route.fallback();
+    });
+    await signIn(credentials.username, credentials.password);
+    const busy = page.getByRole('button', { name: 'Signing in…' });
+    await busy.waitFor();
+    expect(await busy.getAttribute('aria-busy')).toBe('true');
+    expect(await busy.isDisabled()).toBe(true);
+    await checkScreen(page, 'sign-in-busy');
+
+    answer();
+    await heading('Your profile').waitFor();
     expect(watch.problems).toEqual([]);
   });
 
@@ -409,7 +452,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await expect.poll(() => message.textContent()).toMatch(/^Too many attempts\. Try again in \d+ seconds/);
     expect(refused()).toBe(10);
     expect(throttled()).toBe(1);
-    await screenshot(page, 'sign-in-throttled');
+    await checkScreen(page, 'sign-in-throttled');
     expect(watch.problems).toEqual([]);
   });
   it("after a stranger's 10 wrong passwords from another address, the owner signs in", async () => {
@@ -459,7 +502,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
       .toMatch(/^Too many attempts\. Try again in \d+ seconds/);
     expect(refused()).toBe(10);
     expect(throttled()).toBe(1);
-    await screenshot(page, 'password-throttled');
+    await checkScreen(page, 'password-throttled');
     expect(watch.problems).toEqual([]);
   });
 

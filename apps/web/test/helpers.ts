@@ -1,12 +1,14 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startTestApi, type TestApi } from '@repo/server/testing';
 import type { TestSmtp } from '@repo/server/testing-smtp';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@repo/vitest-config/browser';
+import type { AxeResults, ImpactValue } from 'axe-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 
@@ -294,4 +296,80 @@ export async function watchPage(page: Page, origins: readonly string[]): Promise
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENS_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** axe-core's browser bundle, the file its README tells you to load into a page. */
+const AXE_SOURCE = readFileSync(
+  join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js'),
+  'utf8',
+);
+/** Violations of these impacts fail a test; "minor" and "moderate" ones are best practices we do not gate on. */
+const FAILING_IMPACTS: readonly ImpactValue[] = ['serious', 'critical'];
+const COLOR_SCHEMES = ['light', 'dark'] as const;
+/** The narrowest phone the design is made for. */
+const NARROW_VIEWPORT = { width: 360, height: 740 };
+
+/**
+ * Checks the screen the page shows as a user would meet it: axe-core in the
+ * light and the dark theme, failing on any serious or critical violation
+ * (listed in the message), and no sideways scrolling at 360 px. Saves
+ * <name>-light.png, <name>-dark.png and <name>-narrow.png in test-results/screens/.
+ *
+ * axe is injected as an inline script: the e2e's static server sends no
+ * Content-Security-Policy (nginx's, which would refuse it, is tested in nginx.test.ts).
+ */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  const failures: string[] = [];
+  const viewport = page.viewportSize();
+  try {
+    for (const colorScheme of COLOR_SCHEMES) {
+      // Reduced motion: no transition or animation is caught half-way when axe measures colours.
+      await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
+      const violations = await page.evaluate(async () => {
+        const { axe } = window as unknown as { axe: { run(context: Document): Promise<AxeResults> } };
+        const results = await axe.run(document);
+        return results.violations.map(({ id, impact, help, nodes }) => ({
+          id,
+          impact: impact ?? null,
+          help,
+          targets: nodes.map((node) => node.target.join(' ')),
+        }));
+      });
+      for (const violation of violations) {
+        if (violation.impact && FAILING_IMPACTS.includes(violation.impact)) {
+          failures.push(
+            `${colorScheme}: ${violation.impact} ${violation.id} (${violation.help}) at ${violation.targets.join(', ')}`,
+          );
+        }
+      }
+      await screenshot(page, `${name}-${colorScheme}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(NARROW_VIEWPORT);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) failures.push(`at ${NARROW_VIEWPORT.width} px wide the page scrolls sideways by ${overflow} px`);
+    await screenshot(page, `${name}-narrow`);
+  } finally {
+    if (viewport) await page.setViewportSize(viewport);
+  }
+  if (failures.length > 0) throw new Error(`${name}: accessibility problems:\n${failures.join('\n')}`);
+}
+
+/**
+ * The screenshots the READMEs show (apps/web/docs/), at a size that keeps each
+ * PNG small: the viewport only, not the full page. Saved as
+ * test-results/screens/readme-<name>.png; copy them to docs/ when the design changes.
+ */
+export async function readmeScreenshot(page: Page, name: string, colorScheme: 'light' | 'dark'): Promise<void> {
+  const viewport = page.viewportSize();
+  await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
+  await page.setViewportSize({ width: 800, height: 600 });
+  try {
+    mkdirSync(SCREENS_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENS_DIR, `readme-${name}.png`) });
+  } finally {
+    if (viewport) await page.setViewportSize(viewport);
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
 }

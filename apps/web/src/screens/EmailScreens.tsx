@@ -1,8 +1,12 @@
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNotices, useSession, useTRPC } from '../api-context.js';
+import { Button } from '../components/Button.js';
+import { Callout, FormMessage } from '../components/Callout.js';
+import { Field } from '../components/Field.js';
+import { CardScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
-import { Field, FormMessage, textOf, useConfirmedNewPassword, useFocusOnError } from '../forms.js';
+import { textOf, useConfirmedNewPassword, useFocusOnError } from '../forms.js';
 import { hrefOf, replaceRoute, routeParam } from '../routes.js';
 
 /** "Forgot password?": asks for a reset link. The answer is the same whether or not the address has an account. */
@@ -21,18 +25,23 @@ export function ForgotPasswordScreen() {
   }
 
   return (
-    <section aria-labelledby="forgot-title">
-      <h1 id="forgot-title" tabIndex={-1}>
-        Forgot your password?
-      </h1>
+    <CardScreen
+      titleId="forgot-title"
+      title="Forgot your password?"
+      description="Enter your account's verified email address: we send it a link to choose a new password."
+      footer={
+        <p>
+          <a href={hrefOf('sign-in')}>Back to sign in</a>
+        </p>
+      }
+    >
       {request.isSuccess ? (
-        <p role="status">
+        <Callout tone="success" role="status">
           If an account has this verified address, a link to choose a new password is on its way. It works once, for 30
           minutes.
-        </p>
+        </Callout>
       ) : (
-        <form ref={formRef} onSubmit={submit}>
-          <p>Enter your account's verified email address: we send it a link to choose a new password.</p>
+        <form ref={formRef} onSubmit={submit} className="stack">
           <FormMessage message={errors.message} />
           <Field
             id="forgot-email"
@@ -42,15 +51,12 @@ export function ForgotPasswordScreen() {
             autoComplete="email"
             error={errors.fields.email}
           />
-          <button type="submit" disabled={request.isPending}>
-            {request.isPending ? 'Sending…' : 'Send the link'}
-          </button>
+          <Button type="submit" variant="primary" block busy={request.isPending} busyLabel="Sending…">
+            Send the link
+          </Button>
         </form>
       )}
-      <p>
-        <a href={hrefOf('sign-in')}>Back to sign in</a>
-      </p>
-    </section>
+    </CardScreen>
   );
 }
 
@@ -90,12 +96,17 @@ export function ResetPasswordScreen() {
   }
 
   return (
-    <section aria-labelledby="reset-title">
-      <h1 id="reset-title" tabIndex={-1}>
-        Choose a new password
-      </h1>
-      <p>This signs out every session of your account, everywhere.</p>
-      <form ref={formRef} onSubmit={submit}>
+    <CardScreen
+      titleId="reset-title"
+      title="Choose a new password"
+      description="This signs out every session of your account, everywhere."
+      footer={
+        <p>
+          Link expired? <a href={hrefOf('forgot-password')}>Ask for a new one</a>
+        </p>
+      }
+    >
+      <form ref={formRef} onSubmit={submit} className="stack">
         <FormMessage message={errors.fields.token ?? errors.message} />
         <Field
           id="reset-new"
@@ -114,14 +125,11 @@ export function ResetPasswordScreen() {
           autoComplete="new-password"
           error={mismatch?.message}
         />
-        <button type="submit" disabled={reset.isPending}>
-          {reset.isPending ? 'Saving…' : 'Set the new password'}
-        </button>
+        <Button type="submit" variant="primary" block busy={reset.isPending} busyLabel="Saving…">
+          Set the new password
+        </Button>
       </form>
-      <p>
-        Link expired? <a href={hrefOf('forgot-password')}>Ask for a new one</a>
-      </p>
-    </section>
+    </CardScreen>
   );
 }
 
@@ -142,33 +150,46 @@ export function VerifyEmailScreen() {
   const errors = describeError(verify.error, VERIFY_LABELS);
 
   return (
-    <section aria-labelledby="verify-title" aria-busy={verify.isPending}>
-      <h1 id="verify-title" tabIndex={-1}>
-        {verify.isSuccess
+    <CardScreen
+      titleId="verify-title"
+      title={
+        verify.isSuccess
           ? 'Email address verified'
           : verify.isError
             ? 'This link does not work'
-            : 'Confirm your email address'}
-      </h1>
-      {verify.isSuccess ? (
-        <p role="status">Thank you: your address is verified, and can now receive password-reset links.</p>
-      ) : verify.isError ? (
-        <p role="alert">
-          {errors.fields.token ?? errors.fields.email ?? errors.message} Send a new one from your profile.
+            : 'Confirm your email address'
+      }
+      busy={verify.isPending}
+      footer={
+        <p>
+          <a href={next}>{session ? 'Go to your profile' : 'Sign in'}</a>
         </p>
+      }
+    >
+      {verify.isSuccess ? (
+        <Callout tone="success" role="status">
+          Thank you: your address is verified, and can now receive password-reset links.
+        </Callout>
+      ) : verify.isError ? (
+        <Callout tone="error" role="alert">
+          {errors.fields.token ?? errors.fields.email ?? errors.message} Send a new one from your profile.
+        </Callout>
       ) : (
         <>
-          <p>Make this address the one of your account: it then receives your password-reset links.</p>
-          <p>
-            <button type="button" onClick={() => verify.mutate({ token })} disabled={verify.isPending}>
-              {verify.isPending ? 'Confirming…' : 'Confirm this address'}
-            </button>
+          <p className="muted">
+            Make this address the one of your account: it then receives your password-reset links.
           </p>
+          <Button
+            variant="primary"
+            block
+            onClick={() => verify.mutate({ token })}
+            busy={verify.isPending}
+            busyLabel="Confirming…"
+          >
+            Confirm this address
+          </Button>
         </>
       )}
-      <p>
-        <a href={next}>{session ? 'Go to your profile' : 'Sign in'}</a>
-      </p>
-    </section>
+    </CardScreen>
   );
 }

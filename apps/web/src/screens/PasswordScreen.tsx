@@ -1,8 +1,13 @@
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useRef } from 'react';
 import { useNotices, useTRPC } from '../api-context.js';
+import { Button } from '../components/Button.js';
+import { FormMessage } from '../components/Callout.js';
+import { Card } from '../components/Card.js';
+import { Field } from '../components/Field.js';
+import { PageScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
-import { Field, FormMessage, textOf, useConfirmedNewPassword, useFocusOnError } from '../forms.js';
+import { textOf, useConfirmedNewPassword, useFocusOnError } from '../forms.js';
 
 const LABELS = {
   currentPassword: 'Current password',
@@ -46,42 +51,46 @@ export function PasswordScreen() {
   }
 
   return (
-    <section aria-labelledby="password-title">
-      <h1 id="password-title" tabIndex={-1}>
-        Change password
-      </h1>
-      <p>Changing it signs out every other session of your account; this one stays signed in.</p>
-      <form ref={formRef} onSubmit={submit}>
-        <FormMessage message={errors.message} />
-        <Field
-          id="password-current"
-          name="currentPassword"
-          label={LABELS.currentPassword}
-          type="password"
-          autoComplete="current-password"
-          error={errors.fields.currentPassword}
-        />
-        <Field
-          id="password-new"
-          name="newPassword"
-          label={LABELS.newPassword}
-          type="password"
-          autoComplete="new-password"
-          hint="8 to 72 bytes."
-          error={errors.fields.newPassword}
-        />
-        <Field
-          id="password-confirm"
-          name="confirmPassword"
-          label={LABELS.confirmPassword}
-          type="password"
-          autoComplete="new-password"
-          error={confirmError}
-        />
-        <button type="submit" disabled={changePassword.isPending}>
-          {changePassword.isPending ? 'Changing…' : 'Change password'}
-        </button>
-      </form>
-    </section>
+    <PageScreen
+      titleId="password-title"
+      title="Change password"
+      description="Changing it signs out every other session of your account; this one stays signed in."
+    >
+      <Card>
+        <form ref={formRef} onSubmit={submit} className="stack">
+          <FormMessage message={errors.message} />
+          <Field
+            id="password-current"
+            name="currentPassword"
+            label={LABELS.currentPassword}
+            type="password"
+            autoComplete="current-password"
+            error={errors.fields.currentPassword}
+          />
+          <Field
+            id="password-new"
+            name="newPassword"
+            label={LABELS.newPassword}
+            type="password"
+            autoComplete="new-password"
+            hint="8 to 72 bytes."
+            error={errors.fields.newPassword}
+          />
+          <Field
+            id="password-confirm"
+            name="confirmPassword"
+            label={LABELS.confirmPassword}
+            type="password"
+            autoComplete="new-password"
+            error={confirmError}
+          />
+          <div className="form-actions">
+            <Button type="submit" variant="primary" busy={changePassword.isPending} busyLabel="Changing…">
+              Change password
+            </Button>
+          </div>
+        </form>
+      </Card>
+    </PageScreen>
   );
 }

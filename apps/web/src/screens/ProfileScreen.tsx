@@ -1,8 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef } from 'react';
 import { useNotices, useTRPC } from '../api-context.js';
+import { Button } from '../components/Button.js';
+import { FormMessage } from '../components/Callout.js';
+import { Card, CardHeader } from '../components/Card.js';
+import { Field } from '../components/Field.js';
+import { PageScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
-import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
+import { textOf, useFocusOnError } from '../forms.js';
+import './ProfileScreen.css';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
 
@@ -11,45 +17,51 @@ export function ProfileScreen() {
   const me = useQuery(trpc.user.me.queryOptions());
 
   return (
-    <section aria-labelledby="profile-title" aria-busy={me.isPending}>
-      <h1 id="profile-title" tabIndex={-1}>
-        Your profile
-      </h1>
+    <PageScreen titleId="profile-title" title="Your profile" busy={me.isPending}>
       {me.isPending ? (
-        <p role="status">Loading your profile…</p>
+        <Card>
+          <p role="status" className="muted">
+            Loading your profile…
+          </p>
+        </Card>
       ) : me.isError ? (
-        <div role="alert">
-          <p>Could not load your profile. {describeError(me.error, {}).message}</p>
-          <button type="button" onClick={() => void me.refetch()}>
-            Try again
-          </button>
-        </div>
+        <Card>
+          <div role="alert" className="stack">
+            <p>Could not load your profile. {describeError(me.error, {}).message}</p>
+            <p>
+              <Button onClick={() => void me.refetch()}>Try again</Button>
+            </p>
+          </div>
+        </Card>
       ) : (
-        <dl className="profile">
-          <dt>Username</dt>
-          <dd>{me.data.username}</dd>
-          <dt>Role</dt>
-          <dd>{me.data.role}</dd>
-          <dt>Member since</dt>
-          <dd>
-            <time dateTime={me.data.createdAt}>{dateFormat.format(new Date(me.data.createdAt))}</time>
-          </dd>
-          <dt>User id</dt>
-          <dd>
-            <code>{me.data.id}</code>
-          </dd>
-          <dt>Email</dt>
-          <dd>{me.data.email === null ? 'none' : `${me.data.email} (verified)`}</dd>
-          {me.data.pendingEmail === null ? null : (
-            <>
-              <dt>New email, waiting for its link</dt>
-              <dd>{`${me.data.pendingEmail} (not verified)`}</dd>
-            </>
-          )}
-        </dl>
+        <Card>
+          <CardHeader title="Account" />
+          <dl className="profile">
+            <dt>Username</dt>
+            <dd>{me.data.username}</dd>
+            <dt>Role</dt>
+            <dd>{me.data.role}</dd>
+            <dt>Member since</dt>
+            <dd>
+              <time dateTime={me.data.createdAt}>{dateFormat.format(new Date(me.data.createdAt))}</time>
+            </dd>
+            <dt>User id</dt>
+            <dd>
+              <code>{me.data.id}</code>
+            </dd>
+            <dt>Email</dt>
+            <dd>{me.data.email === null ? 'none' : `${me.data.email} (verified)`}</dd>
+            {me.data.pendingEmail === null ? null : (
+              <>
+                <dt>New email, waiting for its link</dt>
+                <dd>{`${me.data.pendingEmail} (not verified)`}</dd>
+              </>
+            )}
+          </dl>
+        </Card>
       )}
       {me.data ? <EmailForm hasPending={me.data.pendingEmail !== null} /> : null}
-    </section>
+    </PageScreen>
   );
 }
 
@@ -88,17 +100,21 @@ function EmailForm({ hasPending }: { hasPending: boolean }) {
   }
 
   return (
-    <>
+    <Card>
+      <CardHeader
+        titleId="email-title"
+        title="Email for account recovery"
+        description="Password-reset links go to this address once you have verified it."
+      />
       {hasPending ? (
-        <p>
-          <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
-            {resend.isPending ? 'Sending…' : 'Send the verification link again'}
-          </button>
+        <p className="resend">
+          <Button size="sm" onClick={() => resend.mutate()} busy={resend.isPending} busyLabel="Sending…">
+            Send the verification link again
+          </Button>
           {resendError ? <span role="alert"> {resendError}</span> : null}
         </p>
       ) : null}
-      <form ref={formRef} onSubmit={submit} aria-labelledby="email-title">
-        <h2 id="email-title">Email for account recovery</h2>
+      <form ref={formRef} onSubmit={submit} aria-labelledby="email-title" className="stack">
         <FormMessage message={errors.message} />
         <Field
           id="email-address"
@@ -116,10 +132,12 @@ function EmailForm({ hasPending }: { hasPending: boolean }) {
           autoComplete="current-password"
           error={errors.fields.currentPassword}
         />
-        <button type="submit" disabled={setEmail.isPending}>
-          {setEmail.isPending ? 'Saving…' : 'Save and send a verification link'}
-        </button>
+        <div className="form-actions">
+          <Button type="submit" variant="primary" busy={setEmail.isPending} busyLabel="Saving…">
+            Save and send a verification link
+          </Button>
+        </div>
       </form>
-    </>
+    </Card>
   );
 }

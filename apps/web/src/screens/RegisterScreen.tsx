@@ -2,8 +2,12 @@ import type { Credentials } from '@repo/api';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useRef } from 'react';
 import { useApi, useNotices } from '../api-context.js';
+import { Button } from '../components/Button.js';
+import { FormMessage } from '../components/Callout.js';
+import { Field } from '../components/Field.js';
+import { CardScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
-import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
+import { textOf, useFocusOnError } from '../forms.js';
 import { hrefOf } from '../routes.js';
 
 const LABELS = { username: 'Username', password: 'Password' };
@@ -25,11 +29,17 @@ export function RegisterScreen() {
   }
 
   return (
-    <section aria-labelledby="register-title">
-      <h1 id="register-title" tabIndex={-1}>
-        Create an account
-      </h1>
-      <form ref={formRef} onSubmit={submit}>
+    <CardScreen
+      titleId="register-title"
+      title="Create an account"
+      description="It takes a username and a password; an email address can come later."
+      footer={
+        <p>
+          Have an account? <a href={hrefOf('sign-in')}>Sign in</a>
+        </p>
+      }
+    >
+      <form ref={formRef} onSubmit={submit} className="stack">
         <FormMessage message={errors.message} />
         <Field
           id="register-username"
@@ -48,13 +58,10 @@ export function RegisterScreen() {
           hint="8 to 72 bytes; a few words make a good one."
           error={errors.fields.password}
         />
-        <button type="submit" disabled={register.isPending}>
-          {register.isPending ? 'Creating the account…' : 'Create account'}
-        </button>
+        <Button type="submit" variant="primary" block busy={register.isPending} busyLabel="Creating the account…">
+          Create account
+        </Button>
       </form>
-      <p>
-        Have an account? <a href={hrefOf('sign-in')}>Sign in</a>
-      </p>
-    </section>
+    </CardScreen>
   );
 }

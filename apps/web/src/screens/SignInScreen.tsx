@@ -2,8 +2,12 @@ import type { Credentials } from '@repo/api';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useRef } from 'react';
 import { useApi, useNotices } from '../api-context.js';
+import { Button } from '../components/Button.js';
+import { FormMessage } from '../components/Callout.js';
+import { Field } from '../components/Field.js';
+import { CardScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
-import { Field, FormMessage, textOf, useFocusOnError } from '../forms.js';
+import { textOf, useFocusOnError } from '../forms.js';
 import { hrefOf } from '../routes.js';
 
 const LABELS = { username: 'Username', password: 'Password' };
@@ -25,11 +29,17 @@ export function SignInScreen() {
   }
 
   return (
-    <section aria-labelledby="sign-in-title">
-      <h1 id="sign-in-title" tabIndex={-1}>
-        Sign in
-      </h1>
-      <form ref={formRef} onSubmit={submit}>
+    <CardScreen
+      titleId="sign-in-title"
+      title="Sign in"
+      description="Welcome back. Sign in to your account."
+      footer={
+        <p>
+          No account yet? <a href={hrefOf('register')}>Create one</a>
+        </p>
+      }
+    >
+      <form ref={formRef} onSubmit={submit} className="stack">
         <FormMessage message={errors.message} />
         <Field
           id="sign-in-username"
@@ -46,16 +56,13 @@ export function SignInScreen() {
           autoComplete="current-password"
           error={errors.fields.password}
         />
-        <button type="submit" disabled={signIn.isPending}>
-          {signIn.isPending ? 'Signing in…' : 'Sign in'}
-        </button>
+        <p className="form-aside">
+          <a href={hrefOf('forgot-password')}>Forgot password?</a>
+        </p>
+        <Button type="submit" variant="primary" block busy={signIn.isPending} busyLabel="Signing in…">
+          Sign in
+        </Button>
       </form>
-      <p>
-        <a href={hrefOf('forgot-password')}>Forgot password?</a>
-      </p>
-      <p>
-        No account yet? <a href={hrefOf('register')}>Create one</a>
-      </p>
-    </section>
+    </CardScreen>
   );
 }

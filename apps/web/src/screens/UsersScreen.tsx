@@ -1,7 +1,13 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useSession, useTRPC } from '../api-context.js';
+import { Badge } from '../components/Badge.js';
+import { Button } from '../components/Button.js';
+import { Callout } from '../components/Callout.js';
+import { Card } from '../components/Card.js';
+import { PageScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
+import './UsersScreen.css';
 
 /** Users per page (the server's default too). */
 export const PAGE_SIZE = 20;
@@ -38,50 +44,70 @@ export function UsersScreen() {
   }
 
   return (
-    <section aria-labelledby="users-title" aria-busy={users.isPending}>
-      <h1 id="users-title" tabIndex={-1}>
-        Users
-      </h1>
+    <PageScreen
+      titleId="users-title"
+      title="Users"
+      description="Everyone with an account, oldest first."
+      busy={users.isPending}
+    >
       {users.isPending ? (
-        <p role="status">Loading users…</p>
+        <Card>
+          <p role="status" className="muted">
+            Loading users…
+          </p>
+        </Card>
       ) : users.isError && items.length === 0 ? (
-        <div role="alert">
-          <p>Could not load the users. {describeError(users.error, {}).message}</p>
-          <button type="button" onClick={() => void users.refetch()}>
-            Try again
-          </button>
-        </div>
+        <Card>
+          <div role="alert" className="stack">
+            <p>Could not load the users. {describeError(users.error, {}).message}</p>
+            <p>
+              <Button onClick={() => void users.refetch()}>Try again</Button>
+            </p>
+          </div>
+        </Card>
       ) : items.length === 0 ? (
-        <p>No users yet.</p>
+        <Card>
+          <p>No users yet.</p>
+        </Card>
       ) : (
-        <>
+        <Card className="card-list">
           <ol ref={listRef} className="users">
             {items.map((user) => (
               <li key={user.id} tabIndex={-1}>
-                <span className="username">{user.username}</span>
-                {user.id === session?.user.id ? <strong> (you)</strong> : null}
-                {user.role === 'admin' ? <span className="badge">admin</span> : null}{' '}
+                {/* Initials to scan the list by; the name beside them is what is read out. */}
+                <span className="avatar" aria-hidden="true">
+                  {user.username.slice(0, 1)}
+                </span>
+                <span className="user-name">
+                  <span className="username">{user.username}</span>
+                  {user.id === session?.user.id ? <strong> (you)</strong> : null}
+                  {user.role === 'admin' ? <Badge tone="accent">admin</Badge> : null}
+                </span>{' '}
                 <span className="joined">
                   joined <time dateTime={user.createdAt}>{dateFormat.format(new Date(user.createdAt))}</time>
                 </span>
               </li>
             ))}
           </ol>
-          <p role="status" className="count">
-            {users.hasNextPage ? `Showing the first ${items.length} users.` : `All ${items.length} users are shown.`}
-          </p>
-          {users.isFetchNextPageError ? (
-            <p role="alert" className="form-error">
-              Could not load more users. {describeError(users.error, {}).message}
+          <div className="list-footer">
+            <p role="status" className="count">
+              {users.hasNextPage ? `Showing the first ${items.length} users.` : `All ${items.length} users are shown.`}
             </p>
+            {users.hasNextPage ? (
+              <Button onClick={loadMore} busy={users.isFetchingNextPage} busyLabel="Loading more users…">
+                Load more
+              </Button>
+            ) : null}
+          </div>
+          {users.isFetchNextPageError ? (
+            <div className="list-footer">
+              <Callout tone="error" role="alert">
+                Could not load more users. {describeError(users.error, {}).message}
+              </Callout>
+            </div>
           ) : null}
-          {users.hasNextPage ? (
-            <button type="button" onClick={loadMore} disabled={users.isFetchingNextPage}>
-              {users.isFetchingNextPage ? 'Loading more users…' : 'Load more'}
-            </button>
-          ) : null}
-        </>
+        </Card>
       )}
-    </section>
+    </PageScreen>
   );
 }

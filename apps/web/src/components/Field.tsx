@@ -1,0 +1,48 @@
+import './Field.css';
+
+interface FieldProps {
+  /** Unique on the page: the input's id, and the prefix of its hint's and error's ids. */
+  id: string;
+  name: string;
+  label: string;
+  type?: 'text' | 'password' | 'email';
+  autoComplete: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+}
+
+/** A labelled input whose hint and error are read out with it (aria-describedby). */
+export function Field({ id, name, label, type = 'text', autoComplete, hint, error }: FieldProps) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      <input
+        id={id}
+        className="field-input"
+        name={name}
+        type={type}
+        autoComplete={autoComplete}
+        // Only "required": the server owns the rules (length, characters) and
+        // its answer is shown next to the field, so they cannot drift apart.
+        required
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+      />
+      {error ? (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      ) : null}
+      {hint ? (
+        <p id={hintId} className="field-hint">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
