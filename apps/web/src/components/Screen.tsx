@@ -14,17 +14,24 @@ interface ScreenProps {
   footer?: ReactNode;
 }
 
+/** The title a screen moves focus to, and its one-line description. */
+function ScreenHeader({ titleId, title, description }: Pick<ScreenProps, 'titleId' | 'title' | 'description'>) {
+  return (
+    <header className="screen-header">
+      <h1 id={titleId} tabIndex={-1}>
+        {title}
+      </h1>
+      {description ? <p className="muted">{description}</p> : null}
+    </header>
+  );
+}
+
 /** A screen that is one centred card: signing in, registering, the screens emailed links open. */
 export function CardScreen({ titleId, title, description, busy, children, footer }: ScreenProps) {
   return (
     <section className="card-screen" aria-labelledby={titleId} aria-busy={busy}>
       <div className="card card-screen-card">
-        <header className="screen-header">
-          <h1 id={titleId} tabIndex={-1}>
-            {title}
-          </h1>
-          {description ? <p className="muted">{description}</p> : null}
-        </header>
+        <ScreenHeader titleId={titleId} title={title} description={description} />
         {children}
       </div>
       {footer ? <div className="card-screen-footer">{footer}</div> : null}
@@ -36,12 +43,7 @@ export function CardScreen({ titleId, title, description, busy, children, footer
 export function PageScreen({ titleId, title, description, busy, children, footer }: ScreenProps) {
   return (
     <section className="page-screen" aria-labelledby={titleId} aria-busy={busy}>
-      <header className="screen-header">
-        <h1 id={titleId} tabIndex={-1}>
-          {title}
-        </h1>
-        {description ? <p className="muted">{description}</p> : null}
-      </header>
+      <ScreenHeader titleId={titleId} title={title} description={description} />
       {children}
       {footer}
     </section>
