@@ -107,7 +107,7 @@ describe('migrations', () => {
       await addOldToken(2, 2, 'verify_email', 'b'.repeat(64), 'Linked@Example.com');
       await addOldToken(3, 1, 'verify_email', 'd'.repeat(64), null);
 
-      expect(await migrateToLatest(old.orm)).toContain('Migration20261206110500_pending_email_claims');
+      expect(await migrateToLatest(old.orm)).toContain('Migration20261206032000_pending_email_claims');
       const { users, oneTimeTokens } = repositoriesOf(old.orm.em.fork());
       const emails = async (n: number) => {
         const user = await users.findOneOrFail({ id: id(n) });

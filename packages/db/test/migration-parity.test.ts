@@ -16,6 +16,14 @@ describe('migrations of the two dialects', () => {
     expect(namesOf(mysqlMigrations)).toEqual(namesOf(sqliteMigrations));
   });
 
+  it('carry no timestamp in the future: the next `db:migration:create` must sort after every one of them', () => {
+    const now = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+    for (const migrations of [mysqlMigrations, sqliteMigrations]) {
+      for (const { name } of migrations)
+        expect(name.slice('Migration'.length, 'Migration'.length + 14) <= now, name).toBe(true);
+    }
+  });
+
   it('are listed in the order of their timestamps, each name of the expected form', () => {
     for (const migrations of [mysqlMigrations, sqliteMigrations]) {
       const names = migrations.map((migration) => migration.name);

@@ -2,8 +2,8 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126103243_initial as M0 } from './Migration20261126103243_initial.js';
 import { Migration20261130152527_email_and_tokens as M1 } from './Migration20261130152527_email_and_tokens.js';
 import { Migration20261130153653_disable_users as M2 } from './Migration20261130153653_disable_users.js';
-import { Migration20261206100000_session_bounds as M3 } from './Migration20261206100000_session_bounds.js';
-import { Migration20261206110500_pending_email_claims as M4 } from './Migration20261206110500_pending_email_claims.js';
+import { Migration20261206031000_session_bounds as M3 } from './Migration20261206031000_session_bounds.js';
+import { Migration20261206032000_pending_email_claims as M4 } from './Migration20261206032000_pending_email_claims.js';
 
 // Kept in order by `pnpm db:migration:create`; compiled with the package, so
 // production runs the same migrations without a TypeScript loader.
@@ -11,6 +11,6 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261126103243_initial', class: M0 },
   { name: 'Migration20261130152527_email_and_tokens', class: M1 },
   { name: 'Migration20261130153653_disable_users', class: M2 },
-  { name: 'Migration20261206100000_session_bounds', class: M3 },
-  { name: 'Migration20261206110500_pending_email_claims', class: M4 },
+  { name: 'Migration20261206031000_session_bounds', class: M3 },
+  { name: 'Migration20261206032000_pending_email_claims', class: M4 },
 ];

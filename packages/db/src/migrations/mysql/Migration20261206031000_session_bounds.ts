@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261206100000_session_bounds extends Migration {
+export class Migration20261206031000_session_bounds extends Migration {
 
-  override name = 'Migration20261206100000_session_bounds';
+  override name = 'Migration20261206031000_session_bounds';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table \`sessions\` add \`previous_refresh_token_id\` varchar(36) null, add \`rotated_at\` datetime(3) null;`);

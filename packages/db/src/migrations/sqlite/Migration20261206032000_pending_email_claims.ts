@@ -9,7 +9,7 @@ import { Migration } from '@mikro-orm/migrations';
  * link can match (it has a `-`), for 24 hours: the user can send a new link.
  * Reset tokens remember the verified address they were sent to.
  */
-export class Migration20261206110500_pending_email_claims extends Migration {
+export class Migration20261206032000_pending_email_claims extends Migration {
 
   override async up(): Promise<void> {
     const platform = this.driver.getPlatform();
