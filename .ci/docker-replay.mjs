@@ -3,8 +3,10 @@
 //  1. copies the build context as .dockerignore filters it,
 //  2. runs the RUN steps of the stages up to `build` in it (WORKDIR /repo = the
 //     copy, /out = a temporary directory), exactly as written,
-//  3. runs the runtime stage's CMD from /out with its ENV, after the compose
-//     `migrate` command, against the given MySQL and Redis, waits for /readyz,
+//  3. runs, from /out with the runtime stage's ENV against the given MySQL and
+//     Redis, the commands of docker-compose.yml's `migrate` and `seed` services
+//     (as `docker compose run --rm seed` would, with SEED_ADMIN_*), then the
+//     stage's CMD; waits for /readyz, signs in as the seeded admin (role admin),
 //     runs the HEALTHCHECK command, and stops the server with SIGTERM (exit 0).
 // Usage: node .ci/docker-replay.mjs <mysql-url-of-a-fresh-database> <redis-url>
 import { execSync, spawn } from 'node:child_process';
@@ -12,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolved } from './compose-config.mjs';
 
 const [databaseUrl, redisUrl] = process.argv.slice(2);
 if (!databaseUrl || !redisUrl) throw new Error('usage: docker-replay.mjs <mysql-url> <redis-url>');
@@ -109,8 +112,19 @@ try {
   const healthcheck = runtime.steps.find((s) => s.op === 'HEALTHCHECK').args;
   const healthCmd = jsonArgs(healthcheck.slice(healthcheck.indexOf('CMD')));
 
-  // What the compose `migrate` service runs, from the same image.
-  run('node dist/commands/migrate.js', out, env);
+  // What the compose `migrate` and `seed` services run, from the same image,
+  // as compose resolves them (secrets are placeholders: only the commands are used).
+  const placeholders = Object.fromEntries(
+    ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET', 'MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'REDIS_PASSWORD'].map((n) => [
+      n,
+      'replay-placeholder',
+    ]),
+  );
+  const composed = resolved('docker-compose.yml', { ...process.env, ...placeholders }).services;
+  const admin = { SEED_ADMIN_USERNAME: 'replay-admin', SEED_ADMIN_PASSWORD: 'replay admin password' };
+  const shellWords = (words) => words.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  run(shellWords(composed.migrate.command), out, env);
+  run(shellWords(composed.seed.command), out, { ...env, ...admin });
 
   const server = spawn(cmd[0], cmd.slice(1), { cwd: out, env, stdio: 'inherit' });
   const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
@@ -124,7 +138,20 @@ try {
   }
   if (!ready) throw new Error('the replayed image never answered 200 on /readyz');
   console.log('ok  /readyz 200 from the pruned production install');
-  execSync(healthCmd.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' '), { cwd: out, env, stdio: 'inherit' });
+  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: admin.SEED_ADMIN_USERNAME, password: admin.SEED_ADMIN_PASSWORD }),
+  });
+  const { accessToken } = await login.json();
+  const me = await fetch(`http://127.0.0.1:${port}/api/users/me`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  }).then((r) => r.json());
+  if (login.status !== 200 || me.role !== 'admin') {
+    throw new Error(`the seeded admin cannot sign in as an admin: login ${login.status}, ${JSON.stringify(me)}`);
+  }
+  console.log('ok  the admin of the compose `seed` command signs in, role admin');
+  execSync(shellWords(healthCmd), { cwd: out, env, stdio: 'inherit' });
   console.log('ok  HEALTHCHECK command exits 0');
   server.kill('SIGTERM');
   const { code } = await exited;
