@@ -15,7 +15,7 @@
 //    sections passes it.
 // Usage: node .ci/compose-check.mjs (with docker-compose, v1 or v2, on PATH)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compose, resolved, root } from './compose-config.mjs';
@@ -67,6 +67,25 @@ for (const [name, service] of Object.entries(services)) {
   check(service.network_mode !== 'host', `${name} is not on the host's network`);
 }
 check(services.proxy?.ports?.length === 1, 'the proxy publishes its one port');
+// An image no service builds is pulled: it must be a tagged public one, not
+// a name of ours left behind after its build was removed (it pulls nothing).
+const built = new Set(
+  Object.values(services)
+    .filter((s) => s.build)
+    .map((s) => s.image),
+);
+for (const [name, service] of Object.entries(services)) {
+  check(
+    built.has(service.image) || /^[\w./-]+:[\w.-]+$/.test(service.image ?? ''),
+    `${name}: its image (${service.image}) is built by the stack or a tagged public image`,
+  );
+  const dockerfile = service.build && join(service.build.context ?? '.', service.build.dockerfile ?? 'Dockerfile');
+  if (dockerfile)
+    check(
+      existsSync(dockerfile.startsWith('/') ? dockerfile : join(root, dockerfile)),
+      `${name}: builds from ${dockerfile}, which exists`,
+    );
+}
 
 // (An array of words: a command written as one string would fail here.)
 const redisCommand = [services.redis?.command ?? []].flat();
