@@ -3,7 +3,8 @@
 //  - docker-compose.yml refuses to start without each required secret and
 //    password (unset or empty);
 //  - it publishes no port but the proxy's: MySQL and Redis are reachable only
-//    on the stack's network;
+//    on the stack's network; an image no service builds is a tagged public
+//    one, and every Dockerfile built exists;
 //  - Redis requires a password, which REDIS_URL carries and the healthcheck
 //    uses; DATABASE_URL carries MYSQL_PASSWORD; TRUST_PROXY is the hop count 1;
 //  - docker-compose.dev.yml is valid and runs the same MySQL and Redis images;
