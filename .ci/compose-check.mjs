@@ -13,7 +13,8 @@
 //  - deploy/init-env-production.sh writes five distinct secrets, once, into a
 //    file compose reads with --env-file; git and the image build ignore
 //    .env.production; every `docker compose` command of the READMEs' deploy
-//    sections passes it.
+//    sections passes it, and their backup and restore commands use the
+//    mysql service's user, database and password variable.
 // Usage: node .ci/compose-check.mjs (with docker-compose, v1 or v2, on PATH)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -198,6 +199,28 @@ for (const doc of ['README.md', 'apps/server/README.md']) {
   check(
     commands.length > 0 && bare.length === 0,
     `${doc}: every docker compose command of the stack passes --env-file .env.production${bare.length ? ` (not: ${bare.join(' | ')})` : ''}`,
+  );
+}
+
+// 6. Backup and restore as documented (apps/server/README.md): run inside the
+// mysql service, with a user, password variable and database it has.
+const mysqlEnv = services.mysql?.environment ?? {};
+const inMysql = [
+  ...readFileSync(join(root, 'apps/server/README.md'), 'utf8').matchAll(/exec -T mysql sh -c '([^']*)'/g),
+].map(([, inner]) => inner);
+check(
+  inMysql.some((c) => /\bmysqldump\b/.test(c)) && inMysql.some((c) => /exec mysql\b/.test(c)),
+  'apps/server/README.md documents a mysqldump backup and a restore through the mysql service',
+);
+for (const inner of inMysql) {
+  const variables = [...inner.matchAll(/\$(\w+)/g)].map(([, name]) => name);
+  const user = /-u (\S+)/.exec(inner)?.[1];
+  const database = inner.trim().split(/\s+/).at(-1);
+  check(
+    variables.every((name) => mysqlEnv[name] !== undefined) &&
+      user === mysqlEnv.MYSQL_USER &&
+      database === mysqlEnv.MYSQL_DATABASE,
+    `backup/restore: ${inner} (user ${user}, database ${database}, ${variables.join(', ')}) matches the mysql service`,
   );
 }
 
