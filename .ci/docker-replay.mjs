@@ -7,10 +7,12 @@
 //     Redis, the commands of docker-compose.yml's `migrate` and `seed` services
 //     (as `docker compose run --rm seed` would, with SEED_ADMIN_*), then the
 //     stage's CMD; waits for /readyz, signs in as the seeded admin (role admin),
-//     runs the HEALTHCHECK command, and stops the server with SIGTERM (exit 0).
+//     runs apps/server/README.md's backup and restore commands (a dump loaded
+//     into an empty database holds the admin), runs the HEALTHCHECK command,
+//     and stops the server with SIGTERM (exit 0).
 // Usage: node .ci/docker-replay.mjs <mysql-url-of-a-fresh-database> <redis-url>
 import { execSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +153,12 @@ try {
     throw new Error(`the seeded admin cannot sign in as an admin: login ${login.status}, ${JSON.stringify(me)}`);
   }
   console.log('ok  the admin of the compose `seed` command signs in, role admin');
+
+  // The backup and restore commands of apps/server/README.md, as the mysql
+  // container runs them (its MYSQL_PASSWORD; `-u app`, database `app` on its
+  // own server), here on the replay's server: a dump of this database loaded
+  // into another one, where the admin still is.
+  backupAndRestore(databaseUrl, admin.SEED_ADMIN_USERNAME);
   execSync(shellWords(healthCmd), { cwd: out, env, stdio: 'inherit' });
   console.log('ok  HEALTHCHECK command exits 0');
   server.kill('SIGTERM');
@@ -159,4 +167,67 @@ try {
   console.log('ok  SIGTERM: exit 0');
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+function backupAndRestore(url, username) {
+  const readme = readFileSync(join(root, 'apps/server/README.md'), 'utf8');
+  const inner = [...readme.matchAll(/exec -T mysql sh -c '([^']*)'/g)].map(([, command]) => command);
+  const backup = inner.find((c) => /\bmysqldump\b/.test(c));
+  const restore = inner.find((c) => /exec mysql\b/.test(c));
+  if (!backup || !restore)
+    throw new Error('apps/server/README.md has no backup or restore command for the mysql service');
+  const u = new URL(url);
+  const source = u.pathname.slice(1);
+  const target = `${source}_restored`;
+  const connect = ['--protocol=tcp', '-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username)];
+  const shims = join(work, 'mysql-container');
+  mkdirSync(shims);
+  // In the container, `-u app` and the database `app` are its own; here they
+  // become this server's user and the database of the moment (TARGET).
+  for (const tool of ['mysqldump', 'mysql']) {
+    const real = execSync(`command -v ${tool}`, { shell: '/bin/bash', encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(shims, tool),
+      `#!/bin/sh
+args=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    -u) shift ;;
+    app) args="$args $TARGET" ;;
+    *) args="$args $1" ;;
+  esac
+  shift
+done
+exec ${real} ${connect.join(' ')} $args
+`,
+      { mode: 0o755 },
+    );
+  }
+  const inContainer = (database) => ({
+    ...process.env,
+    PATH: `${shims}:${process.env.PATH}`,
+    TARGET: database,
+    MYSQL_PASSWORD: decodeURIComponent(u.password),
+  });
+  const asServer = { ...process.env, MYSQL_PWD: decodeURIComponent(u.password) };
+  const dump = join(work, 'backup.sql');
+  execSync(`sh -c '${backup}' > ${dump}`, { env: inContainer(source), stdio: 'inherit' });
+  execSync(`mysql ${connect.join(' ')} -e 'create database \`${target}\`'`, {
+    shell: '/bin/bash',
+    env: asServer,
+  });
+  try {
+    execSync(`sh -c '${restore}' < ${dump}`, { env: inContainer(target), stdio: 'inherit' });
+    const role = execSync(
+      `mysql ${connect.join(' ')} -N -e "select role from \\\`${target}\\\`.users where username = '${username}'"`,
+      { shell: '/bin/bash', encoding: 'utf8', env: asServer },
+    ).trim();
+    if (role !== 'admin') throw new Error(`after the README's backup and restore, ${username} has role "${role}"`);
+    console.log("ok  the README's mysqldump backup, restored into an empty database, holds the admin");
+  } finally {
+    execSync(`mysql ${connect.join(' ')} -e 'drop database if exists \`${target}\`'`, {
+      shell: '/bin/bash',
+      env: asServer,
+    });
+  }
 }
