@@ -18,7 +18,7 @@ export REQUIRE_SERVICES=1
 : "${TEST_DATABASE_URL:?set TEST_DATABASE_URL to a MySQL/MariaDB server, e.g. mysql://root@127.0.0.1:3306/test}"
 : "${TEST_REDIS_URL:?set TEST_REDIS_URL to a Redis server, e.g. redis://127.0.0.1:6379}"
 
-ALL_STEPS=(lint workflow typecheck test production postman docker compose generators)
+ALL_STEPS=(lint workflow typecheck test production postman docker compose generators removals)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -70,6 +70,9 @@ run_step() {
     generators)
       step "generators in a scratch copy"
       bash .ci/generators.sh ;;
+    removals)
+      step "README's removals (web app, Postman, bench) in a scratch copy"
+      bash .ci/removals.sh ;;
     *)
       echo "unknown step: $1 (steps: ${ALL_STEPS[*]})" >&2
       exit 2 ;;

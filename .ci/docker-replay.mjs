@@ -3,15 +3,20 @@
 //  1. copies the build context as .dockerignore filters it,
 //  2. runs the RUN steps of the stages up to `build` in it (WORKDIR /repo = the
 //     copy, /out = a temporary directory), exactly as written,
-//  3. runs the runtime stage's CMD from /out with its ENV, after the compose
-//     `migrate` command, against the given MySQL and Redis, waits for /readyz,
-//     runs the HEALTHCHECK command, and stops the server with SIGTERM (exit 0).
+//  3. runs, from /out with the runtime stage's ENV against the given MySQL and
+//     Redis, the commands of docker-compose.yml's `migrate` and `seed` services
+//     (as `docker compose run --rm seed` would, with SEED_ADMIN_*), then the
+//     stage's CMD; waits for /readyz, signs in as the seeded admin (role admin),
+//     runs apps/server/README.md's backup and restore commands (a dump loaded
+//     into an empty database holds the admin), runs the HEALTHCHECK command,
+//     and stops the server with SIGTERM (exit 0).
 // Usage: node .ci/docker-replay.mjs <mysql-url-of-a-fresh-database> <redis-url>
 import { execSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolved } from './compose-config.mjs';
 
 const [databaseUrl, redisUrl] = process.argv.slice(2);
 if (!databaseUrl || !redisUrl) throw new Error('usage: docker-replay.mjs <mysql-url> <redis-url>');
@@ -109,8 +114,19 @@ try {
   const healthcheck = runtime.steps.find((s) => s.op === 'HEALTHCHECK').args;
   const healthCmd = jsonArgs(healthcheck.slice(healthcheck.indexOf('CMD')));
 
-  // What the compose `migrate` service runs, from the same image.
-  run('node dist/commands/migrate.js', out, env);
+  // What the compose `migrate` and `seed` services run, from the same image,
+  // as compose resolves them (secrets are placeholders: only the commands are used).
+  const placeholders = Object.fromEntries(
+    ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET', 'MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'REDIS_PASSWORD'].map((n) => [
+      n,
+      'replay-placeholder',
+    ]),
+  );
+  const composed = resolved('docker-compose.yml', { ...process.env, ...placeholders }).services;
+  const admin = { SEED_ADMIN_USERNAME: 'replay-admin', SEED_ADMIN_PASSWORD: 'replay admin password' };
+  const shellWords = (words) => words.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  run(shellWords(composed.migrate.command), out, env);
+  run(shellWords(composed.seed.command), out, { ...env, ...admin });
 
   const server = spawn(cmd[0], cmd.slice(1), { cwd: out, env, stdio: 'inherit' });
   const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
@@ -124,7 +140,26 @@ try {
   }
   if (!ready) throw new Error('the replayed image never answered 200 on /readyz');
   console.log('ok  /readyz 200 from the pruned production install');
-  execSync(healthCmd.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' '), { cwd: out, env, stdio: 'inherit' });
+  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: admin.SEED_ADMIN_USERNAME, password: admin.SEED_ADMIN_PASSWORD }),
+  });
+  const { accessToken } = await login.json();
+  const me = await fetch(`http://127.0.0.1:${port}/api/users/me`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  }).then((r) => r.json());
+  if (login.status !== 200 || me.role !== 'admin') {
+    throw new Error(`the seeded admin cannot sign in as an admin: login ${login.status}, ${JSON.stringify(me)}`);
+  }
+  console.log('ok  the admin of the compose `seed` command signs in, role admin');
+
+  // The backup and restore commands of apps/server/README.md, as the mysql
+  // container runs them (its MYSQL_PASSWORD; `-u app`, database `app` on its
+  // own server), here on the replay's server: a dump of this database loaded
+  // into another one, where the admin still is.
+  backupAndRestore(databaseUrl, admin.SEED_ADMIN_USERNAME);
+  execSync(shellWords(healthCmd), { cwd: out, env, stdio: 'inherit' });
   console.log('ok  HEALTHCHECK command exits 0');
   server.kill('SIGTERM');
   const { code } = await exited;
@@ -132,4 +167,67 @@ try {
   console.log('ok  SIGTERM: exit 0');
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+function backupAndRestore(url, username) {
+  const readme = readFileSync(join(root, 'apps/server/README.md'), 'utf8');
+  const inner = [...readme.matchAll(/exec -T mysql sh -c '([^']*)'/g)].map(([, command]) => command);
+  const backup = inner.find((c) => /\bmysqldump\b/.test(c));
+  const restore = inner.find((c) => /exec mysql\b/.test(c));
+  if (!backup || !restore)
+    throw new Error('apps/server/README.md has no backup or restore command for the mysql service');
+  const u = new URL(url);
+  const source = u.pathname.slice(1);
+  const target = `${source}_restored`;
+  const connect = ['--protocol=tcp', '-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username)];
+  const shims = join(work, 'mysql-container');
+  mkdirSync(shims);
+  // In the container, `-u app` and the database `app` are its own; here they
+  // become this server's user and the database of the moment (TARGET).
+  for (const tool of ['mysqldump', 'mysql']) {
+    const real = execSync(`command -v ${tool}`, { shell: '/bin/bash', encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(shims, tool),
+      `#!/bin/sh
+args=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    -u) shift ;;
+    app) args="$args $TARGET" ;;
+    *) args="$args $1" ;;
+  esac
+  shift
+done
+exec ${real} ${connect.join(' ')} $args
+`,
+      { mode: 0o755 },
+    );
+  }
+  const inContainer = (database) => ({
+    ...process.env,
+    PATH: `${shims}:${process.env.PATH}`,
+    TARGET: database,
+    MYSQL_PASSWORD: decodeURIComponent(u.password),
+  });
+  const asServer = { ...process.env, MYSQL_PWD: decodeURIComponent(u.password) };
+  const dump = join(work, 'backup.sql');
+  execSync(`sh -c '${backup}' > ${dump}`, { env: inContainer(source), stdio: 'inherit' });
+  execSync(`mysql ${connect.join(' ')} -e 'create database \`${target}\`'`, {
+    shell: '/bin/bash',
+    env: asServer,
+  });
+  try {
+    execSync(`sh -c '${restore}' < ${dump}`, { env: inContainer(target), stdio: 'inherit' });
+    const role = execSync(
+      `mysql ${connect.join(' ')} -N -e "select role from \\\`${target}\\\`.users where username = '${username}'"`,
+      { shell: '/bin/bash', encoding: 'utf8', env: asServer },
+    ).trim();
+    if (role !== 'admin') throw new Error(`after the README's backup and restore, ${username} has role "${role}"`);
+    console.log("ok  the README's mysqldump backup, restored into an empty database, holds the admin");
+  } finally {
+    execSync(`mysql ${connect.join(' ')} -e 'drop database if exists \`${target}\`'`, {
+      shell: '/bin/bash',
+      env: asServer,
+    });
+  }
 }

@@ -53,7 +53,7 @@ function configFor(apiOrigin: string, port: number, root: string): string {
   for (const [line, replacement] of [
     ['server server:3000;', `server ${new URL(apiOrigin).host};`],
     ['listen 80;', `listen 127.0.0.1:${port};`],
-    ['root /usr/share/nginx/html;', `root ${root};`],
+    ['root /srv/web;', `root ${root};`],
   ] as const) {
     if (!text.includes(line)) throw new Error(`deploy/nginx.conf has no "${line}" any more: update this test`);
     text = text.replace(line, replacement);
