@@ -43,6 +43,8 @@ const PARTS = {
         replace: [
           ['The example web app starts beside it on `http://localhost:5173`. The first\n', 'The first\n'],
           ['nginx, which serves the web app and proxies the API on', 'nginx, which proxies the API on'],
+          // The app's screenshots under the introduction, with the blank line before them.
+          [/\n<img src="apps\/web\/docs\/[^\n]*\n/, ''],
         ],
       },
       'apps/server/README.md': {
