@@ -175,7 +175,7 @@ describe('the running server, held to its OpenAPI document by Ajv', () => {
 
   it('documents the 415 of a body that is not JSON on every route with a body', async () => {
     for (const target of Object.values(TARGETS).filter((t) => t.rest.method === 'POST')) {
-      for (const headers of [{ 'content-type': 'text/plain' }, {}]) {
+      for (const headers of [{ 'content-type': 'text/plain' }, {}] as Record<string, string>[]) {
         const req = { method: 'POST', path: target.rest.path.replace('{id}', 'x'), headers, body: '{}' };
         const { res, route } = await send(req);
         expect(res.status, `${req.path} ${JSON.stringify(headers)}`).toBe(415);
