@@ -193,7 +193,7 @@ describe('the running server, held to its OpenAPI document by Ajv', () => {
         path,
         ...(isPost ? { body: '{}' } : {}),
       };
-      const json = isPost ? { 'content-type': 'application/json' } : {};
+      const json: Record<string, string> = isPost ? { 'content-type': 'application/json' } : {};
       const foreign = await send({
         ...base,
         headers: { ...json, 'x-session-mode': 'cookie', origin: 'http://evil.test', authorization: 'Bearer x' },
