@@ -28,6 +28,11 @@ step() { printf '\n=== generators (%ss): %s\n' "$SECONDS" "$*"; }
 # and the committed Postman collection, regenerated from the document.
 edits_at_most_two() {
   local edited
+  # turbo gen exits 0 when a generator fails: a run that added no file failed.
+  if ! git status --porcelain | grep -q '^??'; then
+    echo "the procedure generator wrote no file" >&2
+    exit 1
+  fi
   edited=$(git status --porcelain --untracked-files=no)
   printf 'existing files the generator edited:\n%s\n' "$edited"
   if [ "$(printf '%s' "$edited" | grep -c .)" -gt 2 ]; then
