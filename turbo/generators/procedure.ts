@@ -19,18 +19,6 @@ const BUILDER: Record<Access, string> = {
   protected: 'protectedProcedure',
   admin: 'adminProcedure',
 };
-const ERRORS: Record<Access, Record<number, string>> = {
-  public: { 400: 'Invalid input; the message names the field' },
-  protected: {
-    400: 'Invalid input; the message names the field',
-    401: 'Missing, malformed, expired or revoked access token',
-  },
-  admin: {
-    400: 'Invalid input; the message names the field',
-    401: 'Missing, malformed, expired or revoked access token',
-    403: 'Signed in without the admin role',
-  },
-};
 
 /** `setRole` → `Set role`: the summary until someone writes a better one. */
 const sentenceOf = (name: string) =>
@@ -39,7 +27,7 @@ const sentenceOf = (name: string) =>
 export function registerProcedureGenerator(plop: PlopTypes.NodePlopAPI): void {
   plop.setGenerator('procedure', {
     description:
-      'A tRPC procedure with its REST route: zod schemas, OpenAPI meta, a service function, the router (mounted when new) and a test',
+      'A tRPC procedure with its REST route, in one file (zod schemas, OpenAPI meta, errors, flags, resolver), listed in its router (mounted when new), and a test',
     prompts: [
       {
         type: 'input',
@@ -60,34 +48,54 @@ export function registerProcedureGenerator(plop: PlopTypes.NodePlopAPI): void {
   });
 }
 
+interface Names {
+  type: string;
+  routerFactory: string;
+  path: string;
+  method: string;
+  file: string;
+  tag: string;
+}
+
+/**
+ * Writes the procedure's own file and its test, and adds it to its router
+ * (a new router: its index, mounted in root.ts). Nothing else lists routes:
+ * the OpenAPI document, the fuzz targets and the route tests read the router.
+ * The committed Postman collection is regenerated from the document.
+ */
 function writeProcedure(files: Workspace, answers: ProcedureAnswers): string {
   const { router, name, kind, access } = answers;
-  const names = {
-    schemaPrefix: `${router}${pascalCase(name)}`,
+  const routerDir = `${API}/src/router/${router}`;
+  const indexFile = `${routerDir}/index.ts`;
+  const isNewRouter = !files.exists(indexFile);
+  const names: Names = {
     type: `${pascalCase(router)}${pascalCase(name)}`,
     routerFactory: `create${pascalCase(router)}Router`,
     path: `/${router}/${kebabCase(name)}`,
     method: kind === 'query' ? 'GET' : 'POST',
+    file: kebabCase(name),
+    // The tag of the router's procedures (the `user` router's is `users`), or the router's name.
+    tag: isNewRouter ? router : (/tags: \['([^']+)'\]/.exec(firstProcedureOf(files, indexFile))?.[1] ?? router),
   };
-  const routerFile = `${API}/src/router/${router}.ts`;
-  // The existing `user` router keeps its services in services/users.ts.
-  const serviceFile = files.exists(`${API}/src/services/${router}s.ts`)
-    ? `${API}/src/services/${router}s.ts`
-    : `${API}/src/services/${router}.ts`;
+  const procedureFile = `${routerDir}/${names.file}.ts`;
   const testFile = `${API}/test/${router}-${kebabCase(name)}.test.ts`;
-  const isNewRouter = !files.exists(routerFile);
-  if (!isNewRouter && new RegExp(`^  ${name}: `, 'm').test(files.read(routerFile))) {
-    throw new Error(`${routerFile} already has a procedure "${name}"`);
-  }
-  if (files.exists(serviceFile) && new RegExp(`export (async )?function ${name}\\b`).test(files.read(serviceFile))) {
-    throw new Error(`${serviceFile} already exports a function "${name}"`);
+  if (files.exists(procedureFile) || (!isNewRouter && new RegExp(`^    ${name}: `, 'm').test(files.read(indexFile)))) {
+    throw new Error(`${routerDir} already has a procedure "${name}"`);
   }
 
-  files.write(`${API}/src/schemas.ts`, files.read(`${API}/src/schemas.ts`) + schemasOf(answers, names));
-  writeService(files, serviceFile, answers, names);
-  writeRouter(files, routerFile, isNewRouter, answers, names, serviceFile);
-  if (isNewRouter) mountRouter(files, answers, names);
-  declareRoute(files, answers, names);
+  files.create(procedureFile, procedureOf(answers, names));
+  if (isNewRouter) {
+    files.create(
+      indexFile,
+      `import { router } from '../../trpc.js';\nimport { ${name} } from './${names.file}.js';\n\n` +
+        `/** The ${router} procedures, built afresh on each call, input schemas included (see createAppRouter). */\n` +
+        `export const ${names.routerFactory} = () =>\n  router({\n    ${name}: ${name}(),\n  });\n`,
+    );
+    mountRouter(files, answers, names);
+  } else {
+    files.edit(indexFile, /\n {2}\}\);\s*$/, (end) => `\n    ${name}: ${name}(),${end}`);
+    files.addImports(indexFile, [`import { ${name} } from './${names.file}.js';`]);
+  }
   files.create(testFile, testOf(answers));
   files.format();
   // The committed Postman collection follows the OpenAPI document (postman.test.ts checks it).
@@ -95,13 +103,22 @@ function writeProcedure(files: Workspace, answers: ProcedureAnswers): string {
   return `${router}.${name}: ${names.method} /api${names.path} (${access}); wrote ${[...files.touched].join(', ')}`;
 }
 
-type Names = { schemaPrefix: string; type: string; routerFactory: string; path: string; method: string };
+/** The text of the router's first listed procedure file, where its tag is read. */
+function firstProcedureOf(files: Workspace, indexFile: string): string {
+  const module = /from '\.\/([\w-]+)\.js'/.exec(files.read(indexFile))?.[1];
+  const path = `${indexFile.slice(0, indexFile.lastIndexOf('/'))}/${module}.ts`;
+  return module && files.exists(path) ? files.read(path) : '';
+}
 
-function schemasOf({ router, name }: ProcedureAnswers, n: Names): string {
-  return `
+/** The procedure, top to bottom: what it takes, what it answers, its route and errors, who may call it, the call. */
+function procedureOf({ router, name, kind, access }: ProcedureAnswers, n: Names): string {
+  const call = access === 'public' ? '' : '\n      // `ctx.auth` is the signed-in caller (its user and session).';
+  return `import { z } from 'zod';
+import { ${BUILDER[access]} } from '../../trpc.js';
+
 // \`${router}.${name}\` (made by \`pnpm turbo gen procedure\`): replace the example field with yours.
 // The input is made by a function: each router built by createAppRouter gets its own (root.ts says why).
-export const ${n.schemaPrefix}Input = () =>
+export const ${name}Input = () =>
   z.object({
     text: z
       .string()
@@ -109,130 +126,45 @@ export const ${n.schemaPrefix}Input = () =>
       .max(200, 'must be at most 200 characters')
       .meta({ description: 'An example field', example: 'hello' }),
   });
-export const ${n.schemaPrefix}InputSchema = ${n.schemaPrefix}Input();
-export type ${n.type}Input = z.infer<typeof ${n.schemaPrefix}InputSchema>;
+export type ${n.type}Input = z.infer<ReturnType<typeof ${name}Input>>;
 
-export const ${n.schemaPrefix}OutputSchema = z
+export const ${name}OutputSchema = z
   .object({ text: z.string().meta({ description: 'The text sent' }) })
   .meta({ id: '${n.type}Result', description: 'What \`${router}.${name}\` answers', example: { text: 'hello' } });
-export type ${n.type}Output = z.infer<typeof ${n.schemaPrefix}OutputSchema>;
-`;
-}
 
-function writeService(files: Workspace, path: string, { router, name, access }: ProcedureAnswers, n: Names): void {
-  const callerParam = access === 'public' ? '' : ', _caller: AuthIdentity';
-  const fn = `
-/** \`${router}.${name}\`: one use case, on the request's EntityManager fork (flush once, if it writes). */
-export async function ${name}(_em: EntityManager${callerParam}, input: ${n.type}Input): Promise<${n.type}Output> {
-  return { text: input.text };
-}
-`;
-  const imports = [
-    "import type { EntityManager } from '@mikro-orm/core';",
-    `import type { ${n.type}Input, ${n.type}Output } from '../schemas.js';`,
-    ...(access === 'public' ? [] : ["import type { AuthIdentity } from './auth.js';"]),
-  ];
-  if (files.exists(path)) {
-    files.write(path, files.read(path) + fn);
-    files.addImports(path, imports);
-  } else {
-    files.create(path, `${imports.join('\n')}\n${fn}`);
-  }
-}
-
-function procedureOf({ router, name, kind, access }: ProcedureAnswers, n: Names): string {
-  const errors = Object.entries(ERRORS[access])
-    .map(([status, text]) => `          ${status}: '${text}',`)
-    .join('\n');
-  const call = access === 'public' ? `${name}(ctx.em, input)` : `${name}(ctx.em, ctx.auth, input)`;
-  return `
-  ${name}: ${BUILDER[access]}
+export const ${name} = () =>
+  ${BUILDER[access]}
     .meta({
       openapi: {
         method: '${n.method}',
         path: '${n.path}',
-        tags,
-        protect: ${access !== 'public'},
+        tags: ['${n.tag}'],
         summary: '${sentenceOf(name)}',
         description: 'Made by \`pnpm turbo gen procedure\`: say here what \`${router}.${name}\` does.',
         successDescription: 'The result',
-        errorResponses: {
-${errors}
-        },
       },
+      // Statuses it answers beyond those its builder and flags imply (400 for its input,
+      // 401/403 for who may call it, 413/415/500/503 from the server are derived), e.g.
+      // 404: { description: 'No such thing', examples: { notFound: errorExample('No such thing', 'NOT_FOUND') } }.
+      // Flags: isThrottled (429), sendsEmail (503), cookieMode.
+      errors: {},
     })
-    .input(${n.schemaPrefix}Input())
-    .output(${n.schemaPrefix}OutputSchema)
-    .${kind}(({ ctx, input }) => ${call}),
+    .input(${name}Input())
+    .output(${name}OutputSchema)
+    // A real use case belongs in a service (src/services/), called here on the request's EntityManager fork.
+    .${kind}(({ input }) => {${call}
+      return { text: input.text };
+    });
 `;
 }
 
-function writeRouter(
-  files: Workspace,
-  path: string,
-  isNew: boolean,
-  answers: ProcedureAnswers,
-  n: Names,
-  serviceFile: string,
-): void {
-  const serviceModule = `../services/${serviceFile.slice(serviceFile.lastIndexOf('/') + 1).replace(/\.ts$/, '.js')}`;
-  const imports = [
-    `import { ${n.schemaPrefix}Input, ${n.schemaPrefix}OutputSchema } from '../schemas.js';`,
-    `import { ${answers.name} } from '${serviceModule}';`,
-    `import { ${BUILDER[answers.access]}, router } from '../trpc.js';`,
-  ];
-  if (isNew) {
-    files.create(
-      path,
-      `${imports.join('\n')}\n\nconst tags = ['${answers.router}'];\n\n` +
-        `/** The ${answers.router} procedures, built afresh on each call, input schemas included (see createAppRouter). */\n` +
-        `export function ${n.routerFactory}() {\n  return router({${procedureOf(answers, n)}});\n}\n`,
-    );
-    return;
-  }
-  // The router factory ends with `  });` then `}`: the procedure goes before them.
-  files.edit(path, /\n {2}\}\);\n\}\s*$/, (end) => `\n${procedureOf(answers, n).replace(/\n$/, '')}${end}`);
-  files.addImports(path, imports);
-}
-
-/** A new router: merged into appRouter, and its tag listed in the OpenAPI document. */
+/** A new router: merged into appRouter (its tag is listed in the document by its name). */
 function mountRouter(files: Workspace, { router }: ProcedureAnswers, n: Names): void {
   const root = `${API}/src/root.ts`;
   files.edit(root, /export function createAppRouter\(\) \{\n {2}return router\(\{\n[\s\S]*?\n {2}\}\);/, (body) =>
     body.replace(/\n {2}\}\);$/, `\n    ${router}: ${n.routerFactory}(),\n  });`),
   );
-  files.addImports(root, [`import { ${n.routerFactory} } from './router/${router}.js';`]);
-  files.edit(`${API}/src/openapi.ts`, /const TAGS = \[\n[\s\S]*?\n\];/, (list) =>
-    list.replace(/\n\];$/, `\n  { name: '${router}', description: '${pascalCase(router)} procedures' },\n];`),
-  );
-}
-
-/**
- * Tests that list every route join it: the OpenAPI test (with the errors it
- * declares) and the fuzz test's targets (with its input fields).
- */
-function declareRoute(files: Workspace, { router, name, kind, access }: ProcedureAnswers, n: Names): void {
-  files.edit(
-    'apps/server/test/fuzz-arbitraries.ts',
-    /export const TARGETS: Record<string, Target> = \{\n[\s\S]*?\n\};/,
-    (list) =>
-      list.replace(
-        /\n\};$/,
-        `\n  '${router}.${name}': { type: '${kind}', rest: { method: '${n.method}', path: '/api${n.path}' }, fields: ['text'] },\n};`,
-      ),
-  );
-  const errors = [...Object.keys(ERRORS[access]).map(Number), ...(n.method === 'POST' ? [413] : []), 500, 503].sort(
-    (a, b) => a - b,
-  );
-  files.edit(
-    `${API}/test/openapi.test.ts`,
-    /const ROUTES: Record<string, \{ isProtected: boolean; errors: number\[\] \}> = \{\n[\s\S]*?\n\};/,
-    (list) =>
-      list.replace(
-        /\n\};$/,
-        `\n  '${n.method} ${n.path}': { isProtected: ${access !== 'public'}, errors: [${errors.join(', ')}] },\n};`,
-      ),
-  );
+  files.addImports(root, [`import { ${n.routerFactory} } from './router/${router}/index.js';`]);
 }
 
 function testOf({ router, name, access }: ProcedureAnswers): string {

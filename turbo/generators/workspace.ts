@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** A camelCase identifier as the generators take it: `admin`, `setRole`. */
 export const CAMEL_CASE = /^[a-z][A-Za-z0-9]*$/;
@@ -36,6 +36,7 @@ export class Workspace {
   }
 
   write(path: string, text: string): void {
+    mkdirSync(dirname(join(this.root, path)), { recursive: true });
     writeFileSync(join(this.root, path), text);
     this.touched.add(path);
   }

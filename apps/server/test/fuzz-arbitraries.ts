@@ -4,15 +4,18 @@
  * that the test fills in with a live session when the case runs.
  */
 
-import { TokenService } from '@repo/api';
+import { appRouter, createOpenApiDocument, procedureContracts, TokenService } from '@repo/api';
 import fc from 'fast-check';
+import type { OpenAPIObject } from 'trpc-to-openapi';
 import { MAX_BATCH_SIZE } from '../src/app.js';
 import { apiConfig, PASSWORD } from './helpers.js';
 import type { RawRequest } from './raw-http.js';
 
 // ---------------------------------------------------------------------------
-// What is fuzzed: every procedure, with its REST route (checked against the
-// router and the OpenAPI document below, so a new procedure cannot be missed).
+// What is fuzzed: every procedure, with its REST route and input fields, read
+// off the router's contracts (fuzz.test.ts checks them against the router).
+
+type OpenApiOperation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['post']>;
 
 export interface Target {
   type: 'query' | 'mutation';
@@ -20,60 +23,31 @@ export interface Target {
   fields: readonly string[];
 }
 
-export const TARGETS: Record<string, Target> = {
-  'auth.register': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/auth/register' },
-    fields: ['username', 'password'],
-  },
-  'auth.login': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/auth/login' },
-    fields: ['username', 'password'],
-  },
-  'auth.refresh': { type: 'mutation', rest: { method: 'POST', path: '/api/auth/refresh' }, fields: ['refreshToken'] },
-  'auth.logout': { type: 'mutation', rest: { method: 'POST', path: '/api/auth/logout' }, fields: [] },
-  'auth.logoutAll': { type: 'mutation', rest: { method: 'POST', path: '/api/auth/logout-all' }, fields: [] },
-  'user.me': { type: 'query', rest: { method: 'GET', path: '/api/users/me' }, fields: [] },
-  'user.list': { type: 'query', rest: { method: 'GET', path: '/api/users' }, fields: ['limit', 'cursor'] },
-  'user.byId': { type: 'query', rest: { method: 'GET', path: '/api/users/{id}' }, fields: ['id'] },
-  'user.changePassword': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/users/me/password' },
-    fields: ['currentPassword', 'newPassword'],
-  },
-  'user.setEmail': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/users/me/email' },
-    fields: ['email', 'currentPassword'],
-  },
-  'user.resendVerification': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/users/me/email/verification' },
-    fields: [],
-  },
-  'auth.verifyEmail': { type: 'mutation', rest: { method: 'POST', path: '/api/auth/verify-email' }, fields: ['token'] },
-  'auth.requestPasswordReset': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/auth/password-reset' },
-    fields: ['email'],
-  },
-  'auth.resetPassword': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/auth/password-reset/confirm' },
-    fields: ['token', 'newPassword'],
-  },
-  'admin.setRole': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/admin/users/{id}/role' },
-    fields: ['id', 'role'],
-  },
-  'admin.disableUser': {
-    type: 'mutation',
-    rest: { method: 'POST', path: '/api/admin/users/{id}/disable' },
-    fields: ['id'],
-  },
-};
+/** The input fields of a route, as its OpenAPI operation shows them (body, query and path). */
+function fieldsOf(operation: OpenApiOperation | undefined): string[] {
+  const body = operation?.requestBody;
+  const schema = body && !('$ref' in body) ? body.content['application/json']?.schema : undefined;
+  const properties = schema && !('$ref' in schema) ? Object.keys(schema.properties ?? {}) : [];
+  const parameters = (operation?.parameters ?? []).flatMap((p) =>
+    '$ref' in p || p.in === 'header' || p.in === 'cookie' ? [] : [p.name],
+  );
+  return [...new Set([...properties, ...parameters])];
+}
+
+/** Every procedure, derived from the router: a new procedure is fuzzed without an edit here. */
+export const TARGETS: Record<string, Target> = (() => {
+  const document = createOpenApiDocument('/api');
+  return Object.fromEntries(
+    procedureContracts(appRouter).map((contract) => [
+      contract.path,
+      {
+        type: contract.type,
+        rest: { method: contract.method === 'GET' ? 'GET' : 'POST', path: `/api${contract.route}` },
+        fields: fieldsOf(document.paths?.[contract.route]?.[contract.method === 'GET' ? 'get' : 'post']),
+      },
+    ]),
+  );
+})();
 export const PROCEDURE_PATHS = Object.keys(TARGETS);
 
 /** Routes outside the procedures, fuzzed too. */

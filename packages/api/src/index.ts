@@ -8,9 +8,18 @@ export {
   type SessionMode,
 } from './browser-session.js';
 export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
+export {
+  type Access,
+  type CookieMode,
+  type DeclaredError,
+  type ErrorExample,
+  type ProcedureContract,
+  type ProcedureMeta,
+  procedureContracts,
+} from './contract.js';
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
-export { createOpenApiDocument } from './openapi.js';
+export { createOpenApiDocument, errorStatusesOf } from './openapi.js';
 export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
 export {

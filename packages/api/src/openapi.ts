@@ -1,43 +1,49 @@
-import { generateOpenApiDocument, normalizePath, type OpenAPIObject, type OpenApiMeta } from 'trpc-to-openapi';
+import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './browser-session.js';
+import {
+  type DeclaredError,
+  type ErrorExample,
+  errorExample as example,
+  type ProcedureContract,
+  procedureContracts,
+} from './contract.js';
 import { appRouter } from './root.js';
 import { errorSchema, MAX_REFRESH_TOKEN_LENGTH } from './schemas.js';
 
-type RouteMeta = NonNullable<OpenApiMeta['openapi']>;
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['get']>;
 type Responses = NonNullable<Operation['responses']>;
-
-interface ErrorExample {
-  message: string;
-  code: string;
-}
 type NamedErrorExamples = Record<string, ErrorExample>;
 
-const example = (message: string, code: string): ErrorExample => ({ message, code });
-
+/** The tags with a description of their own; a router's new tag is listed after them, described by its name. */
 const TAGS = [
   { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out, recover by email' },
   { name: 'users', description: 'Users, for anyone signed in' },
   { name: 'admin', description: 'What admins do to other users: roles, disabling' },
 ];
 
-/** What a status means when a route's meta lists it without a description. */
-const ERROR_DESCRIPTIONS: Record<number, string> = {
+/** What each error status means, said once: a procedure says its own words only where these are too vague. */
+const ERROR_DESCRIPTIONS = {
   400: 'Invalid input; the message names the field',
   401: 'Missing, malformed, expired or revoked access token',
-  403: 'Signed in but not allowed',
+  403: 'Signed in without the admin role',
   404: 'Not found',
   409: 'Conflict',
+  413: 'Request body too large',
+  415: 'A request body that is not JSON: send `Content-Type: application/json`',
   429: 'Too many requests; wait for `Retry-After` seconds',
-};
-/** What the server adds around the procedures, on every route that can meet it. */
-const MALFORMED_JSON_DESCRIPTION = 'Malformed JSON in the request body';
-const BODY_TOO_LARGE_DESCRIPTION = 'Request body too large';
-const DATABASE_DOWN_DESCRIPTION = 'The database is unreachable; try again shortly';
-const UNEXPECTED_DESCRIPTION = 'Unexpected error; the body carries no internals';
+  500: 'Unexpected error; the body carries no internals',
+  503: 'The database is unreachable; try again shortly',
+} as const;
+type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
-/** Real messages of this API, by status: the examples unless a route has its own. */
-const ERROR_EXAMPLES: Record<number, NamedErrorExamples> = {
+/** Further reasons for a status, added by what the server does around the procedures. */
+const MALFORMED_JSON_REASON = 'malformed JSON in the request body';
+const SESSION_MODE_REASON = `an \`${SESSION_MODE_HEADER}\` other than \`cookie\` or \`bearer\``;
+const FOREIGN_ORIGIN_REASON = `cookie mode (\`${SESSION_MODE_HEADER}: cookie\`) from an origin the server does not allow`;
+const NO_EMAIL_REASON = 'Email is not configured on this server';
+
+/** Real messages of this API, by status: the examples unless a procedure has its own. */
+const ERROR_EXAMPLES: Record<ErrorStatus, NamedErrorExamples> = {
   400: { invalidInput: example('username: must be 3 to 40 characters', 'BAD_REQUEST') },
   401: {
     missingToken: example('Missing or malformed Authorization header; expected "Bearer <accessToken>"', 'UNAUTHORIZED'),
@@ -48,82 +54,17 @@ const ERROR_EXAMPLES: Record<number, NamedErrorExamples> = {
   404: { notFound: example('No such user', 'NOT_FOUND') },
   409: { usernameTaken: example('username: is already taken', 'CONFLICT') },
   413: { tooLarge: example('Request body is larger than 100 kB', 'PAYLOAD_TOO_LARGE') },
+  415: { notJson: example('Unsupported content-type "text/plain', 'UNSUPPORTED_MEDIA_TYPE') },
   429: { throttled: example('Too many failed logins; try again in 30 s', 'TOO_MANY_REQUESTS') },
   500: { internal: example('Internal server error', 'INTERNAL_SERVER_ERROR') },
   503: { databaseDown: example('The database is unavailable; try again shortly', 'SERVICE_UNAVAILABLE') },
 };
-
-/** Examples of a route's own, by operationId. */
-const ROUTE_ERROR_EXAMPLES: Record<string, Record<number, NamedErrorExamples>> = {
-  'auth-login': {
-    400: { missingPassword: example('password: is required', 'BAD_REQUEST') },
-    401: { badCredentials: example('Invalid username or password', 'UNAUTHORIZED') },
-  },
-  'auth-refresh': {
-    400: { missingToken: example('refreshToken: is required', 'BAD_REQUEST') },
-    401: {
-      invalidToken: example('Invalid refresh token', 'UNAUTHORIZED'),
-      expiredToken: example('The refresh token has expired', 'UNAUTHORIZED'),
-      reused: example('Refresh token reuse detected; the session has been revoked', 'UNAUTHORIZED'),
-      noCookie: example('No session cookie: sign in (the refresh token cookie is missing)', 'UNAUTHORIZED'),
-    },
-    403: {
-      cookieWithoutHeader: example(
-        'The session cookie is read only with the header X-Session-Mode: cookie',
-        'FORBIDDEN',
-      ),
-      foreignOrigin: example(
-        'Cookie sessions are refused from this origin (not the server’s, not allowed)',
-        'FORBIDDEN',
-      ),
-    },
-  },
-  'user-list': { 400: { invalidLimit: example('limit: must be 1 to 100', 'BAD_REQUEST') } },
-  'user-byId': { 400: { invalidId: example('id: is not a valid user id', 'BAD_REQUEST') } },
-  'auth-register': {
-    409: { usernameTaken: example('username: is already taken', 'CONFLICT') },
-  },
-  'auth-resetPassword': {
-    400: {
-      badToken: example('token: is invalid, expired or already used', 'BAD_REQUEST'),
-      weakPassword: example('newPassword: must be 8 to 72 bytes of UTF-8', 'BAD_REQUEST'),
-    },
-    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
-  },
-  'auth-verifyEmail': {
-    400: { badToken: example('token: is invalid, expired or already used', 'BAD_REQUEST') },
-    409: { emailTaken: example('email: is already verified on another account', 'CONFLICT') },
-    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
-  },
-  'auth-requestPasswordReset': {
-    400: { invalidEmail: example('email: must be an email address such as alice@example.com', 'BAD_REQUEST') },
-    429: { throttled: example('Too many password reset requests; try again in 600 s', 'TOO_MANY_REQUESTS') },
-    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
-  },
-  'user-setEmail': {
-    400: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
-    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
-  },
-  'user-resendVerification': {
-    400: { nothingPending: example('email: there is no address waiting for its link', 'BAD_REQUEST') },
-    503: { noEmail: example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE') },
-  },
-  'admin-setRole': {
-    400: {
-      invalidRole: example('role: Invalid option: expected one of "user"|"admin"', 'BAD_REQUEST'),
-      ownAccount: example('id: an admin cannot change their own role', 'BAD_REQUEST'),
-    },
-  },
-  'admin-disableUser': {
-    400: { ownAccount: example('id: an admin cannot disable their own account', 'BAD_REQUEST') },
-  },
-  'user-changePassword': {
-    400: {
-      wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST'),
-      weakPassword: example('newPassword: must be 8 to 72 bytes of UTF-8', 'BAD_REQUEST'),
-    },
-  },
-};
+const FOREIGN_ORIGIN = example(
+  'Cookie sessions are refused from this origin (not the server’s, not allowed)',
+  'FORBIDDEN',
+);
+const BAD_SESSION_MODE = example(`${SESSION_MODE_HEADER}: must be "cookie" or "bearer"`, 'BAD_REQUEST');
+const NO_EMAIL = example('Email is not configured on this server (SMTP_URL is not set)', 'SERVICE_UNAVAILABLE');
 
 const MALFORMED_JSON = example('Malformed JSON in the request body', 'PARSE_ERROR');
 
@@ -135,16 +76,11 @@ const RETRY_AFTER_HEADER = {
 
 /**
  * The OpenAPI 3 document of every REST route, generated from the procedures'
- * meta and zod schemas, then completed where trpc-to-openapi falls short.
+ * meta and zod schemas, then completed from each procedure's contract
+ * (contract.ts) where trpc-to-openapi falls short.
  */
 export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
-  const metas = new Map<string, RouteMeta>();
   const document = generateOpenApiDocument(appRouter, {
-    // Keeps every route: the filter is where trpc-to-openapi shows each route's meta.
-    filter: ({ metadata: { openapi } }) => {
-      metas.set(`${openapi.method.toLowerCase()} ${normalizePath(openapi.path)}`, openapi);
-      return true;
-    },
     title: 'Auth API',
     description:
       'Register, sign in, refresh, sign out and list users. The same procedures are served over tRPC at /trpc.\n\n' +
@@ -156,7 +92,6 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
       'and logout clears it. A cookie is never read without the header, nor from an origin the server does not allow.',
     version: '1.0.0',
     baseUrl,
-    tags: TAGS.map((tag) => tag.name),
     securitySchemes: {
       Authorization: {
         type: 'http',
@@ -167,66 +102,36 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     },
     defs: { Error: errorSchema },
   });
-  document.tags = TAGS.map((tag) => ({ ...tag }));
+  const contracts = new Map(procedureContracts(appRouter).map((contract) => [contract.operationId, contract]));
+  const operations = operationsOf(document).flatMap((entry) => {
+    const contract = contracts.get(entry.operation.operationId ?? '');
+    return contract ? [{ ...entry, contract }] : [];
+  });
+  document.tags = tagsOf(operations.map(({ operation }) => operation));
   document.info.license = { name: 'MIT', identifier: 'MIT' };
-  declarePublicOperations(document);
-  documentParameters(document);
-  documentErrorResponses(document, metas);
-  documentCookieMode(document);
+  for (const { operation, contract } of operations) {
+    // An operation without `security` inherits the document's (none here), which
+    // tools read as "not said": a public one says `security: []` outright.
+    if (contract.access === 'public') operation.security = [];
+    documentParameters(operation);
+    documentErrorResponses(operation, contract);
+    documentCookieMode(operation, contract);
+  }
+  const schemas = document.components?.schemas ?? {};
+  for (const name of Object.keys(schemas)) {
+    if (name.startsWith('error.')) delete schemas[name];
+  }
   return document;
 }
 
-/** The routes that honour `X-Session-Mode` (API.md, "Browser sessions"). */
-const COOKIE_MODE_ROUTES = new Set(['auth-register', 'auth-login', 'auth-refresh', 'auth-logout', 'auth-logoutAll']);
-/** The routes that set the cookie in cookie mode. */
-const COOKIE_SETTING_ROUTES = new Set(['auth-register', 'auth-login', 'auth-refresh']);
-
-/**
- * Cookie mode, which trpc-to-openapi cannot express: the `X-Session-Mode`
- * header parameter, the cookie a response sets (or clears on logout) and
- * the cookie `POST /auth/refresh` reads.
- */
-function documentCookieMode(document: OpenAPIObject): void {
-  for (const { operation } of operationsOf(document)) {
-    const id = operation.operationId ?? '';
-    if (!COOKIE_MODE_ROUTES.has(id)) continue;
-    operation.parameters = [
-      ...(operation.parameters ?? []),
-      {
-        name: SESSION_MODE_HEADER,
-        in: 'header',
-        required: false,
-        description:
-          '`cookie` for a browser session: the refresh token lives in an HttpOnly cookie, never in a body. Leave out (or `bearer`) for tokens in bodies.',
-        schema: { type: 'string', enum: ['cookie', 'bearer'] },
-        example: 'cookie',
-      },
-    ];
-    const success = operation.responses?.[200];
-    if (success && !('$ref' in success)) {
-      success.headers = {
-        ...success.headers,
-        'Set-Cookie': {
-          description: COOKIE_SETTING_ROUTES.has(id)
-            ? `In cookie mode only: \`${REFRESH_COOKIE_NAME.secure}=<refreshToken>; Max-Age=<its remaining seconds>; Path=/; HttpOnly; SameSite=Strict; Secure\``
-            : `In cookie mode only: \`${REFRESH_COOKIE_NAME.secure}=; Max-Age=0; …\`, which clears the cookie`,
-          schema: { type: 'string' },
-          example: COOKIE_SETTING_ROUTES.has(id)
-            ? `${REFRESH_COOKIE_NAME.secure}=eyJhbGciOi…; Max-Age=2592000; Path=/; HttpOnly; SameSite=Strict; Secure`
-            : `${REFRESH_COOKIE_NAME.secure}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict; Secure`,
-        },
-      };
-    }
-    if (id === 'auth-refresh') {
-      operation.parameters.push({
-        name: REFRESH_COOKIE_NAME.secure,
-        in: 'cookie',
-        required: false,
-        description: `Read in cookie mode when the body has no \`refreshToken\` (\`${REFRESH_COOKIE_NAME.plain}\` over plain http in development). Set by the server; no script can read it.`,
-        schema: { type: 'string', maxLength: MAX_REFRESH_TOKEN_LENGTH },
-      });
-    }
-  }
+/** The described tags first, in their order, then any other a procedure names. */
+function tagsOf(operations: Operation[]): { name: string; description: string }[] {
+  const named = new Set(operations.flatMap((operation) => operation.tags ?? []));
+  const described = TAGS.filter((tag) => named.has(tag.name)).map((tag) => ({ ...tag }));
+  const others = [...named]
+    .filter((name) => !TAGS.some((tag) => tag.name === name))
+    .map((name) => ({ name, description: `${name.charAt(0).toUpperCase()}${name.slice(1)} procedures` }));
+  return [...described, ...others];
 }
 
 function operationsOf(document: OpenAPIObject): { path: string; method: string; operation: Operation }[] {
@@ -239,11 +144,56 @@ function operationsOf(document: OpenAPIObject): { path: string; method: string; 
 }
 
 /**
- * An operation without `security` inherits the document's (none here), which
- * tools read as "not said": a public one says `security: []` outright.
+ * Cookie mode, which trpc-to-openapi cannot express: what the procedure's
+ * `cookieMode` says, in words, the `X-Session-Mode` header parameter, the
+ * cookie a response sets (or clears on logout) and the cookie refresh reads.
  */
-function declarePublicOperations(document: OpenAPIObject): void {
-  for (const { operation } of operationsOf(document)) operation.security ??= [];
+function documentCookieMode(operation: Operation, { meta }: ProcedureContract): void {
+  const mode = meta.cookieMode;
+  if (!mode) return;
+  const said = {
+    sets: `With \`${SESSION_MODE_HEADER}: cookie\` (browser apps), the refresh token is set as an HttpOnly cookie instead of returned in the body.`,
+    reads: `With \`${SESSION_MODE_HEADER}: cookie\` and no \`refreshToken\` in the body (send \`{}\`), the refresh token cookie is read, and the new one is set as that cookie instead of returned; without the header the cookie is never read (403).`,
+    clears: `With \`${SESSION_MODE_HEADER}: cookie\`, the refresh token cookie is cleared too.`,
+  }[mode];
+  operation.description = operation.description ? `${operation.description} ${said}` : said;
+  operation.parameters = [
+    ...(operation.parameters ?? []),
+    {
+      name: SESSION_MODE_HEADER,
+      in: 'header',
+      required: false,
+      description:
+        '`cookie` for a browser session: the refresh token lives in an HttpOnly cookie, never in a body. Leave out (or `bearer`) for tokens in bodies.',
+      schema: { type: 'string', enum: ['cookie', 'bearer'] },
+      example: 'cookie',
+    },
+  ];
+  const isSet = mode !== 'clears';
+  const success = operation.responses?.[200];
+  if (success && !('$ref' in success)) {
+    success.headers = {
+      ...success.headers,
+      'Set-Cookie': {
+        description: isSet
+          ? `In cookie mode only: \`${REFRESH_COOKIE_NAME.secure}=<refreshToken>; Max-Age=<its remaining seconds>; Path=/; HttpOnly; SameSite=Strict; Secure\``
+          : `In cookie mode only: \`${REFRESH_COOKIE_NAME.secure}=; Max-Age=0; …\`, which clears the cookie`,
+        schema: { type: 'string' },
+        example: isSet
+          ? `${REFRESH_COOKIE_NAME.secure}=eyJhbGciOi…; Max-Age=2592000; Path=/; HttpOnly; SameSite=Strict; Secure`
+          : `${REFRESH_COOKIE_NAME.secure}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict; Secure`,
+      },
+    };
+  }
+  if (mode === 'reads') {
+    operation.parameters.push({
+      name: REFRESH_COOKIE_NAME.secure,
+      in: 'cookie',
+      required: false,
+      description: `Read in cookie mode when the body has no \`refreshToken\` (\`${REFRESH_COOKIE_NAME.plain}\` over plain http in development). Set by the server; no script can read it.`,
+      schema: { type: 'string', maxLength: MAX_REFRESH_TOKEN_LENGTH },
+    });
+  }
 }
 
 /**
@@ -251,65 +201,90 @@ function declarePublicOperations(document: OpenAPIObject): void {
  * Postman look for them: on the parameter, not only inside its schema
  * (trpc-to-openapi wraps optional query parameters, which hides their meta).
  */
-function documentParameters(document: OpenAPIObject): void {
-  for (const { operation } of operationsOf(document)) {
-    for (const parameter of operation.parameters ?? []) {
-      if ('$ref' in parameter || !parameter.schema || '$ref' in parameter.schema) continue;
-      const { description, example: value } = parameter.schema;
-      if (description !== undefined) parameter.description ??= description;
-      if (value !== undefined) parameter.example ??= value;
-    }
+function documentParameters(operation: Operation): void {
+  for (const parameter of operation.parameters ?? []) {
+    if ('$ref' in parameter || !parameter.schema || '$ref' in parameter.schema) continue;
+    const { description, example: value } = parameter.schema;
+    if (description !== undefined) parameter.description ??= description;
+    if (value !== undefined) parameter.example ??= value;
   }
 }
 
-function declaredErrors(meta: RouteMeta | undefined): Record<number, string> {
-  const declared = meta?.errorResponses ?? {};
-  if (!Array.isArray(declared)) return { ...declared };
-  return Object.fromEntries(declared.map((status) => [status, ERROR_DESCRIPTIONS[status] ?? `HTTP ${status}`]));
+/** One status of a route: its reasons (joined into the description) and its examples. */
+interface ErrorEntry {
+  reasons: string[];
+  examples: NamedErrorExamples;
+}
+
+/**
+ * Every error status a route can answer, from its contract: what the
+ * procedure declares, what its builder implies (401 when signed in, 403 for
+ * admins), what its flags imply (429 throttled, 403 cookie mode, 503 email)
+ * and what the server adds around every procedure: 400 for input or an
+ * unknown `X-Session-Mode`, 403 for cookie mode from a foreign origin (the
+ * base middleware refuses both on every procedure), 400 malformed JSON, 413
+ * and 415 wherever there is a body, 503 when the database is down, 500.
+ */
+export function errorStatusesOf(contract: ProcedureContract, hasInput: boolean): Map<number, ErrorEntry> {
+  const { meta, access, method } = contract;
+  const declared: Partial<Record<number, DeclaredError>> = meta.errors ?? {};
+  const entries = new Map<number, ErrorEntry>();
+  const add = (status: ErrorStatus, reason: string | undefined, examples: NamedErrorExamples = {}) => {
+    const entry = entries.get(status) ?? { reasons: [], examples: {} };
+    if (reason !== undefined && !entry.reasons.includes(reason)) entry.reasons.push(reason);
+    entry.examples = { ...entry.examples, ...examples };
+    entries.set(status, entry);
+  };
+  const own = (status: ErrorStatus, isImplied: boolean) => {
+    const said = declared[status];
+    if (!said && !isImplied) return;
+    add(status, said?.description ?? ERROR_DESCRIPTIONS[status], said?.examples ?? ERROR_EXAMPLES[status]);
+  };
+  const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+
+  own(400, hasInput);
+  if (hasBody) add(400, MALFORMED_JSON_REASON, { malformedJson: MALFORMED_JSON });
+  add(400, SESSION_MODE_REASON, { badSessionMode: BAD_SESSION_MODE });
+  own(401, access !== 'public');
+  own(403, access === 'admin');
+  add(403, FOREIGN_ORIGIN_REASON, { foreignOrigin: FOREIGN_ORIGIN });
+  own(404, false);
+  own(409, false);
+  if (hasBody) {
+    own(413, true);
+    own(415, true);
+  }
+  own(429, meta.isThrottled === true);
+  if (meta.sendsEmail) add(503, NO_EMAIL_REASON, { noEmail: NO_EMAIL });
+  own(503, true);
+  own(500, true);
+  return new Map([...entries].sort(([a], [b]) => a - b));
+}
+
+/** "A; or b; or c": the first reason as written, the others after it. */
+function descriptionOf(reasons: string[]): string {
+  const [first = '', ...rest] = reasons;
+  const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+  return [sentence(first), ...rest.map((text) => `or ${text.charAt(0).toLowerCase()}${text.slice(1)}`)].join('; ');
 }
 
 /**
  * Replaces trpc-to-openapi's error responses. Its `error.<CODE>` schemas
  * forbid the `data` our error bodies carry (additionalProperties: false),
  * list an `issues` field we never send, and are cached per code, so every
- * route showed the first route's description ("Bad credentials" on every
- * 401). It also cannot put headers on errors (`responseHeaders` is for the
- * 200 response only), and knows nothing of what the server adds around the
- * procedures: malformed JSON (400) and oversized bodies (413) on every POST,
- * an unreachable database (503) and unexpected errors (500) everywhere.
+ * route showed the first route's description. It also cannot put headers on
+ * errors (`responseHeaders` is for the 200 response only), and knows nothing
+ * of what the server adds around the procedures.
  */
-function documentErrorResponses(document: OpenAPIObject, metas: Map<string, RouteMeta>): void {
-  for (const { path, method, operation } of operationsOf(document)) {
-    const declared = declaredErrors(metas.get(`${method} ${path}`));
-    const errors = { ...declared };
-    // The server parses a JSON body (if any) on every POST before the procedure runs.
-    const hasJsonBody = method === 'post' || method === 'put' || method === 'patch';
-    if (hasJsonBody) {
-      errors[400] = declared[400] ? `${declared[400]}; or malformed JSON` : MALFORMED_JSON_DESCRIPTION;
-      errors[413] ??= BODY_TOO_LARGE_DESCRIPTION;
-    }
-    errors[503] ??= DATABASE_DOWN_DESCRIPTION;
-    errors[500] ??= UNEXPECTED_DESCRIPTION;
-
-    const responses: Responses = { 200: operation.responses?.[200] };
-    for (const [key, description] of Object.entries(errors)) {
-      const status = Number(key);
-      // Invalid-input examples only where the procedure declares a 400.
-      const isOnlyMalformedJson = status === 400 && declared[400] === undefined;
-      const examples = {
-        ...(isOnlyMalformedJson
-          ? {}
-          : (ROUTE_ERROR_EXAMPLES[operation.operationId ?? '']?.[status] ?? ERROR_EXAMPLES[status])),
-        ...(hasJsonBody && status === 400 ? { malformedJson: MALFORMED_JSON } : {}),
-      };
-      responses[key] = errorResponse(description, examples, status === 429);
-    }
-    operation.responses = responses;
+function documentErrorResponses(operation: Operation, contract: ProcedureContract): void {
+  const hasInput =
+    operation.requestBody !== undefined ||
+    (operation.parameters ?? []).some((p) => !('$ref' in p) && p.in !== 'header');
+  const responses: Responses = { 200: operation.responses?.[200] };
+  for (const [status, { reasons, examples }] of errorStatusesOf(contract, hasInput)) {
+    responses[String(status)] = errorResponse(descriptionOf(reasons), examples, status === 429);
   }
-  const schemas = document.components?.schemas ?? {};
-  for (const name of Object.keys(schemas)) {
-    if (name.startsWith('error.')) delete schemas[name];
-  }
+  operation.responses = responses;
 }
 
 function errorResponse(description: string, examples: NamedErrorExamples, hasRetryAfter: boolean) {

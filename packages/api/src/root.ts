@@ -1,6 +1,6 @@
-import { createAdminRouter } from './router/admin.js';
-import { createAuthRouter } from './router/auth.js';
-import { createUserRouter } from './router/user.js';
+import { createAdminRouter } from './router/admin/index.js';
+import { createAuthRouter } from './router/auth/index.js';
+import { createUserRouter } from './router/user/index.js';
 import { createCallerFactory, router } from './trpc.js';
 
 /**

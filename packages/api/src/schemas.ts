@@ -45,6 +45,20 @@ export const usernameSchema = z
   .regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, "_", "." and "-"')
   .meta({ description: '3–40 characters of A–Z a–z 0–9 _ . -, unique without regard to case', example: 'alice' });
 
+/**
+ * What JSON Schema can say of the byte rule: it counts characters, and 8
+ * bytes of UTF-8 may be 2 four-byte characters, 72 bytes at most 72
+ * characters; the description says the rule itself.
+ */
+function passwordMeta(description: string, example: string) {
+  return {
+    description: `${description} (JSON Schema counts characters: so 2 to 72 of them, and no NUL or lone surrogate)`,
+    example,
+    minLength: Math.ceil(PASSWORD_MIN_BYTES / 4),
+    maxLength: PASSWORD_MAX_BYTES,
+  };
+}
+
 export const passwordSchema = z
   .string()
   // More characters than bytes allowed is refused before counting bytes, and
@@ -60,7 +74,7 @@ export const passwordSchema = z
   .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' })
   // Every lone surrogate would reach bcrypt as the same U+FFFD: different passwords, one hash.
   .refine((s) => !LONE_SURROGATE.test(s), { message: 'must be valid Unicode (no lone UTF-16 surrogates)' })
-  .meta({ description: '8 to 72 bytes of UTF-8', example: 'correct horse battery' });
+  .meta(passwordMeta('8 to 72 bytes of UTF-8', 'correct horse battery'));
 
 /*
  * Input schemas are made by functions, so that each router built by
@@ -81,8 +95,11 @@ export const emailSchema = z
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be an email address such as alice@example.com'))
   .meta({
-    description: 'An email address; a verified one belongs to one account, without regard to case',
+    description:
+      'An email address, at most 254 characters (spaces around it are trimmed); a verified one belongs to one account, without regard to case',
     example: 'alice@example.com',
+    format: 'email',
+    maxLength: 254,
   });
 
 export const registerInput = () =>
@@ -111,11 +128,11 @@ export type PublicUser = z.infer<typeof publicUserSchema>;
 
 export const currentUserSchema = publicUserSchema
   .extend({
-    email: z.string().nullable().meta({ description: 'Your verified address, or null; nobody else sees it' }),
+    email: z.email().nullable().meta({ description: 'Your verified address, or null; nobody else sees it' }),
     emailVerified: z
       .boolean()
       .meta({ description: '`email !== null`: an address is yours once its link was followed' }),
-    pendingEmail: z.string().nullable().meta({
+    pendingEmail: z.email().nullable().meta({
       description: 'An address waiting for its link (24 hours), or null; it blocks nobody until then',
     }),
   })
@@ -217,7 +234,7 @@ export const changePasswordInput = () =>
       .min(1, 'is required')
       .max(PASSWORD_MAX_BYTES, 'is incorrect')
       .meta({ description: 'The password in use now', example: 'correct horse battery' }),
-    newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+    newPassword: passwordSchema.meta(passwordMeta('8 to 72 bytes of UTF-8', 'a brand new passphrase')),
   });
 export const changePasswordInputSchema = changePasswordInput();
 
@@ -243,7 +260,7 @@ export const requestPasswordResetInputSchema = requestPasswordResetInput();
 export const resetPasswordInput = () =>
   z.object({
     token: emailedTokenSchema,
-    newPassword: passwordSchema.meta({ description: '8 to 72 bytes of UTF-8', example: 'a brand new passphrase' }),
+    newPassword: passwordSchema.meta(passwordMeta('8 to 72 bytes of UTF-8', 'a brand new passphrase')),
   });
 export const resetPasswordInputSchema = resetPasswordInput();
 export const verifyEmailInput = () => z.object({ token: emailedTokenSchema });

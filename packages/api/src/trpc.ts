@@ -1,13 +1,14 @@
 import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
-import type { OpenApiMeta } from 'trpc-to-openapi';
 import { sessionModeRefusal } from './browser-session.js';
 import type { Context } from './context.js';
+import type { ProcedureMeta } from './contract.js';
 import { InputValidationError, retryAfterSecondsOf, toTRPCError } from './error-mapping.js';
 import { AppError } from './errors.js';
 
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  // What a procedure says about itself: its route, errors and flags (contract.ts).
+  .meta<ProcedureMeta>()
   .create({
     // Never ship stack traces, whatever NODE_ENV says.
     isDev: false,
@@ -50,7 +51,7 @@ function mapped<R extends { ok: true } | { ok: false; error: TRPCError }>(result
  * (tRPC shares one context across a batch) and maps whatever went wrong,
  * including input validation, which runs inside it, into a tRPC error.
  */
-export const publicProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const publicProcedure = t.procedure.meta({ access: 'public' }).use(async ({ ctx, next }) => {
   refuseForgedCall(ctx);
   return mapped(await next({ ctx: { em: ctx.em.fork() } }));
 });
@@ -81,7 +82,7 @@ async function signedIn(ctx: Context, em: Context['em']) {
  * middleware rather than two: each one tRPC walks through costs every call
  * (`pnpm bench`).
  */
-export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const protectedProcedure = t.procedure.meta({ access: 'protected' }).use(async ({ ctx, next }) => {
   refuseForgedCall(ctx);
   const em = ctx.em.fork();
   const auth = await signedIn(ctx, em);
@@ -89,7 +90,7 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
 });
 
 /** Signed in as an admin. */
-export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+export const adminProcedure = protectedProcedure.meta({ access: 'admin' }).use(({ ctx, next }) => {
   if (ctx.auth.user.role !== 'admin') throw new AppError('FORBIDDEN', 'This needs the admin role');
   return next();
 });

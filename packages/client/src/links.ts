@@ -1,5 +1,6 @@
 import type { AppRouter, TokenPairResponse as TokenPair } from '@repo/api';
 import { httpBatchLink, type Operation, type OperationLink, type TRPCLink } from '@trpc/client';
+import type { inferRouterOutputs } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import { isUnauthorized, toClientError } from './errors.js';
 import type { SessionManager } from './session.js';
@@ -7,8 +8,27 @@ import type { SessionManager } from './session.js';
 /** Where the auth link leaves the access token for the transport link. */
 const ACCESS_TOKEN = '@repo/client:accessToken';
 
-/** Procedures that never carry or renew a token: they are how a session starts or renews. */
-const PUBLIC_PATHS = new Set(['auth.register', 'auth.login', 'auth.refresh']);
+/** The paths (`auth.login`) of the procedures in `Outputs` that answer a token pair, found from the router's type. */
+type TokenPairPaths<Outputs, Prefix extends string = ''> = {
+  [Key in keyof Outputs & string]: Outputs[Key] extends TokenPair
+    ? `${Prefix}${Key}`
+    : Outputs[Key] extends Record<string, unknown>
+      ? TokenPairPaths<Outputs[Key], `${Prefix}${Key}.`>
+      : never;
+}[keyof Outputs & string];
+
+/**
+ * Procedures that never carry or renew a token: those that answer a token
+ * pair, which is how a session starts or renews. Derived from the router's
+ * type, all the client has of it (no server code is bundled): the compiler
+ * refuses this object while it misses such a procedure or names another.
+ */
+const SESSION_PATHS: Record<TokenPairPaths<inferRouterOutputs<AppRouter>>, true> = {
+  'auth.register': true,
+  'auth.login': true,
+  'auth.refresh': true,
+};
+const PUBLIC_PATHS = new Set<string>(Object.keys(SESSION_PATHS));
 
 function withAccessToken(op: Operation, accessToken: string | undefined): Operation {
   return { ...op, context: { ...op.context, [ACCESS_TOKEN]: accessToken } };

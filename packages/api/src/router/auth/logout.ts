@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { logoutOutputSchema } from '../../schemas.js';
+import { protectedProcedure } from '../../trpc.js';
+
+export const logout = () =>
+  protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/logout',
+        tags: ['auth'],
+        summary: 'End the current session',
+        description: 'Its access and refresh tokens are refused from now on; other sessions stay signed in.',
+        successDescription: 'The session has ended',
+      },
+      cookieMode: 'clears',
+    })
+    .input(z.void())
+    .output(logoutOutputSchema)
+    .mutation(async ({ ctx }) => {
+      await ctx.services.auth.logout(ctx.em, ctx.auth, ctx.request);
+      // In cookie mode, signing out also ends the cookie (Max-Age=0).
+      if (ctx.browserSession.mode === 'cookie') ctx.browserSession.outbox.clear();
+      return { success: true as const };
+    });

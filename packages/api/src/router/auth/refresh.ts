@@ -1,0 +1,55 @@
+import { deliverTokenPair, refreshTokenFromCookie } from '../../browser-session.js';
+import { errorExample as example } from '../../contract.js';
+import { AppError } from '../../errors.js';
+import { refreshInput, tokenPairSchema } from '../../schemas.js';
+import { publicProcedure } from '../../trpc.js';
+
+export const refresh = () =>
+  publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/refresh',
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for a new token pair',
+        description:
+          'Rotates the refresh token: the one sent is retired. Presenting a retired refresh token again revokes the whole session, except the one just retired within the reuse grace (`REFRESH_REUSE_GRACE`, 10 s by default) after its rotation: that answers with the session’s current refresh token (the same one the rotation answered) and a new access token.',
+        successDescription: 'A new token pair; the refresh token sent is retired',
+      },
+      cookieMode: 'reads',
+      errors: {
+        400: { examples: { missingToken: example('refreshToken: is required', 'BAD_REQUEST') } },
+        401: {
+          description: 'Invalid, expired, retired or revoked refresh token (or, in cookie mode, no cookie)',
+          examples: {
+            invalidToken: example('Invalid refresh token', 'UNAUTHORIZED'),
+            expiredToken: example('The refresh token has expired', 'UNAUTHORIZED'),
+            reused: example('Refresh token reuse detected; the session has been revoked', 'UNAUTHORIZED'),
+            noCookie: example('No session cookie: sign in (the refresh token cookie is missing)', 'UNAUTHORIZED'),
+          },
+        },
+        403: {
+          description: 'A session cookie without `X-Session-Mode: cookie`',
+          examples: {
+            cookieWithoutHeader: example(
+              'The session cookie is read only with the header X-Session-Mode: cookie',
+              'FORBIDDEN',
+            ),
+          },
+        },
+      },
+    })
+    .input(refreshInput())
+    .output(tokenPairSchema)
+    .mutation(async ({ ctx, input }) => {
+      const session = ctx.browserSession;
+      const refreshToken = input.refreshToken ?? refreshTokenFromCookie(session);
+      try {
+        return deliverTokenPair(session, await ctx.services.auth.refresh(ctx.em, refreshToken, ctx.request));
+      } catch (error) {
+        // A cookie the server refused is dead for good: the browser need not send it again.
+        const isRefused = error instanceof AppError && ['INVALID_TOKEN', 'SESSION_REVOKED'].includes(error.code);
+        if (isRefused && session.mode === 'cookie') session.outbox.clear();
+        throw error;
+      }
+    });

@@ -1,0 +1,18 @@
+import { router } from '../../trpc.js';
+import { byId } from './by-id.js';
+import { changePassword } from './change-password.js';
+import { list } from './list.js';
+import { me } from './me.js';
+import { resendVerification } from './resend-verification.js';
+import { setEmail } from './set-email.js';
+
+/** The user procedures, built afresh on each call, input schemas included (see createAppRouter). */
+export const createUserRouter = () =>
+  router({
+    me: me(),
+    list: list(),
+    byId: byId(),
+    changePassword: changePassword(),
+    setEmail: setEmail(),
+    resendVerification: resendVerification(),
+  });

@@ -1,0 +1,34 @@
+import { errorExample as example } from '../../contract.js';
+import { setEmailInput, successOutputSchema } from '../../schemas.js';
+import { protectedProcedure } from '../../trpc.js';
+
+export const setEmail = () =>
+  protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/users/me/email',
+        tags: ['users'],
+        summary: 'Claim a new email address and send it a verification link',
+        description:
+          "Needs the current password (a wrong one counts against the login budget). The address is pending (`pendingEmail`) and blocks nobody until its link is followed (24 hours); the verified address stays the account's until then. Every link mailed before is retired. When another account has the address verified, that mailbox gets a notice instead of a link; the answer is the same.",
+        successDescription: 'The address is pending and a verification link is on its way',
+      },
+      isThrottled: true,
+      sendsEmail: true,
+      errors: {
+        400: {
+          description: 'Invalid input or wrong current password; the message names the field',
+          examples: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
+        },
+        429: {
+          description: 'Too many wrong passwords, or too many verification emails; wait for `Retry-After` seconds',
+        },
+      },
+    })
+    .input(setEmailInput())
+    .output(successOutputSchema)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.email.setEmail(ctx.em, ctx.auth, input, ctx.request);
+      return { success: true as const };
+    });
