@@ -1,7 +1,7 @@
 import { EntityRepository, raw } from '@mikro-orm/core';
+import { readRows } from '../driver/index.js';
 import type { User, UserRole } from '../entities/user.entity.js';
 import { dateOf, type RawDate } from './raw-values.js';
-import { readRows } from './read-rows.js';
 
 /** The form of a username that the unique index compares. */
 export function usernameKeyOf(username: string): string {

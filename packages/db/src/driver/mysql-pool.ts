@@ -1,8 +1,8 @@
 /**
  * The MySQL connection pool with bounds on every wait, given to MikroORM as
- * the Kysely dialect it runs on (`driverOptions`). Only public APIs: Kysely's
- * `MysqlDialect` and the `MysqlPool` interface it documents for a pool, and
- * mysql2's pool, connection and per-query `timeout`.
+ * the Kysely dialect it runs on (`driverOptions`). Kysely's `MysqlDialect`
+ * and the `MysqlPool` interface it documents for a pool, and mysql2's pool,
+ * connection, per-query `timeout` and `execute` (prepared statements).
  *
  * mysql2 alone waits without end for a pooled connection, and for the answer
  * to a statement (a connection whose peer went silent hangs every statement
@@ -19,7 +19,7 @@ import {
   type PoolOptions,
   type QueryOptions,
 } from 'mysql2';
-import { ACQUIRE_TIMEOUT_CODE } from './errors.js';
+import { ACQUIRE_TIMEOUT_CODE } from '../errors.js';
 
 export interface MysqlPoolBounds {
   /** How long a caller may wait for a pooled connection (a free one, or a new one being opened). */
@@ -43,6 +43,21 @@ function isQueryTimeout(error: unknown): boolean {
 
 type QueryCallback = (error: unknown, result: never) => void;
 
+/**
+ * Parameter arrays whose statement goes to mysql2's `execute` (prepared once
+ * per connection, then only its parameters sent) instead of `query`. Kysely
+ * hands the connection the very array it was given, so `readRows` marks the
+ * hot reads here; MikroORM's own statements (parameters already written into
+ * the text) stay one-off queries and never fill the per-connection cache.
+ */
+const preparedParameters = new WeakSet<readonly unknown[]>();
+
+/** Marks `values` so that the statement they are bound to runs prepared. */
+export function asPrepared<T extends readonly unknown[]>(values: T): T {
+  preparedParameters.add(values);
+  return values;
+}
+
 /** One statement at a time with the current timeout; a timed-out connection is destroyed, not reused. */
 function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds): MysqlPoolConnection {
   return {
@@ -59,9 +74,12 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
       const timeout = bounds.queryTimeoutMs();
       // Streams (no callback) stay unbounded: they may run long on purpose.
       if (!callback) return connection.query({ sql, values });
-      if (timeout <= 0) return connection.query({ sql, values }, callback);
+      const isPrepared = Array.isArray(values) && preparedParameters.has(values);
+      const send = (options: QueryOptions, settle: QueryCallback) =>
+        isPrepared ? connection.execute(options, settle) : connection.query(options, settle);
+      if (timeout <= 0) return send({ sql, values }, callback);
       let isSettled = false;
-      return connection.query({ sql, values, timeout }, (error: unknown, result: unknown) => {
+      return send({ sql, values, timeout }, (error: unknown, result: unknown) => {
         // mysql2 reports a timed-out statement once more when its connection closes.
         if (isSettled) return;
         isSettled = true;
