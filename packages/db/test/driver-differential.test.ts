@@ -196,9 +196,9 @@ describe(`the driver seam against MikroORM's own dialect (${testDialect()})`, ()
       const orm = await createOrm({ url: ours.url, rootDir: process.cwd(), poolMax: 1, migrations: false });
       try {
         const counters = async () => {
-          const rows = await orm.em
+          const rows: { Variable_name: string; Value: string }[] = await orm.em
             .getConnection()
-            .execute<{ Variable_name: string; Value: string }[]>("show session status like 'Com_stmt_%'");
+            .execute("show session status like 'Com_stmt_%'");
           return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
         };
         await readRows(orm.em.fork(), 'select ? as one', [1]);
