@@ -43,6 +43,15 @@ function isQueryTimeout(error: unknown): boolean {
 
 type QueryCallback = (error: unknown, result: never) => void;
 
+/** The error mysql2 fails a statement with when its `timeout` passes. */
+function queryTimeoutError(): Error {
+  return Object.assign(new Error('Query inactivity timeout'), {
+    code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+    errorno: 'PROTOCOL_SEQUENCE_TIMEOUT',
+    syscall: 'query',
+  });
+}
+
 /**
  * Parameter arrays whose statement goes to mysql2's `execute` (prepared once
  * per connection, then only its parameters sent) instead of `query`. Kysely
@@ -75,19 +84,27 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
       // Streams (no callback) stay unbounded: they may run long on purpose.
       if (!callback) return connection.query({ sql, values });
       const isPrepared = Array.isArray(values) && preparedParameters.has(values);
-      const send = (options: QueryOptions, settle: QueryCallback) =>
-        isPrepared ? connection.execute(options, settle) : connection.query(options, settle);
-      if (timeout <= 0) return send({ sql, values }, callback);
+      if (timeout <= 0) {
+        return isPrepared ? connection.execute({ sql, values }, callback) : connection.query({ sql, values }, callback);
+      }
       let isSettled = false;
-      return send({ sql, values, timeout }, (error: unknown, result: unknown) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle: QueryCallback = (error, result) => {
         // mysql2 reports a timed-out statement once more when its connection closes.
         if (isSettled) return;
         isSettled = true;
+        clearTimeout(timer);
         // mysql2 fails the statement but keeps its connection, whose late (or
         // never coming) answer would block the next statement sent on it.
         if (isQueryTimeout(error)) connection.destroy();
-        callback(error, result as never);
-      });
+        callback(error, result);
+      };
+      // mysql2's own `timeout` covers the execution only, not the PREPARE an
+      // `execute` sends first on a connection: the bound is timed here instead.
+      if (isPrepared) timer = setTimeout(() => settle(queryTimeoutError(), undefined as never), timeout);
+      return isPrepared
+        ? connection.execute({ sql, values }, settle)
+        : connection.query({ sql, values, timeout }, settle);
     },
   } as MysqlPoolConnection;
 }
