@@ -20,6 +20,7 @@ import {
   type QueryOptions,
 } from 'mysql2';
 import { ACQUIRE_TIMEOUT_CODE } from '../errors.js';
+import { isPrepared as isMarkedPrepared } from './prepared.js';
 
 export interface MysqlPoolBounds {
   /** How long a caller may wait for a pooled connection (a free one, or a new one being opened). */
@@ -52,21 +53,6 @@ function queryTimeoutError(): Error {
   });
 }
 
-/**
- * Parameter arrays whose statement goes to mysql2's `execute` (prepared once
- * per connection, then only its parameters sent) instead of `query`. Kysely
- * hands the connection the very array it was given, so `readRows` marks the
- * hot reads here; MikroORM's own statements (parameters already written into
- * the text) stay one-off queries and never fill the per-connection cache.
- */
-const preparedParameters = new WeakSet<readonly unknown[]>();
-
-/** Marks `values` so that the statement they are bound to runs prepared. */
-export function asPrepared<T extends readonly unknown[]>(values: T): T {
-  preparedParameters.add(values);
-  return values;
-}
-
 /** One statement at a time with the current timeout; a timed-out connection is destroyed, not reused. */
 function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds): MysqlPoolConnection {
   return {
@@ -83,7 +69,7 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
       const timeout = bounds.queryTimeoutMs();
       // Streams (no callback) stay unbounded: they may run long on purpose.
       if (!callback) return connection.query({ sql, values });
-      const isPrepared = Array.isArray(values) && preparedParameters.has(values);
+      const isPrepared = Array.isArray(values) && isMarkedPrepared(values);
       if (timeout <= 0) {
         return isPrepared ? connection.execute({ sql, values }, callback) : connection.query({ sql, values }, callback);
       }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 import { driverDialectOf } from './dialects.js';
-import { asPrepared } from './mysql-pool.js';
+import { asPrepared } from './prepared.js';
 
 /**
  * Runs a read that the API makes on nearly every request (the session check, a
