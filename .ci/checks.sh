@@ -18,7 +18,7 @@ export REQUIRE_SERVICES=1
 : "${TEST_DATABASE_URL:?set TEST_DATABASE_URL to a MySQL/MariaDB server, e.g. mysql://root@127.0.0.1:3306/test}"
 : "${TEST_REDIS_URL:?set TEST_REDIS_URL to a Redis server, e.g. redis://127.0.0.1:6379}"
 
-ALL_STEPS=(lint workflow typecheck test production postman docker compose generators removals)
+ALL_STEPS=(lint seams workflow typecheck test production postman docker compose generators removals)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -27,6 +27,11 @@ run_step() {
     lint)
       step "lint"
       pnpm lint ;;
+    seams)
+      step "library internals only in their declared seams (ARCHITECTURE.md)"
+      # The check's own test first: a planted violation must fail it.
+      node --test .ci/seams.test.mjs
+      node .ci/seams.mjs ;;
     workflow)
       step "GitHub workflow against the workflow schema"
       pnpm exec action-validator .github/workflows/ci.yml

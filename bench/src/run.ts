@@ -1,14 +1,16 @@
 /**
- * `pnpm bench`: the built server as in production (NODE_ENV=production, a real
- * database), the same server with tRPC's stock Express adapter in place of
- * the fast transport (TRANSPORT=stock), and a bare Express app, each in its
- * own process, loaded side by side in one run with autocannon. Prints a table and the ratios, and writes
+ * `pnpm bench`: the built server as in production (NODE_ENV=production, the
+ * embedded SQLite), the same server with tRPC's stock Express adapter in place
+ * of the fast transport (TRANSPORT=stock), the same server on MySQL/MariaDB,
+ * and a bare Express app, each in its own process, loaded side by side in one
+ * run with autocannon. Prints a table and the ratios, and writes
  * bench/results/<time>.json.
  *
- * Environment: BENCH_DATABASE_URL (mysql://… of a server where a fresh
- * database may be created; else the embedded SQLite), BENCH_DURATION (s, 10),
+ * Environment: BENCH_DATABASE_URL (mysql://… of a server where the bench
+ * creates, and at the end drops, a database of its own; default
+ * TEST_DATABASE_URL, else mysql://root@127.0.0.1:3306/test), BENCH_DURATION (s, 10),
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
- * (3: rounds of user.me by the fast transport, by tRPC's stock adapter, and by REST).
+ * (3: rounds of user.me by the fast transport, by tRPC's stock adapter, on MySQL, and by REST).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { THROTTLE_BUDGETS } from '@repo/api';
 import { createOrm } from '@repo/db';
 import autocannon from 'autocannon';
 import bcrypt from 'bcrypt';
@@ -32,8 +35,8 @@ const NOISE_LIMIT = 0.15;
 
 interface Row {
   name: string;
-  /** `stock`: the same server with tRPC's stock Express adapter (TRANSPORT=stock). */
-  target: 'bare' | 'server' | 'stock';
+  /** `stock`: the same server with tRPC's stock Express adapter (TRANSPORT=stock); `mysql`: the server on MySQL. */
+  target: 'bare' | 'server' | 'stock' | 'mysql';
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -199,26 +202,38 @@ async function bcryptCeiling(cost: number, seconds: number): Promise<number> {
   return done / ((Date.now() - started) / 1000);
 }
 
-async function prepareDatabase(): Promise<{ url: string; dispose: () => Promise<void>; label: string }> {
-  const serverUrl = env.BENCH_DATABASE_URL;
-  if (!serverUrl) {
-    const file = join(tmpdir(), `bench-${Date.now()}.sqlite`);
-    return {
-      url: `sqlite:${file}`,
-      label: 'embedded SQLite (set BENCH_DATABASE_URL=mysql://… for MySQL)',
-      dispose: async () => {
-        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
-      },
-    };
-  }
+interface BenchDatabase {
+  url: string;
+  label: string;
+  dispose: () => Promise<void>;
+}
+
+function sqliteDatabase(): BenchDatabase {
+  const file = join(tmpdir(), `bench-${Date.now()}.sqlite`);
+  return {
+    url: `sqlite:${file}`,
+    label: 'embedded SQLite',
+    dispose: async () => {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+    },
+  };
+}
+
+/** A fresh database on the MySQL/MariaDB server, dropped at the end; its label names the server's version. */
+async function mysqlDatabase(): Promise<BenchDatabase & { product: string }> {
+  const serverUrl = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
   const name = `bench_${Date.now()}`;
   const admin = await createOrm({ url: serverUrl, rootDir: tmpdir(), poolMax: 1, quiet: true });
+  const [row] = await admin.em.getConnection().execute<{ version: string }[]>('select version() as version');
   await admin.em.getConnection().execute(`create database \`${name}\``);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  const version = row?.version ?? 'unknown';
+  const product = /mariadb/i.test(version) ? 'MariaDB' : 'MySQL';
   return {
     url: url.toString(),
-    label: `MySQL at ${url.host} (fresh database ${name})`,
+    product,
+    label: `${product} ${version} at ${url.host} (fresh database ${name})`,
     dispose: async () => {
       await admin.em.getConnection().execute(`drop database if exists \`${name}\``);
       await admin.close(true);
@@ -238,7 +253,19 @@ function productionStartCommand(): string[] {
   return words;
 }
 
+/** Set once the run is over: a child exiting before that is reported, so a row of errors is not read as a figure. */
+let isStopping = false;
+
+function watch(name: string, child: ChildProcess): ChildProcess {
+  child.once('exit', (code, signal) => {
+    if (!isStopping)
+      console.error(`WARNING: ${name} (pid ${child.pid}) exited during the run: code ${code}, signal ${signal}`);
+  });
+  return child;
+}
+
 function stop(child: ChildProcess): Promise<void> {
+  isStopping = true;
   return new Promise((done) => {
     if (child.exitCode !== null) return done();
     child.once('exit', () => done());
@@ -250,10 +277,12 @@ async function main(): Promise<void> {
   if (!existsSync(join(SERVER_DIR, 'dist/main.js'))) {
     throw new Error('apps/server/dist is missing: run `pnpm bench` from the root (it builds first)');
   }
-  const database = await prepareDatabase();
+  const database = sqliteDatabase();
+  const mysql = await mysqlDatabase();
   const serverPort = await freePort();
   const barePort = await freePort();
   const stockPort = await freePort();
+  const mysqlPort = await freePort();
   const serverEnv: NodeJS.ProcessEnv = {
     PATH: env.PATH,
     NODE_ENV: 'production',
@@ -265,13 +294,14 @@ async function main(): Promise<void> {
     BCRYPT_COST: String(BCRYPT_COST),
     // The bench loads one user and one address with every request: it measures
     // the work of each request, not the throttle, whose budgets would answer 429.
-    THROTTLE_LOGIN_PER_USERNAME: '1000000',
-    THROTTLE_LOGIN_PER_ADDRESS: '1000000',
-    THROTTLE_REGISTER_PER_ADDRESS: '1000000',
+    // Every budget of the policy table, so that one added later is lifted too.
+    ...Object.fromEntries(THROTTLE_BUDGETS.map((entry) => [entry.env, '1000000'])),
     ...(env.LOG_LEVEL ? { LOG_LEVEL: env.LOG_LEVEL } : {}),
   };
+  const mysqlEnv: NodeJS.ProcessEnv = { ...serverEnv, PORT: String(mysqlPort), DATABASE_URL: mysql.url };
   try {
     await run('node', ['dist/commands/migrate.js'], { cwd: SERVER_DIR, env: serverEnv });
+    await run('node', ['dist/commands/migrate.js'], { cwd: SERVER_DIR, env: mysqlEnv });
     const [command = 'node', ...args] = productionStartCommand();
     console.log(
       `Server: ${[command, ...args].join(' ')} (the start script of @repo/server, as the Docker image runs it)`,
@@ -287,15 +317,28 @@ async function main(): Promise<void> {
       env: { ...serverEnv, PORT: String(stockPort), TRANSPORT: 'stock' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    // The same build and start command on MySQL: the `user.me` line of each dialect, side by side.
+    const onMysql = spawn(command, args, { cwd: SERVER_DIR, env: mysqlEnv, stdio: ['ignore', 'ignore', 'inherit'] });
     const bare = spawn('node', [join(import.meta.dirname, 'bare-server.mjs')], {
       env: { PATH: env.PATH, NODE_ENV: 'production', PORT: String(barePort) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    children.push(server, stock, bare);
+    children.push(
+      watch('the server', server),
+      watch('the stock-adapter server', stock),
+      watch('the MySQL server', onMysql),
+      watch('the bare app', bare),
+    );
     const api = `http://127.0.0.1:${serverPort}`;
     const stockApi = `http://127.0.0.1:${stockPort}`;
+    const mysqlApi = `http://127.0.0.1:${mysqlPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}/`;
-    await Promise.all([waitFor(`${api}/readyz`), waitFor(`${stockApi}/readyz`), waitFor(bareUrl)]);
+    await Promise.all([
+      waitFor(`${api}/readyz`),
+      waitFor(`${stockApi}/readyz`),
+      waitFor(`${mysqlApi}/readyz`),
+      waitFor(bareUrl),
+    ]);
 
     const credentials = { username: `bench_${Date.now()}`, password: 'bench password 123' };
     const signUp = await fetch(`${api}/api/auth/register`, {
@@ -312,9 +355,17 @@ async function main(): Promise<void> {
       });
     }
     const bearer = { authorization: `Bearer ${accessToken}` };
+    const mysqlSignUp = await fetch(`${mysqlApi}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    const mysqlBearer = {
+      authorization: `Bearer ${((await mysqlSignUp.json()) as { accessToken: string }).accessToken}`,
+    };
 
     console.log(
-      `\nDatabase: ${database.label}\nLoad: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each; bcrypt cost ${BCRYPT_COST}; ${cpus().length} CPUs; Node ${process.version} (the ratios depend on it: see bench/README.md)\n`,
+      `\nDatabases: ${database.label}; ${mysql.label}\nLoad: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each; bcrypt cost ${BCRYPT_COST}; ${cpus().length} CPUs; Node ${process.version} (the ratios depend on it: see bench/README.md)\n`,
     );
     /** Raw bcrypt.compare calls per second in this process for half the scenario time, everything else idle. */
     const measureBcryptCeiling = async (when: string): Promise<number> => {
@@ -325,10 +376,10 @@ async function main(): Promise<void> {
     };
     const rows: Row[] = [];
     rows.push(await load('bare Express GET / (baseline)', 'bare', bare, { url: bareUrl }));
-    // Each round: the fast transport and tRPC's stock adapter on user.me, in turns (who goes
-    // first alternating), then REST on the same server: drift and the other load on this
-    // machine hit both sides of each ratio alike.
-    const rounds: { fast: Row; stock: Row; rest: Row }[] = [];
+    // Each round: user.me by the fast transport, by tRPC's stock adapter and on MySQL, in
+    // turns (the order reversed every other round), then REST on the SQLite server: drift
+    // and the other load on this machine hit both sides of each ratio alike.
+    const rounds: { fast: Row; stock: Row; mysql: Row; rest: Row }[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       const fast = () =>
         load(`tRPC user.me (fast-transport) #${round}`, 'server', server, {
@@ -340,15 +391,22 @@ async function main(): Promise<void> {
           url: `${stockApi}/trpc/user.me`,
           headers: bearer,
         });
-      const [first, second] =
-        round % 2 === 1 ? [await fast(), await stockAdapter()] : [await stockAdapter(), await fast()];
-      const [fastRow, stockRow] = round % 2 === 1 ? [first, second] : [second, first];
+      const mysqlMe = () =>
+        load(`tRPC user.me on ${mysql.product} #${round}`, 'mysql', onMysql, {
+          url: `${mysqlApi}/trpc/user.me`,
+          headers: mysqlBearer,
+        });
+      const inTurn: (() => Promise<Row>)[] =
+        round % 2 === 1 ? [fast, stockAdapter, mysqlMe] : [mysqlMe, stockAdapter, fast];
+      const measured: Row[] = [];
+      for (const scenario of inTurn) measured.push(await scenario());
+      const of = (target: Row['target']) => measured.find((row) => row.target === target) as Row;
       const rest = await load(`REST GET /api/users/me #${round}`, 'server', server, {
         url: `${api}/api/users/me`,
         headers: bearer,
       });
-      rows.push(first, second, rest);
-      rounds.push({ fast: fastRow, stock: stockRow, rest });
+      rows.push(...measured, rest);
+      rounds.push({ fast: of('server'), stock: of('stock'), mysql: of('mysql'), rest });
     }
     rows.push(
       await load('tRPC user.list limit=20', 'server', server, {
@@ -408,14 +466,18 @@ async function main(): Promise<void> {
         (r) => (r.stock.cpuUsPerRequest ?? Number.NaN) / (r.fast.cpuUsPerRequest ?? Number.NaN),
       ),
       restOverTrpc: rounds.map((r) => rate(r.rest) / rate(r.fast)),
+      mysqlOverSqlite: rounds.map((r) => rate(r.mysql) / rate(r.fast)),
     };
-    const serverPeak = Math.max(...rows.filter((r) => r.target === 'server').map((r) => r.peakRssMb ?? 0));
+    const serverPeak = Math.max(
+      ...rows.filter((r) => r.target === 'server' || r.target === 'mysql').map((r) => r.peakRssMb ?? 0),
+    );
     const ratios = {
       trpcMeOverBareExpress: trpcMe / baseline,
       restOverTrpc: median(perRound.restOverTrpc),
       fastOverStockAdapter: median(perRound.fastOverStockAdapter),
       stockCpuOverFastCpu: median(perRound.stockCpuOverFastCpu),
       loginOverBcryptCeiling: login.requestsPerSecond / ceiling,
+      mysqlOverSqlite: median(perRound.mysqlOverSqlite),
     };
     const budget = [
       ['tRPC user.me ≥ 0.15× bare Express', ratios.trpcMeOverBareExpress >= 0.15],
@@ -424,6 +486,7 @@ async function main(): Promise<void> {
       // The one shim left (apps/server/src/fast-transport): it stays while it pays this.
       ['fast-transport user.me ≥ 1.3× tRPC stock adapter', ratios.fastOverStockAdapter >= 1.3],
       ['login ≥ 0.9× raw bcrypt ceiling', ratios.loginOverBcryptCeiling >= 0.9],
+      [`user.me on ${mysql.product} ≥ 0.75× user.me on SQLite`, ratios.mysqlOverSqlite >= 0.75],
       ['server peak RSS < 200 MB', serverPeak < 200],
     ] as const;
 
@@ -445,6 +508,7 @@ async function main(): Promise<void> {
     console.log(`  fast-transport ÷ stock adapter  ${spread(perRound.fastOverStockAdapter)}`);
     console.log(`    by CPU per request (stock ÷ fast) ${spread(perRound.stockCpuOverFastCpu)}`);
     console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
+    console.log(`  user.me on ${mysql.product} ÷ user.me on SQLite ${spread(perRound.mysqlOverSqlite)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
     const checks = [
@@ -471,6 +535,7 @@ async function main(): Promise<void> {
         {
           at: new Date().toISOString(),
           database: database.label,
+          mysqlDatabase: mysql.label,
           connections: CONNECTIONS,
           durationSeconds: DURATION,
           warmupSeconds: WARMUP,
@@ -494,6 +559,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(children.map(stop));
     await database.dispose();
+    await mysql.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
+import { driverDialectOf, driverOptionsFor } from './driver/index.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
@@ -126,10 +127,6 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
   };
 
   if (target.dialect === 'mysql') {
-    const [{ MySqlDriver }, { boundedMysqlDialect }] = await Promise.all([
-      import('@mikro-orm/mysql'),
-      import('./mysql-pool.js'),
-    ]);
     // The ORM, once MikroORM has made it: the pool is made from its configuration.
     let orm: MikroORM | undefined;
     const owner = { register: (made: MikroORM) => (orm = made) };
@@ -143,13 +140,16 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
     const migrations = await migrator('mysql', false);
     const options: Partial<Options> = {
       ...common,
-      driver: MySqlDriver,
+      ...(await driverOptionsFor({
+        dialect: 'mysql',
+        poolOptions,
+        bounds: {
+          acquireTimeoutMs: config.acquireTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.acquireTimeoutMs,
+          queryTimeoutMs: () => (bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs),
+        },
+      })),
       clientUrl: target.url,
       pool: { min: 0, max: config.poolMax ?? 10 },
-      driverOptions: boundedMysqlDialect(poolOptions, {
-        acquireTimeoutMs: config.acquireTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.acquireTimeoutMs,
-        queryTimeoutMs: () => (bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs),
-      }),
       // MySQL commits DDL implicitly: a transaction around it would be a pretence.
       ...migrations,
       extensions: [owner, ...(migrations.extensions ?? [])],
@@ -161,16 +161,11 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
   const { mkdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
-  const [{ LibSqlDriver }, { statementCachingSqliteDialect }] = await Promise.all([
-    import('@mikro-orm/libsql'),
-    import('./sqlite-database.js'),
-  ]);
   const options: Partial<Options> = {
     ...common,
-    driver: LibSqlDriver,
+    // libsql under Kysely's SQLite dialect, each statement prepared once (driver/sqlite-database.ts).
+    ...(await driverOptionsFor({ dialect: 'sqlite', file: target.file })),
     dbName: target.file,
-    // libsql under Kysely's SQLite dialect, each statement prepared once (sqlite-database.ts).
-    driverOptions: statementCachingSqliteDialect(target.file),
     ...(await migrator('sqlite', true)),
   };
   boundsOfOptions.set(options, bounds);
@@ -200,8 +195,11 @@ export async function createOrm(config: DatabaseConfig): Promise<MikroORM> {
   return orm;
 }
 
+/** The dialect DATABASE_URL chose for an ORM made by `createOrm`. */
 export function dialectOf(orm: MikroORM): Dialect {
-  return orm.config.get('driver')?.name === 'MySqlDriver' ? 'mysql' : 'sqlite';
+  const dialect = driverDialectOf(orm.config);
+  if (!dialect) throw new Error('dialectOf: not an ORM made by createOrm');
+  return dialect;
 }
 
 /**

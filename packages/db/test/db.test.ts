@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readRows } from '../src/driver/index.js';
 import {
   createOrm,
   migrateToLatest,
@@ -11,7 +12,6 @@ import {
   type User,
 } from '../src/index.js';
 import { mysqlMigrations } from '../src/migrations/mysql/index.js';
-import { readRows } from '../src/repositories/read-rows.js';
 import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js';
 
 let db: TestDatabase;
@@ -263,6 +263,7 @@ describe('sessions', () => {
         createdAt: user.createdAt,
         email: null,
         emailVerifiedAt: null,
+        pendingEmail: null,
       },
     });
     expect(identity?.user.createdAt.getTime()).toBe(user.createdAt.getTime());

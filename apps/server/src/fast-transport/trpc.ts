@@ -35,7 +35,7 @@ const HONOURED_OPTIONS = new Set([
  * sends), answered here instead, on Node's objects directly: no Fetch
  * `Request`, `Headers`, `Response` or web stream, which tRPC's adapter builds
  * for every request and which cost more than the whole procedure for a small
- * query (`pnpm bench`: about 2× on `user.me`, Node 26). Everything else
+ * query (figures: bench/README.md, `pnpm bench`'s fast ÷ stock line). Everything else
  * (mutations, streamed batches, anything tRPC answers with an error before
  * calling a procedure) goes to tRPC's adapter.
  *

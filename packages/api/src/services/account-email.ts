@@ -109,11 +109,6 @@ export class AccountEmailService {
     await this.#claim(em, await users.findOneOrFail({ id: identity.user.id }), pending, request);
   }
 
-  /** What `user.me` shows as `pendingEmail`: the address of the user's live verification link. */
-  pendingEmailOf(em: EntityManager, userId: string): Promise<string | null> {
-    return repositoriesOf(em).oneTimeTokens.pendingEmailOf(userId, this.#now());
-  }
-
   /**
    * Follows a verification link: its address becomes the account's verified
    * one, unless another account verified it first (409, and nothing changes:

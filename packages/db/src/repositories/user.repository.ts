@@ -1,7 +1,7 @@
 import { EntityRepository, raw } from '@mikro-orm/core';
+import { readRows } from '../driver/index.js';
 import type { User, UserRole } from '../entities/user.entity.js';
 import { dateOf, type RawDate } from './raw-values.js';
-import { readRows } from './read-rows.js';
 
 /** The form of a username that the unique index compares. */
 export function usernameKeyOf(username: string): string {
@@ -28,7 +28,7 @@ export interface UserPage {
 
 // A page of users is read as plain data by hand-written SQL (the same on MySQL
 // and SQLite), like the session check: hydrating twenty entities per call was
-// most of what `user.list` cost, in time and in memory (see `pnpm bench`).
+// most of what `user.list` cost, in time and in memory (figures: bench/README.md).
 const PAGE_SQL = 'select id, username, role, created_at from `users` order by id limit ?';
 const PAGE_AFTER_SQL = 'select id, username, role, created_at from `users` where id > ? order by id limit ?';
 

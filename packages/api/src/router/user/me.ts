@@ -18,11 +18,10 @@ export const me = () =>
     })
     .input(z.void())
     .output(currentUserSchema)
-    // The session check already loaded the user; a pending address lives on
-    // its verification link, so that is one more read.
-    .query(async ({ ctx }) => ({
+    // The session check already read the user and its pending address (one round trip).
+    .query(({ ctx }) => ({
       ...toPublicUser(ctx.auth.user),
       email: ctx.auth.user.email,
       emailVerified: ctx.auth.user.email !== null,
-      pendingEmail: await ctx.services.email.pendingEmailOf(ctx.em, ctx.auth.user.id),
+      pendingEmail: ctx.auth.user.pendingEmail,
     }));

@@ -1,8 +1,8 @@
 /**
  * The MySQL connection pool with bounds on every wait, given to MikroORM as
- * the Kysely dialect it runs on (`driverOptions`). Only public APIs: Kysely's
- * `MysqlDialect` and the `MysqlPool` interface it documents for a pool, and
- * mysql2's pool, connection and per-query `timeout`.
+ * the Kysely dialect it runs on (`driverOptions`). Kysely's `MysqlDialect`
+ * and the `MysqlPool` interface it documents for a pool, and mysql2's pool,
+ * connection, per-query `timeout` and `execute` (prepared statements).
  *
  * mysql2 alone waits without end for a pooled connection, and for the answer
  * to a statement (a connection whose peer went silent hangs every statement
@@ -19,7 +19,8 @@ import {
   type PoolOptions,
   type QueryOptions,
 } from 'mysql2';
-import { ACQUIRE_TIMEOUT_CODE } from './errors.js';
+import { ACQUIRE_TIMEOUT_CODE } from '../errors.js';
+import { isPrepared as isMarkedPrepared } from './prepared.js';
 
 export interface MysqlPoolBounds {
   /** How long a caller may wait for a pooled connection (a free one, or a new one being opened). */
@@ -43,6 +44,15 @@ function isQueryTimeout(error: unknown): boolean {
 
 type QueryCallback = (error: unknown, result: never) => void;
 
+/** The error mysql2 fails a statement with when its `timeout` passes. */
+function queryTimeoutError(): Error {
+  return Object.assign(new Error('Query inactivity timeout'), {
+    code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+    errorno: 'PROTOCOL_SEQUENCE_TIMEOUT',
+    syscall: 'query',
+  });
+}
+
 /** One statement at a time with the current timeout; a timed-out connection is destroyed, not reused. */
 function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds): MysqlPoolConnection {
   return {
@@ -59,17 +69,28 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
       const timeout = bounds.queryTimeoutMs();
       // Streams (no callback) stay unbounded: they may run long on purpose.
       if (!callback) return connection.query({ sql, values });
-      if (timeout <= 0) return connection.query({ sql, values }, callback);
+      const isPrepared = Array.isArray(values) && isMarkedPrepared(values);
+      if (timeout <= 0) {
+        return isPrepared ? connection.execute({ sql, values }, callback) : connection.query({ sql, values }, callback);
+      }
       let isSettled = false;
-      return connection.query({ sql, values, timeout }, (error: unknown, result: unknown) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle: QueryCallback = (error, result) => {
         // mysql2 reports a timed-out statement once more when its connection closes.
         if (isSettled) return;
         isSettled = true;
+        clearTimeout(timer);
         // mysql2 fails the statement but keeps its connection, whose late (or
         // never coming) answer would block the next statement sent on it.
         if (isQueryTimeout(error)) connection.destroy();
-        callback(error, result as never);
-      });
+        callback(error, result);
+      };
+      // mysql2's own `timeout` covers the execution only, not the PREPARE an
+      // `execute` sends first on a connection: the bound is timed here instead.
+      if (isPrepared) timer = setTimeout(() => settle(queryTimeoutError(), undefined as never), timeout);
+      return isPrepared
+        ? connection.execute({ sql, values }, settle)
+        : connection.query({ sql, values, timeout }, settle);
     },
   } as MysqlPoolConnection;
 }

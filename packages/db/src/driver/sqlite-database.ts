@@ -1,15 +1,15 @@
 /**
  * The embedded SQLite database, given to MikroORM as the Kysely dialect it
- * runs on (`driverOptions`), as the MySQL pool is (mysql-pool.ts). Only
- * public APIs: Kysely's `SqliteDialect` and the `SqliteDatabase` interface it
- * documents, over a libsql `Database`.
+ * runs on (`driverOptions`), as the MySQL pool is (mysql-pool.ts): Kysely's
+ * `SqliteDialect` and the `SqliteDatabase` interface it documents, over a
+ * libsql `Database`.
  *
  * What it adds to the dialect MikroORM would build itself: each distinct
  * statement is prepared once and kept. Kysely prepares every statement it
- * runs anew, and on libsql preparing the session check took longer than
- * running it: about a sixth of a `user.me` call's CPU (`pnpm bench`).
- * SQLite re-prepares a kept statement by itself when the schema changes
- * under it (a migration), and each run binds its own parameters.
+ * runs anew, and on libsql preparing the session check costs more than
+ * running it (figures: bench/README.md). SQLite re-prepares a kept statement
+ * by itself when the schema changes under it (a migration), and each run
+ * binds its own parameters.
  */
 import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import Database from 'libsql';
@@ -56,6 +56,11 @@ export class StatementCachingDatabase implements SqliteDatabase {
     private readonly cacheSize = DEFAULT_STATEMENT_CACHE_SIZE,
   ) {}
 
+  /** A libsql database in `file` (or `:memory:`), its statements kept. */
+  static open(file: string, cacheSize?: number): StatementCachingDatabase {
+    return new StatementCachingDatabase(new Database(file), cacheSize);
+  }
+
   /** Statements kept now (tests). */
   get size(): number {
     return this.#kept.size;
@@ -78,5 +83,5 @@ export class StatementCachingDatabase implements SqliteDatabase {
 
 /** Kysely's SQLite dialect over the libsql database in `file` (or `:memory:`), statements kept. */
 export function statementCachingSqliteDialect(file: string): SqliteDialect {
-  return new SqliteDialect({ database: async () => new StatementCachingDatabase(new Database(file)) });
+  return new SqliteDialect({ database: async () => StatementCachingDatabase.open(file) });
 }
