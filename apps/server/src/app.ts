@@ -3,7 +3,6 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import {
   type ApiServices,
   appRouter,
-  type Context,
   createAppRouter,
   createContext,
   createOpenApiDocument,
@@ -26,11 +25,11 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import type { TrustProxy } from './config.js';
+import { type CookieModeOptions, cookieModeOf } from './cookie-mode.js';
 import { createDocsRouter } from './docs.js';
 import { createFastTrpcHandler } from './fast-transport/index.js';
 import { pathForLog } from './logger.js';
 import { requestLog } from './request-log.js';
-import { browserSessionOf, type SessionCookieOptions, SessionCookieOutbox } from './session-cookie.js';
 
 /** What GET /api and GET /trpc answer: the way to everything else. */
 export const API_INDEX = {
@@ -121,29 +120,27 @@ const refuseDeepJson: RequestHandler = (req, res, next) => {
 
 /**
  * What the tRPC handler and the REST bridge are both given besides the router
- * and the logging: each request's context (with what cookie mode reads of
- * the request), and the headers of the response: an error's, and the
- * refresh-token cookie the procedures set or cleared. (The differential
- * tests serve the router with these too.)
+ * and the logging: each request's context (with its cookie-mode port, which
+ * writes the refresh-token cookie into the response itself), and the
+ * headers of the response. (The differential tests serve the router with
+ * these too.)
  */
 export function requestOptions(
   em: EntityManager,
   services: ApiServices,
-  sessionCookies: SessionCookieOptions = { allowedOrigins: [], isProduction: false },
+  cookieModeOptions: CookieModeOptions = { allowedOrigins: [], isProduction: false },
 ) {
   return {
-    createContext: ({ req }: { req: IncomingMessage }) =>
+    createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) =>
       createContext({
         em,
         services,
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
         requestId: req.id,
-        ...browserSessionOf(req as Request, sessionCookies),
+        cookies: cookieModeOf(req as Request, res as Response, cookieModeOptions),
       }),
-    responseMeta: ({ ctx, errors }: { ctx?: Context | undefined; errors: readonly TRPCError[] }) => {
-      const outbox = ctx?.browserSession.outbox;
-      const setCookie = outbox instanceof SessionCookieOutbox ? outbox.setCookieHeader() : undefined;
+    responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => {
       return {
         headers: {
           // An array, which tRPC appends to its own Vary (trpc-accept, accept) where a string
@@ -153,7 +150,6 @@ export function requestOptions(
           // over the cap, mixed queries and mutations…): the body is JSON all the same.
           ...(errors.length ? { 'content-type': 'application/json' } : {}),
           ...errorResponseHeaders(errors),
-          ...(setCookie ? { 'set-cookie': setCookie } : {}),
         },
       };
     },

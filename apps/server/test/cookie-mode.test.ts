@@ -96,7 +96,7 @@ function parseSetCookie(header: string | null): ParsedCookie {
 const cookieHeader = (cookie: ParsedCookie) => ({ cookie: `${cookie.name}=${cookie.value}` });
 
 /** Signs in a new account in cookie mode: the access token and the cookie. */
-async function cookieSession(face: 'rest' | 'trpc' = 'rest') {
+async function cookies(face: 'rest' | 'trpc' = 'rest') {
   const answer = await call(face, 'auth.register', {
     body: { username: uniqueName('ck'), password: PASSWORD },
     headers: COOKIE,
@@ -147,7 +147,7 @@ for (const face of ['rest', 'trpc'] as const) {
     }
 
     it('auth.refresh with the header and no refreshToken reads the cookie, rotates it and sets the new one', async () => {
-      const { cookie } = await cookieSession(face);
+      const { cookie } = await cookies(face);
       const answer = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(cookie) } });
       expect(answer.status).toBe(200);
       expect(answer.data).not.toHaveProperty('refreshToken');
@@ -163,7 +163,7 @@ for (const face of ['rest', 'trpc'] as const) {
     });
 
     it('a rotated cookie presented again is refused and revokes the session: its newer cookie and access token too', async () => {
-      const { cookie } = await cookieSession(face);
+      const { cookie } = await cookies(face);
       const rotated = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(cookie) } });
       const newer = parseSetCookie(rotated.setCookie);
       const reuse = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(cookie) } });
@@ -177,7 +177,7 @@ for (const face of ['rest', 'trpc'] as const) {
     });
 
     it('a cookie without X-Session-Mode is never read: 403, and the session is untouched', async () => {
-      const { cookie } = await cookieSession(face);
+      const { cookie } = await cookies(face);
       const forged = await call(face, 'auth.refresh', { body: {}, headers: cookieHeader(cookie) });
       expect(forged.status).toBe(403);
       expect(forged.error?.code).toBe('FORBIDDEN');
@@ -212,7 +212,7 @@ for (const face of ['rest', 'trpc'] as const) {
     });
 
     it('the header with the cookie of a revoked (signed-out) session is a 401 and clears the cookie', async () => {
-      const { accessToken, cookie } = await cookieSession(face);
+      const { accessToken, cookie } = await cookies(face);
       expect((await call(face, 'auth.logout', { token: accessToken })).status).toBe(200);
       const answer = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(cookie) } });
       expect(answer.status).toBe(401);
@@ -220,7 +220,7 @@ for (const face of ['rest', 'trpc'] as const) {
     });
 
     it('a cookie longer than a refresh token may be is a 401, like a body refreshToken over its bound is refused', async () => {
-      const { cookie } = await cookieSession(face);
+      const { cookie } = await cookies(face);
       const long = { ...cookie, value: `${cookie.value}${'x'.repeat(4097 - cookie.value.length)}` };
       const answer = await call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(long) } });
       expect(answer.status).toBe(401);
@@ -236,7 +236,7 @@ for (const face of ['rest', 'trpc'] as const) {
       ['the server’s own Origin', 'own', 200],
     ] as const) {
       it(`cookie mode with ${what} is ${status === 403 ? 'refused before anything happens' : 'accepted'}`, async () => {
-        const { cookie } = await cookieSession(face);
+        const { cookie } = await cookies(face);
         const headers = { ...COOKIE, ...cookieHeader(cookie), origin: origin === 'own' ? ctx.server.baseUrl : origin };
         const answer = await call(face, 'auth.refresh', { body: {}, headers });
         expect(answer.status).toBe(status);
@@ -259,7 +259,7 @@ for (const face of ['rest', 'trpc'] as const) {
 
     for (const procedure of ['auth.logout', 'auth.logoutAll'] as const) {
       it(`${procedure} with the header ends the session and clears the cookie (Max-Age=0)`, async () => {
-        const { accessToken, cookie } = await cookieSession(face);
+        const { accessToken, cookie } = await cookies(face);
         const answer = await call(face, procedure, { token: accessToken, headers: COOKIE });
         expect(answer.status).toBe(200);
         const cleared = parseSetCookie(answer.setCookie);
@@ -272,7 +272,7 @@ for (const face of ['rest', 'trpc'] as const) {
       });
 
       it(`${procedure} without the header sets no cookie`, async () => {
-        const { accessToken } = await cookieSession(face);
+        const { accessToken } = await cookies(face);
         const answer = await call(face, procedure, { token: accessToken });
         expect(answer.status).toBe(200);
         expect(answer.setCookie).toBeNull();
@@ -299,7 +299,7 @@ for (const face of ['rest', 'trpc'] as const) {
     });
 
     it('of parallel refreshes with one cookie, one rotates and the others count as reuse: the session is revoked', async () => {
-      const { cookie } = await cookieSession(face);
+      const { cookie } = await cookies(face);
       const answers = await Promise.all(
         Array.from({ length: 4 }, () =>
           call(face, 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(cookie) } }),
@@ -318,7 +318,7 @@ for (const face of ['rest', 'trpc'] as const) {
 
 describe('cookie mode in a tRPC batch', () => {
   it('two refreshes of one cookie in one batch: one succeeds, the other is reuse, and the answer sets one cookie, which is dead', async () => {
-    const { cookie } = await cookieSession();
+    const { cookie } = await cookies();
     const res = await fetch(`${ctx.server.baseUrl}/trpc/auth.refresh,auth.refresh?batch=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...COOKIE, ...cookieHeader(cookie) },
@@ -339,7 +339,7 @@ describe('cookie mode on two server instances', () => {
   it('one cookie sent to two instances at once rotates on one; the other sees a reuse and the session is revoked', async () => {
     const twin = await startServer({ orm: ctx.db.orm, corsOrigins: [ALLOWED] });
     try {
-      const { cookie } = await cookieSession();
+      const { cookie } = await cookies();
       const headers = { 'content-type': 'application/json', ...COOKIE, ...cookieHeader(cookie) };
       const answers = await Promise.all(
         [ctx.server, twin].map((instance) =>
@@ -359,7 +359,7 @@ describe('cookie mode on two server instances', () => {
 
 describe('the cookie value stays out of bodies and logs', () => {
   it('no log line and no response body holds a cookie the server set', async () => {
-    const { cookie } = await cookieSession();
+    const { cookie } = await cookies();
     const refreshed = await call('rest', 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(cookie) } });
     const next = parseSetCookie(refreshed.setCookie);
     await call('trpc', 'auth.refresh', { body: {}, headers: { ...COOKIE, ...cookieHeader(next) } });

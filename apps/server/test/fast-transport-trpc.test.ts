@@ -94,7 +94,7 @@ function trpcOptions(adapter: Pick<Adapter, 'errors' | 'hold'>): TrpcOptions {
         adapter.hold?.reached();
         await gone;
       }
-      return createContext({ req });
+      return createContext({ req, res });
     },
     maxBodySize: BODY_LIMIT_BYTES,
     maxBatchSize: MAX_BATCH_SIZE,

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { type BrowserSession, parseSessionMode, RefreshCookieOutbox } from './browser-session.js';
+import type { CookieModePort } from './cookie-mode.js';
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
@@ -24,29 +24,19 @@ export interface CreateContextOptions {
   authorization?: string | undefined;
   clientAddress?: string | undefined;
   requestId?: string | undefined;
-  /** The raw `X-Session-Mode` header, if any (cookie mode, API.md). */
-  sessionMode?: string | undefined;
-  /** The value of the refresh-token cookie, if the request carried it. */
-  refreshCookie?: string | undefined;
-  /** The server's verdict on the `Origin` header: false for an origin neither its own nor allowed. Default true. */
-  isOriginAllowed?: boolean;
-  /** Where procedures leave the cookie to set or clear; the server writes it into the response. */
-  outbox?: RefreshCookieOutbox;
+  /**
+   * Cookie mode's request and response (cookie-mode.ts), when the
+   * request sent `X-Session-Mode` or a `Cookie` header; none for a bearer call.
+   */
+  cookies?: CookieModePort | undefined;
 }
 
 export function createContext(opts: CreateContextOptions) {
-  const browserSession: BrowserSession = {
-    mode: parseSessionMode(opts.sessionMode),
-    refreshCookie: opts.refreshCookie,
-    isOriginAllowed: opts.isOriginAllowed ?? true,
-    outbox: opts.outbox ?? new RefreshCookieOutbox(),
-  };
   return {
     em: opts.em,
     services: opts.services,
     authorization: opts.authorization,
-    /** Cookie mode (API.md, "Browser sessions"): what the request said, and the cookie to answer with. */
-    browserSession,
+    cookies: opts.cookies,
     /** Who asked: passed to services for throttling and security events. */
     request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
   };

@@ -1,12 +1,3 @@
-export {
-  type BrowserSession,
-  parseSessionMode,
-  REFRESH_COOKIE_NAME,
-  type RefreshCookieChange,
-  RefreshCookieOutbox,
-  SESSION_MODE_HEADER,
-  type SessionMode,
-} from './browser-session.js';
 export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
 export {
   type Access,
@@ -17,6 +8,14 @@ export {
   type ProcedureMeta,
   procedureContracts,
 } from './contract.js';
+export {
+  type CookieModePort,
+  REFRESH_COOKIE_NAME,
+  type RefreshCookieChange,
+  SESSION_MODE_HEADER,
+  type SessionMode,
+  sessionModeOf,
+} from './cookie-mode.js';
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
 export { createOpenApiDocument, errorStatusesOf } from './openapi.js';

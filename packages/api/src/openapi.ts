@@ -1,5 +1,4 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
-import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './browser-session.js';
 import {
   type DeclaredError,
   type ErrorExample,
@@ -7,6 +6,7 @@ import {
   type ProcedureContract,
   procedureContracts,
 } from './contract.js';
+import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './cookie-mode.js';
 import { appRouter } from './root.js';
 import { errorSchema, MAX_REFRESH_TOKEN_LENGTH } from './schemas.js';
 

@@ -1,7 +1,7 @@
 import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
-import { sessionModeRefusal } from './browser-session.js';
 import type { Context } from './context.js';
 import type { ProcedureMeta } from './contract.js';
+import { applyCookieMode, cookieModeRefusal } from './cookie-mode.js';
 import { InputValidationError, retryAfterSecondsOf, toTRPCError } from './error-mapping.js';
 import { AppError } from './errors.js';
 
@@ -36,14 +36,24 @@ export const createCallerFactory = t.createCallerFactory;
 
 /** Before any procedure runs: a forged cross-site request does nothing at all. */
 function refuseForgedCall(ctx: Context): void {
-  const refusal = sessionModeRefusal(ctx.browserSession);
+  // A bearer call carries no cookie port, and so has nothing to refuse.
+  const refusal = ctx.cookies && cookieModeRefusal(ctx.cookies);
   if (refusal) throw toTRPCError(new TRPCError({ code: 'BAD_REQUEST', cause: refusal }));
 }
 
-/** What the rest of the call returned, whatever went wrong in it (input validation included) mapped into a tRPC error. */
-function mapped<R extends { ok: true } | { ok: false; error: TRPCError }>(result: R): R {
-  if (!result.ok) throw toTRPCError(result.error);
-  return result;
+/**
+ * What the rest of the call returned, cookie mode's part done (the
+ * procedure's meta says what it does with the cookie), and whatever went
+ * wrong (input validation included) mapped into a tRPC error.
+ */
+function finished<R extends { ok: true; data: unknown } | { ok: false; error: TRPCError }>(
+  ctx: Context,
+  meta: ProcedureMeta | undefined,
+  result: R,
+): R {
+  const done = ctx.cookies ? applyCookieMode(meta?.cookieMode, ctx.cookies, result) : result;
+  if (!done.ok) throw toTRPCError(done.error);
+  return done;
 }
 
 /**
@@ -51,9 +61,9 @@ function mapped<R extends { ok: true } | { ok: false; error: TRPCError }>(result
  * (tRPC shares one context across a batch) and maps whatever went wrong,
  * including input validation, which runs inside it, into a tRPC error.
  */
-export const publicProcedure = t.procedure.meta({ access: 'public' }).use(async ({ ctx, next }) => {
+export const publicProcedure = t.procedure.meta({ access: 'public' }).use(async ({ ctx, meta, next }) => {
   refuseForgedCall(ctx);
-  return mapped(await next({ ctx: { em: ctx.em.fork() } }));
+  return finished(ctx, meta, await next({ ctx: { em: ctx.em.fork() } }));
 });
 
 function bearerTokenOf(authorization: string | undefined): string | undefined {
@@ -82,11 +92,11 @@ async function signedIn(ctx: Context, em: Context['em']) {
  * middleware rather than two: each one tRPC walks through costs every call
  * (`pnpm bench`).
  */
-export const protectedProcedure = t.procedure.meta({ access: 'protected' }).use(async ({ ctx, next }) => {
+export const protectedProcedure = t.procedure.meta({ access: 'protected' }).use(async ({ ctx, meta, next }) => {
   refuseForgedCall(ctx);
   const em = ctx.em.fork();
   const auth = await signedIn(ctx, em);
-  return mapped(await next({ ctx: { em, auth } }));
+  return finished(ctx, meta, await next({ ctx: { em, auth } }));
 });
 
 /** Signed in as an admin. */

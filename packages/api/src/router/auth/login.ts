@@ -1,4 +1,3 @@
-import { deliverTokenPair } from '../../browser-session.js';
 import { errorExample as example } from '../../contract.js';
 import { credentialsInput, tokenPairSchema } from '../../schemas.js';
 import { publicProcedure } from '../../trpc.js';
@@ -28,6 +27,4 @@ export const login = () =>
     })
     .input(credentialsInput())
     .output(tokenPairSchema)
-    .mutation(async ({ ctx, input }) =>
-      deliverTokenPair(ctx.browserSession, await ctx.services.auth.login(ctx.em, input, ctx.request)),
-    );
+    .mutation(({ ctx, input }) => ctx.services.auth.login(ctx.em, input, ctx.request));

@@ -19,7 +19,5 @@ export const logoutAll = () =>
     .output(revokedSessionsOutputSchema)
     .mutation(async ({ ctx }) => {
       const revokedSessions = await ctx.services.auth.logoutAll(ctx.em, ctx.auth, ctx.request);
-      // In cookie mode, signing out also ends the cookie (Max-Age=0).
-      if (ctx.browserSession.mode === 'cookie') ctx.browserSession.outbox.clear();
       return { revokedSessions };
     });

@@ -19,7 +19,5 @@ export const logout = () =>
     .output(logoutOutputSchema)
     .mutation(async ({ ctx }) => {
       await ctx.services.auth.logout(ctx.em, ctx.auth, ctx.request);
-      // In cookie mode, signing out also ends the cookie (Max-Age=0).
-      if (ctx.browserSession.mode === 'cookie') ctx.browserSession.outbox.clear();
       return { success: true as const };
     });

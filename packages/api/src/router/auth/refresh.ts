@@ -1,6 +1,5 @@
-import { deliverTokenPair, refreshTokenFromCookie } from '../../browser-session.js';
 import { errorExample as example } from '../../contract.js';
-import { AppError } from '../../errors.js';
+import { refreshTokenFromCookie } from '../../cookie-mode.js';
 import { refreshInput, tokenPairSchema } from '../../schemas.js';
 import { publicProcedure } from '../../trpc.js';
 
@@ -41,15 +40,6 @@ export const refresh = () =>
     })
     .input(refreshInput())
     .output(tokenPairSchema)
-    .mutation(async ({ ctx, input }) => {
-      const session = ctx.browserSession;
-      const refreshToken = input.refreshToken ?? refreshTokenFromCookie(session);
-      try {
-        return deliverTokenPair(session, await ctx.services.auth.refresh(ctx.em, refreshToken, ctx.request));
-      } catch (error) {
-        // A cookie the server refused is dead for good: the browser need not send it again.
-        const isRefused = error instanceof AppError && ['INVALID_TOKEN', 'SESSION_REVOKED'].includes(error.code);
-        if (isRefused && session.mode === 'cookie') session.outbox.clear();
-        throw error;
-      }
-    });
+    .mutation(({ ctx, input }) =>
+      ctx.services.auth.refresh(ctx.em, input.refreshToken ?? refreshTokenFromCookie(ctx.cookies), ctx.request),
+    );

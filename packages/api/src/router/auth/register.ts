@@ -1,4 +1,3 @@
-import { deliverTokenPair } from '../../browser-session.js';
 import { errorExample as example } from '../../contract.js';
 import { registerInput, tokenPairSchema } from '../../schemas.js';
 import { publicProcedure } from '../../trpc.js';
@@ -30,5 +29,5 @@ export const register = () =>
     .mutation(async ({ ctx, input }) => {
       const pair = await ctx.services.auth.register(ctx.em, input, ctx.request);
       if (input.email) await ctx.services.email.afterRegistration(ctx.em, pair.user.id, input.email, ctx.request);
-      return deliverTokenPair(ctx.browserSession, pair);
+      return pair;
     });

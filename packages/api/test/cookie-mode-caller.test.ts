@@ -1,11 +1,12 @@
 /**
- * Cookie mode without HTTP: the procedures read the mode, the cookie and the
- * origin verdict from the context and leave the cookie change in its outbox.
- * (The HTTP side, headers and attributes, is apps/server/test/cookie-mode.test.ts.)
+ * Cookie mode without HTTP: the procedures return token pairs, and
+ * cookie-mode.ts reads the mode, the cookie and the origin verdict from the
+ * port in the context and writes the cookie change to it. (The HTTP side,
+ * headers and attributes, is apps/server/test/cookie-mode.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefreshCookieOutbox } from '../src/browser-session.js';
-import { type CreateContextOptions, createContext } from '../src/context.js';
+import { createContext } from '../src/context.js';
+import type { CookieModePort, RefreshCookieChange } from '../src/cookie-mode.js';
 import { createCaller } from '../src/root.js';
 import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
 
@@ -17,19 +18,39 @@ afterAll(async () => {
   await h?.db.destroy();
 });
 
-/** A caller as a browser in cookie mode would be, and the outbox its answer fills. */
-function browserCaller(options: Partial<CreateContextOptions> = {}) {
-  const outbox = new RefreshCookieOutbox();
-  const caller = createCaller(
-    createContext({ em: h.db.orm.em, services: h.services, sessionMode: 'cookie', outbox, ...options }),
-  );
+/** What a test port saw written: every change, in order. */
+interface RecordingPort extends CookieModePort {
+  writes: RefreshCookieChange[];
+  /** The last change, as the response would carry it (undefined: the response sets no cookie). */
+  readonly change: RefreshCookieChange | undefined;
+}
+
+function recordingPort(options: Partial<Omit<CookieModePort, 'write'>> = {}): RecordingPort {
+  const writes: RefreshCookieChange[] = [];
+  return {
+    modeHeader: 'cookie',
+    refreshCookie: undefined,
+    isOriginAllowed: true,
+    ...options,
+    writes,
+    write: (change) => void writes.push(change),
+    get change() {
+      return writes.length ? writes[writes.length - 1] : undefined;
+    },
+  };
+}
+
+/** A caller as a browser in cookie mode would be, and the port its answer writes to. */
+function browserCaller(options: Partial<Omit<CookieModePort, 'write'>> & { authorization?: string } = {}) {
+  const { authorization, ...portOptions } = options;
+  const outbox = recordingPort(portOptions);
+  const caller = createCaller(createContext({ em: h.db.orm.em, services: h.services, authorization, cookies: outbox }));
   return { caller, outbox };
 }
 
-function issuedCookie(outbox: RefreshCookieOutbox): { refreshToken: string; expiresAt: number } {
+function issuedCookie(outbox: RecordingPort): { refreshToken: string; expiresAt: number } {
   const change = outbox.change;
-  if (!change || !('refreshToken' in change))
-    throw new Error(`expected a cookie to set, got ${JSON.stringify(change)}`);
+  if (!change) throw new Error(`expected a cookie to set, got ${JSON.stringify(change)}`);
   return change;
 }
 
@@ -57,7 +78,7 @@ describe('cookie mode through createCaller', () => {
 
     const replay = browserCaller({ refreshCookie: cookie });
     expect((await rejection(replay.caller.auth.refresh({}))).code).toBe('UNAUTHORIZED');
-    expect(replay.outbox.change).toEqual({ isCleared: true });
+    expect(replay.outbox.change).toBeNull();
     const owner = browserCaller({ refreshCookie: next });
     expect((await rejection(owner.caller.auth.refresh({}))).code).toBe('UNAUTHORIZED');
   });
@@ -66,7 +87,7 @@ describe('cookie mode through createCaller', () => {
     const first = browserCaller();
     await first.caller.auth.register({ username: uniqueName('cm'), password: PASSWORD });
     const cookie = issuedCookie(first.outbox).refreshToken;
-    const forged = browserCaller({ sessionMode: undefined, refreshCookie: cookie });
+    const forged = browserCaller({ modeHeader: undefined, refreshCookie: cookie });
     expect((await rejection(forged.caller.auth.refresh({}))).code).toBe('FORBIDDEN');
     expect(forged.outbox.change).toBeUndefined();
     // Still the live cookie.
@@ -87,11 +108,35 @@ describe('cookie mode through createCaller', () => {
     const pair = await first.caller.auth.register({ username: uniqueName('cm'), password: PASSWORD });
     const cookieLogout = browserCaller({ authorization: `Bearer ${pair.accessToken}` });
     await cookieLogout.caller.auth.logout();
-    expect(cookieLogout.outbox.change).toEqual({ isCleared: true });
+    expect(cookieLogout.outbox.change).toBeNull();
 
     const bearer = await h.caller().auth.register({ username: uniqueName('cm'), password: PASSWORD });
-    const bearerLogout = browserCaller({ sessionMode: undefined, authorization: `Bearer ${bearer.accessToken}` });
+    const bearerLogout = browserCaller({ modeHeader: undefined, authorization: `Bearer ${bearer.accessToken}` });
     await bearerLogout.caller.auth.logoutAll();
     expect(bearerLogout.outbox.change).toBeUndefined();
+  });
+});
+
+describe('a bearer call', () => {
+  it('never enters cookie mode: no port, the pair in the body, nothing refused for a cookie', async () => {
+    const pair = await h.caller().auth.register({ username: uniqueName('bearer'), password: PASSWORD });
+    expect(String(pair.refreshToken).split('.')).toHaveLength(3);
+    const refreshed = await h.caller().auth.refresh({ refreshToken: pair.refreshToken });
+    expect(refreshed.refreshToken).not.toBe(pair.refreshToken);
+  });
+});
+
+describe('a batch with several cookie changes', () => {
+  it('writes each to the port in turn; the last one is what the response carries', async () => {
+    const { caller, outbox } = browserCaller();
+    const pair = await caller.auth.register({ username: uniqueName('cm'), password: PASSWORD });
+    const signedIn = browserCaller({
+      authorization: `Bearer ${pair.accessToken}`,
+      refreshCookie: issuedCookie(outbox).refreshToken,
+    });
+    await signedIn.caller.auth.refresh({});
+    await signedIn.caller.auth.logout();
+    expect(signedIn.outbox.writes.map((change) => (change ? 'set' : 'clear'))).toEqual(['set', 'clear']);
+    expect(signedIn.outbox.change).toBeNull();
   });
 });
