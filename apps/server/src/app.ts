@@ -7,6 +7,7 @@ import {
   createContext,
   createOpenApiDocument,
   errorResponseHeaders,
+  procedureContracts,
   SESSION_MODE_HEADER,
 } from '@repo/api';
 import { pingDatabase } from '@repo/db';
@@ -29,6 +30,7 @@ import { type CookieModeOptions, cookieModeOf } from './cookie-mode.js';
 import { createDocsRouter } from './docs.js';
 import { createFastTrpcHandler } from './fast-transport/index.js';
 import { pathForLog } from './logger.js';
+import { type Metrics, routeLabeler } from './metrics.js';
 import { requestLog } from './request-log.js';
 
 /** What GET /api and GET /trpc answer: the way to everything else. */
@@ -74,6 +76,8 @@ export interface AppDeps {
   maxBatchSize?: number;
   /** `stock`: tRPC's own Express adapter instead of our fast transport (for `pnpm bench` only). */
   transport?: 'fast' | 'stock';
+  /** Request durations by route, when METRICS_PORT is set (metrics.ts). */
+  metrics?: Metrics;
 }
 
 function errorBody(message: string, code: string) {
@@ -187,6 +191,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use(requestLog(logger));
+  if (deps.metrics) app.use(deps.metrics.httpMiddleware(routeLabeler(procedureContracts(appRouter))));
   app.use(helmet());
   const corsOrigins = new Set(deps.corsOrigins);
   const corsOfAllowedOrigins = cors((req, callback) => {

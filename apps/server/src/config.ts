@@ -178,6 +178,8 @@ const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    // Prometheus metrics on a port of their own (off when unset): never the public one.
+    METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z
       .string()
@@ -252,6 +254,13 @@ const envSchema = z
   })
   .superRefine(
     (env, ctx) => {
+      if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['METRICS_PORT'],
+          message: 'must not be PORT: metrics are never served on the public port',
+        });
+      }
       if (env.NODE_ENV === 'production') {
         for (const key of ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET'] as const) {
           if (!env[key])
@@ -296,6 +305,8 @@ export interface Config {
   isProduction: boolean;
   host: string;
   port: number;
+  /** METRICS_PORT: where GET /metrics answers (on HOST); undefined: no metrics. */
+  metricsPort: number | undefined;
   logLevel: string;
   rootDir: string;
   databaseUrl: string | undefined;
@@ -389,6 +400,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     isProduction,
     host: e.HOST,
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     rootDir,
     databaseUrl: e.DATABASE_URL,

@@ -42,6 +42,9 @@ if (shouldMigrate) {
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 }
 
+// Prometheus metrics on METRICS_PORT only: loaded (and their default collectors run) only when asked for.
+const metrics = config.metricsPort === undefined ? undefined : (await import('./metrics.js')).createMetrics();
+
 // Password and registration throttling: shared by every instance in Redis when REDIS_URL is set
 // (with an in-memory fallback while Redis is unreachable), per process otherwise.
 // Loaded only when used: the Redis client costs memory every instance would pay.
@@ -51,9 +54,12 @@ const redis =
     ? redisModule.createRedisClient(config.redisUrl, logger, { keyPrefix: config.redisKeyPrefix })
     : undefined;
 const throttle =
-  redis && redisModule ? await redisModule.createRedisAuthThrottle(redis, logger, config.throttle) : undefined;
+  redis && redisModule
+    ? await redisModule.createRedisAuthThrottle(redis, logger, config.throttle, metrics?.observer)
+    : undefined;
 
-const mailer = createMailer(config, logger);
+const plainMailer = createMailer(config, logger);
+const mailer = plainMailer && metrics ? metrics.countingMailer(plainMailer) : plainMailer;
 const services = createApiServices(
   {
     ...config.jwt,
@@ -67,7 +73,11 @@ const services = createApiServices(
     ...(throttle ? { throttle } : {}),
     ...(mailer ? { mailer } : {}),
     // One structured line per security event, with user, session, request and address.
-    events: (event) => logger.info({ securityEvent: event }, `security: ${event.type}`),
+    events: (event) => {
+      logger.info({ securityEvent: event }, `security: ${event.type}`);
+      metrics?.onSecurityEvent(event);
+    },
+    ...(metrics ? { observer: metrics.observer } : {}),
   },
 );
 // Before listening: the first unknown-user login must cost what every other does.
@@ -83,6 +93,7 @@ const app = createApp({
   isProduction: config.isProduction,
   maxBatchSize: config.maxBatchSize,
   transport: config.transport,
+  ...(metrics ? { metrics } : {}),
 });
 // Bounded headers, and bounded time to send them and the whole request: a
 // slow-drip client cannot hold a connection for Node's default 5 minutes.
@@ -96,6 +107,11 @@ server.listen(config.port, config.host, () => {
     `Server ready (${config.nodeEnv})\n  tRPC     ${base}/trpc\n  REST     ${base}/api\n  OpenAPI  ${base}/api/openapi.json\n  Docs     ${base}/api/docs`,
   );
 });
+const metricsServer =
+  metrics && config.metricsPort !== undefined
+    ? await (await import('./metrics.js')).serveMetrics(metrics.registry, config.metricsPort, config.host)
+    : undefined;
+if (metricsServer) logger.info({ port: config.metricsPort }, 'metrics: GET /metrics on their own port');
 // Expired sessions and dead one-time tokens, hourly (`pnpm db:prune` does the same once).
 const pruneSchedule = startPruneSchedule({ orm, logger });
 server.on('error', (error: NodeJS.ErrnoException) => {
@@ -131,6 +147,7 @@ async function shutdown(signal: string): Promise<void> {
   // Mails already handed to the background are sent (or fail) before the exit.
   await services.email.idle();
   await pruneSchedule.stop();
+  metricsServer?.close();
   await orm.close();
   if (redis && redisModule) await redisModule.closeRedisClient(redis);
   logger.info('stopped');

@@ -5,7 +5,7 @@
  * so the client is set to fail fast rather than wait, and to keep
  * reconnecting in the background.
  */
-import { type AuthThrottle, RateLimiterAuthThrottle, type ThrottleConfig } from '@repo/api';
+import { type AuthThrottle, RateLimiterAuthThrottle, type ThrottleConfig, type ThrottleObserver } from '@repo/api';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -73,12 +73,15 @@ export async function createRedisAuthThrottle(
   client: Redis,
   logger: Logger,
   config: Partial<ThrottleConfig> = {},
+  /** Budget refusals, for the metrics. */
+  observer: ThrottleObserver = {},
 ): Promise<AuthThrottle> {
   const where = { redis: `${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}` };
   const isReady = await waitUntilReady(client, REDIS_CLIENT_OPTIONS.connectTimeout);
   if (isReady) logger.info(where, REDIS_LOG.connected);
   else logger.warn(where, REDIS_LOG.unreachable);
   return RateLimiterAuthThrottle.withRedis(client, config, {
+    ...observer,
     startsUnavailable: !isReady,
     onStoreError: (error) => logger.warn({ ...where, err: error }, REDIS_LOG.unreachable),
     onStoreRecovered: () => logger.info(where, REDIS_LOG.recovered),

@@ -445,3 +445,13 @@ describe('parseConfig', () => {
     }
   });
 });
+
+describe('METRICS_PORT', () => {
+  it('is off by default, read as a port, and never the public port', () => {
+    expect(parseConfig({}, '/repo').metricsPort).toBeUndefined();
+    expect(parseConfig({ METRICS_PORT: '9464' }, '/repo').metricsPort).toBe(9464);
+    expect(errorOf({ METRICS_PORT: '3000' }).message).toMatch(/METRICS_PORT: must not be PORT/);
+    expect(errorOf({ PORT: '8080', METRICS_PORT: '8080' }).message).toMatch(/METRICS_PORT/);
+    expect(errorOf({ METRICS_PORT: 'metrics' }).message).toMatch(/METRICS_PORT/);
+  });
+});

@@ -10,6 +10,7 @@ import { createApp, requestListener } from '../src/app.js';
 import type { TrustProxy } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createConsoleMailer } from '../src/mailer.js';
+import type { Metrics } from '../src/metrics.js';
 import { testApiConfig } from '../src/testing.js';
 
 export const apiConfig: ApiConfig = testApiConfig();
@@ -61,6 +62,7 @@ export async function startServer(options: {
   trustProxy?: TrustProxy;
   /** Which handler serves /trpc (app.ts's option): the fast transport by default. */
   transport?: 'fast' | 'stock';
+  metrics?: Metrics;
 }): Promise<TestServer> {
   const logLines: string[] = [];
   let pending = '';
@@ -86,6 +88,7 @@ export async function startServer(options: {
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
+    ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
   });
   const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {

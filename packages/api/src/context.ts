@@ -4,6 +4,7 @@ import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
 import type { PasswordHasher } from './services/passwords.js';
+import type { ThrottleObserver } from './services/throttle.js';
 
 /** Built once per process by the composition root. */
 export interface ApiServices {
@@ -13,6 +14,23 @@ export interface ApiServices {
   passwords: PasswordHasher;
   /** The account's address: verification and password reset by email. */
   email: AccountEmailService;
+  /** What the composition root watches (metrics), if anything. */
+  observer?: ApiObserver;
+}
+
+/** What the composition root may watch of the API, for metrics. Hooks are optional and must not throw. */
+export interface ApiObserver extends ThrottleObserver {
+  /** Every procedure call, when it has finished: its path, its kind, how long it took and how it failed. */
+  procedureFinished?: (call: ProcedureCall) => void;
+}
+
+export interface ProcedureCall {
+  /** `user.me`, never a raw URL. */
+  path: string;
+  type: 'query' | 'mutation' | 'subscription';
+  durationMs: number;
+  /** The tRPC error code it failed with; undefined when it succeeded. */
+  errorCode: string | undefined;
 }
 
 /** Everything a request brings, already stripped of its transport. */

@@ -1,4 +1,11 @@
-export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
+export {
+  type ApiObserver,
+  type ApiServices,
+  type Context,
+  type CreateContextOptions,
+  createContext,
+  type ProcedureCall,
+} from './context.js';
 export {
   type Access,
   type CookieMode,
@@ -48,8 +55,10 @@ export {
   type RedisThrottleOptions,
   type ResetRequestBudget,
   THROTTLE_BUDGETS,
+  type ThrottleBudgetKey,
   type ThrottleConfig,
   type ThrottleKeys,
+  type ThrottleObserver,
 } from './services/throttle.js';
 export { type TokenClaims, type TokenConfig, TokenService } from './services/tokens.js';
 export { type ApiConfig, createApiServices, DEFAULT_APP_URL } from './services.js';

@@ -1,4 +1,4 @@
-import type { ApiServices } from './context.js';
+import type { ApiObserver, ApiServices } from './context.js';
 import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
 import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
@@ -36,10 +36,12 @@ export function createApiServices(
     /** How mail is sent; without one, the email procedures answer 503 (no SMTP in production). */
     mailer?: Mailer;
     now?: () => Date;
+    /** Watches procedure calls and budget refusals (the server's metrics); also given to the default throttle. */
+    observer?: ApiObserver;
   } = {},
 ): ApiServices {
   const passwords = options.passwords ?? new PasswordHasher(config.bcryptCost);
-  const throttle = options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle);
+  const throttle = options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle, options.observer ?? {});
   const shared = {
     ...(options.events ? { events: options.events } : {}),
     ...(options.now ? { now: options.now } : {}),
@@ -61,5 +63,11 @@ export function createApiServices(
     ...(config.resetRequestMinMs !== undefined ? { resetRequestMinMs: config.resetRequestMinMs } : {}),
     ...shared,
   });
-  return { passwords, auth, admin: new AdminService(shared), email };
+  return {
+    passwords,
+    auth,
+    admin: new AdminService(shared),
+    email,
+    ...(options.observer ? { observer: options.observer } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
-import type { Context } from './context.js';
+import type { Context, ProcedureCall } from './context.js';
 import type { ProcedureMeta } from './contract.js';
 import { applyCookieMode, cookieModeRefusal } from './cookie-mode.js';
 import { InputValidationError, retryAfterSecondsOf, toTRPCError } from './error-mapping.js';
@@ -42,6 +42,27 @@ function refuseForgedCall(ctx: Context): void {
 }
 
 /**
+ * Runs a call, telling the observer (the server's metrics) how long it took
+ * and how it ended. Without an observer it adds nothing to the call.
+ */
+function observed<T>(ctx: Context, path: string, type: ProcedureCall['type'], call: () => Promise<T>): Promise<T> {
+  const report = ctx.services.observer?.procedureFinished;
+  if (!report) return call();
+  const started = performance.now();
+  return call().then(
+    (result) => {
+      report({ path, type, durationMs: performance.now() - started, errorCode: undefined });
+      return result;
+    },
+    (error: unknown) => {
+      const errorCode = error instanceof TRPCError ? error.code : 'INTERNAL_SERVER_ERROR';
+      report({ path, type, durationMs: performance.now() - started, errorCode });
+      throw error;
+    },
+  );
+}
+
+/**
  * What the rest of the call returned, cookie mode's part done (the
  * procedure's meta says what it does with the cookie), and whatever went
  * wrong (input validation included) mapped into a tRPC error.
@@ -61,10 +82,12 @@ function finished<R extends { ok: true; data: unknown } | { ok: false; error: TR
  * (tRPC shares one context across a batch) and maps whatever went wrong,
  * including input validation, which runs inside it, into a tRPC error.
  */
-export const publicProcedure = t.procedure.meta({ access: 'public' }).use(async ({ ctx, meta, next }) => {
-  refuseForgedCall(ctx);
-  return finished(ctx, meta, await next({ ctx: { em: ctx.em.fork() } }));
-});
+export const publicProcedure = t.procedure.meta({ access: 'public' }).use(({ ctx, meta, path, type, next }) =>
+  observed(ctx, path, type, async () => {
+    refuseForgedCall(ctx);
+    return finished(ctx, meta, await next({ ctx: { em: ctx.em.fork() } }));
+  }),
+);
 
 function bearerTokenOf(authorization: string | undefined): string | undefined {
   const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
@@ -92,12 +115,14 @@ async function signedIn(ctx: Context, em: Context['em']) {
  * middleware rather than two: each one tRPC walks through costs every call
  * (`pnpm bench`).
  */
-export const protectedProcedure = t.procedure.meta({ access: 'protected' }).use(async ({ ctx, meta, next }) => {
-  refuseForgedCall(ctx);
-  const em = ctx.em.fork();
-  const auth = await signedIn(ctx, em);
-  return finished(ctx, meta, await next({ ctx: { em, auth } }));
-});
+export const protectedProcedure = t.procedure.meta({ access: 'protected' }).use(({ ctx, meta, path, type, next }) =>
+  observed(ctx, path, type, async () => {
+    refuseForgedCall(ctx);
+    const em = ctx.em.fork();
+    const auth = await signedIn(ctx, em);
+    return finished(ctx, meta, await next({ ctx: { em, auth } }));
+  }),
+);
 
 /** Signed in as an admin. */
 export const adminProcedure = protectedProcedure.meta({ access: 'admin' }).use(({ ctx, next }) => {

@@ -261,6 +261,34 @@ class CounterWithFallback implements AttemptCounter {
   }
 }
 
+/** What the composition root may watch of the budgets (metrics); must not throw. */
+export interface ThrottleObserver {
+  /** A request was refused by `budget` (it had no point left). */
+  onRefused?: (budget: ThrottleBudgetKey) => void;
+}
+
+/** `counter`, reporting each refusal to the observer under its budget's name. */
+function observedCounter(
+  counter: AttemptCounter,
+  budget: ThrottleBudgetKey,
+  observer: ThrottleObserver,
+): AttemptCounter {
+  const { onRefused } = observer;
+  if (!onRefused) return counter;
+  return {
+    consume: async (key, points) => {
+      try {
+        return await counter.consume(key, points);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) onRefused(budget);
+        throw error;
+      }
+    },
+    reward: (key, points) => counter.reward(key, points),
+    delete: (key) => counter.delete(key),
+  };
+}
+
 /** Takes one point; the milliseconds until the window ends when the budget was already spent, else 0. */
 async function take(counter: AttemptCounter, key: string): Promise<number> {
   try {
@@ -298,20 +326,22 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   readonly #verificationMailsByUser: AttemptCounter;
   readonly #mailsByRecipient: AttemptCounter;
 
-  private constructor(config: ThrottleConfig, counter: CounterFactory) {
-    this.#byUsernameAddress = counter('login_user_addr', config.maxFailuresPerUsernameAddress);
-    this.#byUsername = counter('login_user', config.maxFailuresPerUsername);
-    this.#failuresByAddress = counter('login_addr', config.maxFailuresPerAddress);
-    this.#registrationsByAddress = counter('register_addr', config.maxRegistrationsPerAddress);
-    this.#resetsByEmail = counter('reset_email', config.maxResetRequestsPerEmail);
-    this.#resetsByAddress = counter('reset_addr', config.maxResetRequestsPerAddress);
-    this.#verificationMailsByUser = counter('verify_user', config.maxVerificationMailsPerUser);
-    this.#mailsByRecipient = counter('mail_to', config.maxMailsPerRecipient);
+  private constructor(config: ThrottleConfig, counter: CounterFactory, observer: ThrottleObserver = {}) {
+    const budget = (keyPrefix: string, key: ThrottleBudgetKey) =>
+      observedCounter(counter(keyPrefix, config[key]), key, observer);
+    this.#byUsernameAddress = budget('login_user_addr', 'maxFailuresPerUsernameAddress');
+    this.#byUsername = budget('login_user', 'maxFailuresPerUsername');
+    this.#failuresByAddress = budget('login_addr', 'maxFailuresPerAddress');
+    this.#registrationsByAddress = budget('register_addr', 'maxRegistrationsPerAddress');
+    this.#resetsByEmail = budget('reset_email', 'maxResetRequestsPerEmail');
+    this.#resetsByAddress = budget('reset_addr', 'maxResetRequestsPerAddress');
+    this.#verificationMailsByUser = budget('verify_user', 'maxVerificationMailsPerUser');
+    this.#mailsByRecipient = budget('mail_to', 'maxMailsPerRecipient');
   }
 
-  static inMemory(config: Partial<ThrottleConfig> = {}): RateLimiterAuthThrottle {
+  static inMemory(config: Partial<ThrottleConfig> = {}, observer: ThrottleObserver = {}): RateLimiterAuthThrottle {
     const full = { ...DEFAULT_THROTTLE, ...config };
-    return new RateLimiterAuthThrottle(full, memoryCounters(full));
+    return new RateLimiterAuthThrottle(full, memoryCounters(full), observer);
   }
 
   /**
@@ -327,7 +357,7 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   static withRedis(
     client: RedisClientLike,
     config: Partial<ThrottleConfig> = {},
-    options: RedisThrottleOptions = {},
+    options: RedisThrottleOptions & ThrottleObserver = {},
   ): RateLimiterAuthThrottle {
     const full = { ...DEFAULT_THROTTLE, ...config };
     const health = new StoreHealth(options);
@@ -346,6 +376,7 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
           health,
           assertReady,
         ),
+      options,
     );
   }
 

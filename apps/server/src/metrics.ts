@@ -1,0 +1,156 @@
+/**
+ * Prometheus metrics (METRICS_PORT, API.md "Audit log, metrics and traces"):
+ * one registry per server, fed by the API's observer (procedure calls, budget
+ * refusals), the security events (sign-in outcomes), the mailer and an HTTP
+ * layer; served on a port of its own, never the public one.
+ */
+import { createServer, type Server } from 'node:http';
+import type { ApiObserver, Mailer, SecurityEvent, ThrottleBudgetKey } from '@repo/api';
+import type { RequestHandler } from 'express';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Seconds; from a fast session check to a slow bcrypt at cost 12 and beyond. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** The security events counted as sign-in outcomes. */
+const SIGN_IN_OUTCOMES: Partial<Record<SecurityEvent['type'], string>> = {
+  'login.succeeded': 'succeeded',
+  'login.failed': 'failed',
+  'login.disabled': 'failed',
+  'login.throttled': 'throttled',
+};
+
+export interface Metrics {
+  registry: Registry;
+  /** Give to createApiServices: procedure calls and budget refusals. */
+  observer: ApiObserver;
+  /** Call with every security event. */
+  onSecurityEvent(event: SecurityEvent): void;
+  /** The mailer, counting what it sends and what fails. */
+  countingMailer(mailer: Mailer): Mailer;
+  /** In front of every route: the duration of each request by route template and status. */
+  httpMiddleware(routeOf: (method: string, path: string) => string): RequestHandler;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by method, route (a route template or procedure path, never the raw URL) and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const procedureDuration = new Histogram({
+    name: 'trpc_procedure_duration_seconds',
+    help: 'Procedure calls (tRPC and REST alike) by procedure path, type and outcome (ok, or the tRPC error code)',
+    labelNames: ['procedure', 'type', 'outcome'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const signIns = new Counter({
+    name: 'auth_sign_ins_total',
+    help: 'Password sign-ins by outcome (succeeded, failed, throttled)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'auth_throttle_refusals_total',
+    help: 'Requests a throttle budget refused, by budget (THROTTLE_* in the README)',
+    labelNames: ['budget'],
+    registers: [registry],
+  });
+  const mails = new Counter({
+    name: 'mail_messages_total',
+    help: 'Messages handed to the mail server, by outcome (sent, failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observer: {
+      procedureFinished: ({ path, type, durationMs, errorCode }) =>
+        procedureDuration.observe({ procedure: path, type, outcome: errorCode ?? 'ok' }, durationMs / 1000),
+      onRefused: (budget: ThrottleBudgetKey) => refusals.inc({ budget }),
+    },
+    onSecurityEvent(event) {
+      const outcome = SIGN_IN_OUTCOMES[event.type];
+      if (outcome) signIns.inc({ outcome });
+    },
+    countingMailer(mailer) {
+      return {
+        async send(message) {
+          try {
+            await mailer.send(message);
+            mails.inc({ outcome: 'sent' });
+          } catch (error) {
+            mails.inc({ outcome: 'failed' });
+            throw error;
+          }
+        },
+      };
+    },
+    httpMiddleware(routeOf) {
+      return (req, res, next) => {
+        const started = performance.now();
+        // Now, in front of every route: a router mounted on a path later rewrites req.path.
+        const route = routeOf(req.method, req.path);
+        res.once('finish', () => {
+          httpDuration.observe(
+            { method: req.method, route, status: String(res.statusCode) },
+            (performance.now() - started) / 1000,
+          );
+        });
+        next();
+      };
+    },
+  };
+}
+
+/** The metrics endpoint on its own port: GET /metrics, nothing else. */
+export function serveMetrics(registry: Registry, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n'),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/**
+ * A request's route for the metrics' labels: the procedure path on /trpc (one
+ * call) and the documented template on /api (`/api/users/{id}`), so the
+ * labels stay few whatever URLs clients send.
+ */
+export function routeLabeler(
+  procedures: readonly { path: string; method: string; route: string }[],
+): (method: string, path: string) => string {
+  const known = new Set(procedures.map((procedure) => procedure.path));
+  const templates = procedures.map((procedure) => ({
+    method: procedure.method.toUpperCase(),
+    label: `/api${procedure.route}`,
+    pattern: new RegExp(`^/api${procedure.route.replace(/\{[^/]+\}/g, '[^/]+')}/?$`, 'i'),
+  }));
+  const fixed = new Set(['/healthz', '/readyz', '/api', '/trpc', '/api/openapi.json']);
+  return (method, path) => {
+    if (path.startsWith('/trpc/')) {
+      const calls = path.slice('/trpc/'.length).split(',');
+      if (!calls.every((call) => known.has(call))) return '/trpc (unknown procedure)';
+      return calls.length === 1 ? `/trpc/${calls[0]}` : '/trpc (batch)';
+    }
+    if (fixed.has(path)) return path;
+    if (/^\/api\/docs(\/|$)/i.test(path)) return '/api/docs';
+    const template = templates.find((candidate) => candidate.method === method && candidate.pattern.test(path));
+    return template ? template.label : 'unmatched';
+  };
+}
