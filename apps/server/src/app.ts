@@ -32,6 +32,7 @@ import { createFastTrpcHandler } from './fast-transport/index.js';
 import { pathForLog } from './logger.js';
 import { type Metrics, routeLabeler } from './metrics.js';
 import { requestLog } from './request-log.js';
+import { httpTracing } from './tracing.js';
 
 /** What GET /api and GET /trpc answer: the way to everything else. */
 export const API_INDEX = {
@@ -78,6 +79,8 @@ export interface AppDeps {
   transport?: 'fast' | 'stock';
   /** Request durations by route, when METRICS_PORT is set (metrics.ts). */
   metrics?: Metrics;
+  /** A server span per request, when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing.ts). */
+  isTracing?: boolean;
 }
 
 function errorBody(message: string, code: string) {
@@ -190,8 +193,11 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
 
+  const routeOf = deps.metrics || deps.isTracing ? routeLabeler(procedureContracts(appRouter)) : undefined;
+  // First, so everything the request runs (procedures, queries, bcrypt, log lines) is in its span.
+  if (deps.isTracing && routeOf) app.use(httpTracing(routeOf));
   app.use(requestLog(logger));
-  if (deps.metrics) app.use(deps.metrics.httpMiddleware(routeLabeler(procedureContracts(appRouter))));
+  if (deps.metrics && routeOf) app.use(deps.metrics.httpMiddleware(routeOf));
   app.use(helmet());
   const corsOrigins = new Set(deps.corsOrigins);
   const corsOfAllowedOrigins = cors((req, callback) => {

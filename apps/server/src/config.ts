@@ -178,6 +178,10 @@ const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    // Traces when set (the OpenTelemetry SDK reads it and the other OTEL_* variables itself).
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .url({ protocol: /^https?$/, error: 'must be the OTLP/HTTP collector URL, such as http://127.0.0.1:4318' })
+      .optional(),
     // Prometheus metrics on a port of their own (off when unset): never the public one.
     METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -307,6 +311,8 @@ export interface Config {
   port: number;
   /** METRICS_PORT: where GET /metrics answers (on HOST); undefined: no metrics. */
   metricsPort: number | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT is set: spans are exported (tracing.ts). */
+  isTracing: boolean;
   logLevel: string;
   rootDir: string;
   databaseUrl: string | undefined;
@@ -401,6 +407,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
     host: e.HOST,
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
+    isTracing: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
     logLevel: e.LOG_LEVEL,
     rootDir,
     databaseUrl: e.DATABASE_URL,

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 
 /** Paths that must never reach a log line, wherever they appear (at the top or one level down). */
@@ -62,6 +63,13 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError },
+    // The trace of the request a line belongs to, when the server traces (tracing.ts).
+    mixin: () => {
+      const span = trace.getActiveSpan();
+      if (!span?.isRecording()) return {};
+      const { traceId, spanId } = span.spanContext();
+      return { traceId, spanId };
+    },
   };
   if (options.isPretty) {
     // Required here, not imported at the top: production never pays for it.

@@ -9,6 +9,9 @@ import { startPruneSchedule } from './prune-schedule.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, isPretty: !config.isProduction });
+// OpenTelemetry only when OTEL_EXPORTER_OTLP_ENDPOINT is set: loaded (and paid for) only then.
+const tracing = config.isTracing ? await (await import('./tracing.js')).startTracing('trpc-auth-server') : undefined;
+if (tracing) logger.info('tracing: spans exported over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT)');
 
 // `pnpm dev` passes --keep-dev-secrets: sessions then survive its restarts.
 const keptIn = process.argv.includes('--keep-dev-secrets') ? keepGeneratedSecrets(config) : undefined;
@@ -94,6 +97,7 @@ const app = createApp({
   maxBatchSize: config.maxBatchSize,
   transport: config.transport,
   ...(metrics ? { metrics } : {}),
+  isTracing: tracing !== undefined,
 });
 // Bounded headers, and bounded time to send them and the whole request: a
 // slow-drip client cannot hold a connection for Node's default 5 minutes.
@@ -149,6 +153,10 @@ async function shutdown(signal: string): Promise<void> {
   await pruneSchedule.stop();
   metricsServer?.close();
   await orm.close();
+  // The spans of the last requests, sent before the exit (bounded by the exporter's own timeout).
+  await tracing
+    ?.shutdown()
+    .catch((error: unknown) => logger.warn({ err: error }, 'tracing: the last spans could not be sent'));
   if (redis && redisModule) await redisModule.closeRedisClient(redis);
   logger.info('stopped');
   process.exit(0);

@@ -50,6 +50,7 @@ export function requestLog(logger: Logger): RequestHandler {
         req: { id, method: req.method, url, remoteAddress: req.socket.remoteAddress },
         res: { statusCode: res.statusCode },
         responseTime,
+        ...(req.traceId ? { traceId: req.traceId } : {}),
       };
       if (!res.writableFinished) {
         access.warn(fields, `${req.method} ${url} aborted after ${responseTime}ms`);

@@ -455,3 +455,11 @@ describe('METRICS_PORT', () => {
     expect(errorOf({ METRICS_PORT: 'metrics' }).message).toMatch(/METRICS_PORT/);
   });
 });
+
+describe('OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  it('turns tracing on when set, and refuses what is no http(s) URL', () => {
+    expect(parseConfig({}, '/repo').isTracing).toBe(false);
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, '/repo').isTracing).toBe(true);
+    expect(errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }).message).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+});

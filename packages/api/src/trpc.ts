@@ -1,9 +1,13 @@
+import { trace } from '@opentelemetry/api';
 import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
 import type { Context, ProcedureCall } from './context.js';
 import type { ProcedureMeta } from './contract.js';
 import { applyCookieMode, cookieModeRefusal } from './cookie-mode.js';
 import { InputValidationError, retryAfterSecondsOf, toTRPCError } from './error-mapping.js';
 import { AppError } from './errors.js';
+import { inSpan } from './tracing.js';
+
+const tracer = trace.getTracer('@repo/api');
 
 const t = initTRPC
   .context<Context>()
@@ -45,7 +49,10 @@ function refuseForgedCall(ctx: Context): void {
  * Runs a call, telling the observer (the server's metrics) how long it took
  * and how it ended. Without an observer it adds nothing to the call.
  */
-function observed<T>(ctx: Context, path: string, type: ProcedureCall['type'], call: () => Promise<T>): Promise<T> {
+function observed<T>(ctx: Context, path: string, type: ProcedureCall['type'], run: () => Promise<T>): Promise<T> {
+  // A span per procedure, the HTTP request's child (when the server traces), however the call came in.
+  const call = () =>
+    inSpan(tracer, `trpc ${path}`, { 'rpc.system': 'trpc', 'rpc.method': path, 'rpc.trpc.type': type }, run);
   const report = ctx.services.observer?.procedureFinished;
   if (!report) return call();
   const started = performance.now();

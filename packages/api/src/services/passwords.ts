@@ -1,4 +1,8 @@
+import { trace } from '@opentelemetry/api';
 import bcrypt from 'bcrypt';
+import { inSpan } from '../tracing.js';
+
+const tracer = trace.getTracer('@repo/api');
 
 export class PasswordHasher {
   #dummyHash: Promise<string> | undefined;
@@ -6,11 +10,11 @@ export class PasswordHasher {
   constructor(readonly cost: number) {}
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.cost);
+    return inSpan(tracer, 'bcrypt.hash', { 'bcrypt.cost': this.cost }, () => bcrypt.hash(password, this.cost));
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return bcrypt.compare(password, hash);
+    return inSpan(tracer, 'bcrypt.compare', { 'bcrypt.cost': this.cost }, () => bcrypt.compare(password, hash));
   }
 
   /** Whether a stored hash was made at a lower cost than today's (so a login should hash the password again). */
@@ -29,7 +33,8 @@ export class PasswordHasher {
    * accounts exist. Always false.
    */
   async verifyUnknownUser(password: string): Promise<false> {
-    await bcrypt.compare(password, await this.dummyHash());
+    const dummy = await this.dummyHash();
+    await inSpan(tracer, 'bcrypt.compare', { 'bcrypt.cost': this.cost }, () => bcrypt.compare(password, dummy));
     return false;
   }
 

@@ -21,6 +21,7 @@ import {
 } from 'mysql2';
 import { ACQUIRE_TIMEOUT_CODE } from '../errors.js';
 import { isPrepared as isMarkedPrepared } from './prepared.js';
+import { endQuerySpan, startQuerySpan } from './query-spans.js';
 
 export interface MysqlPoolBounds {
   /** How long a caller may wait for a pooled connection (a free one, or a new one being opened). */
@@ -65,10 +66,15 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
     connect: (callback) => connection.connect(callback),
     destroy: () => connection.destroy(),
     release: () => connection.release(),
-    query(sql: string, values: QueryOptions['values'], callback?: QueryCallback) {
+    query(sql: string, values: QueryOptions['values'], done?: QueryCallback) {
       const timeout = bounds.queryTimeoutMs();
       // Streams (no callback) stay unbounded: they may run long on purpose.
-      if (!callback) return connection.query({ sql, values });
+      if (!done) return connection.query({ sql, values });
+      const span = startQuerySpan('mysql', sql);
+      const callback: QueryCallback = (error, result) => {
+        endQuerySpan(span, error);
+        done(error, result);
+      };
       const isPrepared = Array.isArray(values) && isMarkedPrepared(values);
       if (timeout <= 0) {
         return isPrepared ? connection.execute({ sql, values }, callback) : connection.query({ sql, values }, callback);

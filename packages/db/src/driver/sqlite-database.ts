@@ -13,6 +13,7 @@
  */
 import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import Database from 'libsql';
+import { inQuerySpan } from './query-spans.js';
 
 /** Distinct statements kept per database: the app's own are a few dozen; past this, the oldest go. */
 export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
@@ -34,11 +35,11 @@ class KeptStatement implements SqliteStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    return this.#statement.all(parameters as unknown[]);
+    return inQuerySpan('sqlite', this.sql, () => this.#statement.all(parameters as unknown[]));
   }
 
   run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint } {
-    return this.#statement.run(parameters as unknown[]);
+    return inQuerySpan('sqlite', this.sql, () => this.#statement.run(parameters as unknown[]));
   }
 
   /** A stream gets a statement of its own: one kept statement is never read by two callers at once. */

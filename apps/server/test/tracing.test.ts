@@ -1,0 +1,163 @@
+/**
+ * Traces, end to end: the server process with OTEL_EXPORTER_OTLP_ENDPOINT
+ * exports to an OTLP/HTTP receiver in this test. For one `user.me` and one
+ * `auth.login`, each sent with a W3C `traceparent`, the spans form a tree
+ * under the caller's span: the HTTP request, the procedure, the statements
+ * (and bcrypt for the login); the response and the log lines carry the trace.
+ *
+ * It runs in the sqlite project only: the spans do not depend on the
+ * database's dialect beyond the statements' (the driver's test covers both).
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PASSWORD, uniqueName } from './helpers.js';
+import { freePort, spawnServer, waitForOk } from './server-process.js';
+
+const isSqliteProject = process.env.TEST_DB !== 'mysql';
+
+interface ExportedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+}
+
+/** An OTLP/HTTP (JSON) receiver: every span posted to /v1/traces. */
+async function startReceiver(): Promise<{ url: string; spans: ExportedSpan[]; server: Server }> {
+  const spans: ExportedSpan[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.url === '/v1/traces' && req.headers['content-type']?.includes('json')) {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans?: { scopeSpans?: { spans?: ExportedSpan[] }[] }[];
+        };
+        for (const resource of body.resourceSpans ?? [])
+          for (const scope of resource.scopeSpans ?? []) spans.push(...(scope.spans ?? []));
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
+  const cleanups: (() => void)[] = [];
+  afterAll(() => {
+    for (const cleanup of cleanups) cleanup();
+  });
+
+  it('user.me and auth.login each make a tree under the caller’s traceparent: HTTP, procedure, statements, bcrypt', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.server.close());
+    const port = await freePort();
+    const file = join(tmpdir(), `tracing-${randomBytes(6).toString('hex')}.sqlite`);
+    cleanups.push(() => {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+    });
+    const proc = spawnServer(
+      {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        DATABASE_URL: `sqlite:${file}`,
+        JWT_ACCESS_SECRET: 'tracing-process-access-secret-of-32-bytes',
+        JWT_REFRESH_SECRET: 'tracing-process-refresh-secret-of-32-bytes',
+        BCRYPT_COST: '10',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        // Export every 100 ms rather than every 5 s: the test waits for the spans.
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+      ['--migrate'],
+    );
+    cleanups.push(() => {
+      if (proc.child.exitCode === null) proc.child.kill();
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitForOk(`${base}/healthz`, proc);
+
+    const username = uniqueName('traced');
+    const registered = await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+
+    const login = { traceId: hex(16), parentId: hex(8) };
+    const loginAnswer = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${login.traceId}-${login.parentId}-01` },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    expect(loginAnswer.status).toBe(200);
+    expect(loginAnswer.headers.get('traceparent')).toMatch(new RegExp(`^00-${login.traceId}-[0-9a-f]{16}-01$`));
+
+    const me = { traceId: hex(16), parentId: hex(8) };
+    const meAnswer = await fetch(`${base}/trpc/user.me`, {
+      headers: { authorization: `Bearer ${accessToken}`, traceparent: `00-${me.traceId}-${me.parentId}-01` },
+    });
+    expect(meAnswer.status).toBe(200);
+
+    const spansOf = (traceId: string) => receiver.spans.filter((span) => span.traceId === traceId);
+    const hasTree = (traceId: string, leaf: string) => spansOf(traceId).some((span) => span.name === leaf);
+    for (
+      let i = 0;
+      i < 100 && !(hasTree(me.traceId, 'GET /trpc/user.me') && hasTree(login.traceId, 'bcrypt.compare'));
+      i++
+    ) {
+      await sleep(100);
+    }
+
+    /** The span of `name` in the trace, and that its parent is `parentId`. */
+    const child = (traceId: string, name: string | RegExp, parentId: string) => {
+      const found = spansOf(traceId).filter(
+        (span) =>
+          (typeof name === 'string' ? span.name === name : name.test(span.name)) && span.parentSpanId === parentId,
+      );
+      expect(
+        found,
+        `${String(name)} under ${parentId} in ${JSON.stringify(spansOf(traceId).map((s) => s.name))}`,
+      ).not.toHaveLength(0);
+      return found[0] as ExportedSpan;
+    };
+
+    // user.me: caller → GET /trpc/user.me (server) → trpc user.me → the session check's statement.
+    const meHttp = child(me.traceId, 'GET /trpc/user.me', me.parentId);
+    expect(meHttp.kind).toBe(2); // SERVER
+    const meProcedure = child(me.traceId, 'trpc user.me', meHttp.spanId);
+    child(me.traceId, /^SELECT sqlite$/, meProcedure.spanId);
+
+    // auth.login: caller → POST /api/auth/login → trpc auth.login → statements and bcrypt.compare.
+    const loginHttp = child(login.traceId, 'POST /api/auth/login', login.parentId);
+    const loginProcedure = child(login.traceId, 'trpc auth.login', loginHttp.spanId);
+    child(login.traceId, 'bcrypt.compare', loginProcedure.spanId);
+    child(login.traceId, /^(SELECT|INSERT|UPDATE) sqlite$/, loginProcedure.spanId);
+
+    // The log lines of those requests carry their trace.
+    const lines = proc
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { traceId?: string; msg: string });
+    expect(lines.some((line) => line.traceId === me.traceId && line.msg.startsWith('GET /trpc/user.me 200'))).toBe(
+      true,
+    );
+    expect(lines.some((line) => line.traceId === login.traceId && line.msg === 'security: login.succeeded')).toBe(true);
+
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});

@@ -1,0 +1,34 @@
+import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+
+const tracer = trace.getTracer('@repo/db');
+
+/**
+ * A span for one statement, the active span's child (OpenTelemetry's API:
+ * it records nothing unless the server started an SDK). It carries the
+ * statement's text, whose values are bound parameters and never in it.
+ */
+export function startQuerySpan(system: 'sqlite' | 'mysql', sql: string): Span {
+  const operation = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'QUERY';
+  return tracer.startSpan(`${operation} ${system}`, {
+    kind: SpanKind.CLIENT,
+    attributes: { 'db.system.name': system, 'db.operation.name': operation, 'db.query.text': sql },
+  });
+}
+
+export function endQuerySpan(span: Span, error?: unknown): void {
+  if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: (error as { code?: string }).code ?? 'error' });
+  span.end();
+}
+
+/** Runs a synchronous statement (libsql's) in its span. */
+export function inQuerySpan<T>(system: 'sqlite' | 'mysql', sql: string, run: () => T): T {
+  const span = startQuerySpan(system, sql);
+  try {
+    const result = run();
+    endQuerySpan(span);
+    return result;
+  } catch (error) {
+    endQuerySpan(span, error);
+    throw error;
+  }
+}
