@@ -371,6 +371,9 @@ export class ConfigError extends Error {
 }
 
 /** The directory holding pnpm-workspace.yaml above `from`, else `from` itself (e.g. in a container). */
+/** Every variable the server reads (deploy manifests are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export function findRootDir(from: string = process.cwd()): string {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
