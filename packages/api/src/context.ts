@@ -3,6 +3,7 @@ import { type BrowserSession, parseSessionMode, RefreshCookieOutbox } from './br
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
+import type { PasskeyService } from './services/passkeys.js';
 import type { PasswordHasher } from './services/passwords.js';
 
 /** Built once per process by the composition root. */
@@ -13,6 +14,8 @@ export interface ApiServices {
   passwords: PasswordHasher;
   /** The account's address: verification and password reset by email. */
   email: AccountEmailService;
+  /** Passkeys: their registration, list and removal, and the sign-in with one. */
+  passkeys: PasskeyService;
 }
 
 /** Everything a request brings, already stripped of its transport. */
