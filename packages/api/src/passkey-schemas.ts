@@ -167,7 +167,8 @@ export const authenticationResponseSchema = z
     response: z.object({
       clientDataJSON: base64url(4096),
       authenticatorData: base64url(16_384),
-      signature: base64url(2048),
+      // ML-DSA-87 (a post-quantum algorithm the options offer) signs in 4627 bytes.
+      signature: base64url(8192),
       userHandle: base64url(256).optional(),
     }),
     authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
