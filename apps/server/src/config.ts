@@ -9,8 +9,11 @@ import { dirname, join, resolve } from 'node:path';
 import {
   DEFAULT_SESSION_MAX_PER_USER,
   DEFAULT_THROTTLE_WINDOW,
+  DEFAULT_WEBAUTHN_RP_NAME,
   THROTTLE_BUDGETS,
   type ThrottleConfig,
+  type WebauthnConfig,
+  webauthnConfigOf,
 } from '@repo/api';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
@@ -77,6 +80,19 @@ const origin = z.string().refine((s) => {
     return false;
   }
 }, 'must be exact origins such as https://app.example.com (scheme, host, optional port; no path, no "*")');
+
+/**
+ * Why `text` cannot be a passkey origin, or undefined when it can: WebAuthn
+ * runs in secure contexts only, so an exact `https://` origin, or plain http
+ * on localhost alone (what browsers treat as secure for development).
+ */
+function webauthnOriginProblem(text: string): string | undefined {
+  const url = URL.parse(text);
+  if (!url || url.origin !== text) return `"${text}" is not an exact origin such as https://app.example.com`;
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && url.hostname === 'localhost') return undefined;
+  return `"${text}" is not https:// (plain http is allowed on localhost only: passkeys need a secure context)`;
+}
 
 const DEV_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
 /** APP_URL when unset (the web app's `pnpm dev`). */
@@ -248,6 +264,24 @@ const envSchema = z
     APP_URL: z
       .url({ protocol: /^https?$/, error: "must be the web app's http(s) URL, such as https://app.example.com/" })
       .optional(),
+    // Passkeys: unset, the RP ID is APP_URL's host and the one origin APP_URL's origin.
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(
+        /^[a-z0-9.-]+$/i,
+        "must be a domain such as example.com (the app's host or a parent of it; no scheme, no port)",
+      )
+      .optional(),
+    WEBAUTHN_RP_NAME: z.string().min(1).max(64).default(DEFAULT_WEBAUTHN_RP_NAME),
+    WEBAUTHN_ORIGINS: z
+      .string()
+      .optional()
+      .transform((s) =>
+        s
+          ?.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      ),
     TRUST_PROXY: trustProxy,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -289,6 +323,24 @@ const envSchema = z
           });
         }
       }
+      // Derived only from values that are themselves valid: a bad one is named once, for what it is.
+      const appUrl = env.APP_URL === undefined ? undefined : URL.parse(env.APP_URL);
+      const isAppUrlUsable = appUrl === undefined || appUrl?.protocol === 'http:' || appUrl?.protocol === 'https:';
+      const isRpIdUsable = env.WEBAUTHN_RP_ID === undefined || /^[a-z0-9.-]+$/i.test(env.WEBAUTHN_RP_ID);
+      const webauthn = isAppUrlUsable && isRpIdUsable ? webauthnOf(env) : { rpId: '', origins: [] };
+      for (const origin of webauthn.origins) {
+        const problem = webauthnOriginProblem(origin);
+        const from = env.WEBAUTHN_ORIGINS ? '' : " (APP_URL's origin, as WEBAUTHN_ORIGINS is unset: set it)";
+        if (problem) ctx.addIssue({ code: 'custom', path: ['WEBAUTHN_ORIGINS'], message: `${problem}${from}` });
+        const host = URL.parse(origin)?.hostname;
+        if (!problem && host !== webauthn.rpId && !host?.endsWith(`.${webauthn.rpId}`)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['WEBAUTHN_RP_ID'],
+            message: `"${webauthn.rpId}" must be the host of every WEBAUTHN_ORIGINS origin or a parent domain of it (not of ${origin})`,
+          });
+        }
+      }
       if (env.REFRESH_TOKEN_TTL > env.SESSION_MAX_AGE) {
         ctx.addIssue({
           code: 'custom',
@@ -303,6 +355,20 @@ const envSchema = z
     },
     { when: () => true },
   );
+
+/** The relying party the variables describe: each defaults to what APP_URL says. */
+function webauthnOf(env: {
+  APP_URL?: string | undefined;
+  WEBAUTHN_RP_ID?: string | undefined;
+  WEBAUTHN_RP_NAME: string;
+  WEBAUTHN_ORIGINS?: string[] | undefined;
+}): WebauthnConfig {
+  return webauthnConfigOf(env.APP_URL ?? DEV_APP_URL, {
+    ...(env.WEBAUTHN_RP_ID ? { rpId: env.WEBAUTHN_RP_ID.toLowerCase() } : {}),
+    rpName: env.WEBAUTHN_RP_NAME,
+    ...(env.WEBAUTHN_ORIGINS?.length ? { origins: env.WEBAUTHN_ORIGINS } : {}),
+  });
+}
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -364,6 +430,8 @@ export interface Config {
     /** The web app's base URL, for links in emails. */
     appUrl: string;
   };
+  /** Passkeys' relying party (WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS). */
+  webauthn: WebauthnConfig;
 }
 
 export class ConfigError extends Error {
@@ -453,6 +521,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }
         : undefined,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, appUrl: e.APP_URL ?? DEV_APP_URL },
+    webauthn: webauthnOf(e),
   };
 }
 

@@ -71,6 +71,7 @@ const services = createApiServices(
     appUrl: config.mail.appUrl,
     sessionMaxPerUser: config.sessions.maxPerUser,
     refreshReuseGraceMs: config.sessions.refreshReuseGraceMs,
+    webauthn: config.webauthn,
   },
   {
     ...(throttle ? { throttle } : {}),

@@ -169,6 +169,61 @@ describe('parseConfig', () => {
     );
   });
 
+  it("WEBAUTHN_*: the relying party defaults to APP_URL's host and origin, and each variable can be set", () => {
+    expect(parseConfig({}, '/repo').webauthn).toEqual({
+      rpId: 'localhost',
+      rpName: 'Auth API',
+      origins: ['http://localhost:5173'],
+    });
+    expect(parseConfig({ APP_URL: 'https://app.example.com/' }, '/repo').webauthn).toEqual({
+      rpId: 'app.example.com',
+      rpName: 'Auth API',
+      origins: ['https://app.example.com'],
+    });
+    const set = parseConfig(
+      {
+        APP_URL: 'https://app.example.com/',
+        WEBAUTHN_RP_ID: 'Example.com',
+        WEBAUTHN_RP_NAME: 'Example',
+        WEBAUTHN_ORIGINS: 'https://app.example.com, https://www.example.com',
+      },
+      '/repo',
+    );
+    expect(set.webauthn).toEqual({
+      rpId: 'example.com',
+      rpName: 'Example',
+      origins: ['https://app.example.com', 'https://www.example.com'],
+    });
+  });
+
+  it('refuses passkey origins that are not https:// (plain http on localhost alone), with a clear error', () => {
+    const { message } = errorOf({ WEBAUTHN_ORIGINS: 'https://app.example.com,http://app.example.com' });
+    expect(message).toContain(
+      'WEBAUTHN_ORIGINS: "http://app.example.com" is not https:// (plain http is allowed on localhost only: passkeys need a secure context)',
+    );
+    expect(errorOf({ WEBAUTHN_ORIGINS: 'http://127.0.0.1:5173' }).message).toContain(
+      '"http://127.0.0.1:5173" is not https://',
+    );
+    expect(parseConfig({ WEBAUTHN_ORIGINS: 'http://localhost:3000' }, '/repo').webauthn.origins).toEqual([
+      'http://localhost:3000',
+    ]);
+    expect(errorOf({ WEBAUTHN_ORIGINS: 'https://app.example.com/path' }).message).toContain('is not an exact origin');
+    // Derived from APP_URL: the message says where the origin came from.
+    expect(errorOf({ APP_URL: 'http://app.example.com/' }).message).toMatch(
+      /WEBAUTHN_ORIGINS: "http:\/\/app.example.com" is not https:\/\/.*APP_URL's origin, as WEBAUTHN_ORIGINS is unset/,
+    );
+  });
+
+  it('refuses an RP ID that is not the host (or a parent domain) of every passkey origin', () => {
+    const { message } = errorOf({ WEBAUTHN_RP_ID: 'example.org', WEBAUTHN_ORIGINS: 'https://app.example.com' });
+    expect(message).toContain('WEBAUTHN_RP_ID: "example.org" must be the host of every WEBAUTHN_ORIGINS origin');
+    expect(errorOf({ WEBAUTHN_RP_ID: 'https://example.com' }).message).toContain('WEBAUTHN_RP_ID: must be a domain');
+    // "notexample.com" is not under "example.com".
+    expect(errorOf({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://notexample.com' }).message).toContain(
+      'WEBAUTHN_RP_ID',
+    );
+  });
+
   it('refuses throttle budgets that are not whole numbers of at least 1, naming each variable', () => {
     const { message } = errorOf({
       THROTTLE_LOGIN_PER_USERNAME: '0',

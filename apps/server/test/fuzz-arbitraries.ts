@@ -19,7 +19,7 @@ type OpenApiOperation = NonNullable<NonNullable<OpenAPIObject['paths']>[string][
 
 export interface Target {
   type: 'query' | 'mutation';
-  rest: { method: 'GET' | 'POST'; path: string };
+  rest: { method: 'GET' | 'POST' | 'DELETE'; path: string };
   fields: readonly string[];
 }
 
@@ -42,8 +42,15 @@ export const TARGETS: Record<string, Target> = (() => {
       contract.path,
       {
         type: contract.type,
-        rest: { method: contract.method === 'GET' ? 'GET' : 'POST', path: `/api${contract.route}` },
-        fields: fieldsOf(document.paths?.[contract.route]?.[contract.method === 'GET' ? 'get' : 'post']),
+        rest: {
+          method: contract.method === 'DELETE' ? 'DELETE' : contract.method === 'GET' ? 'GET' : 'POST',
+          path: `/api${contract.route}`,
+        },
+        fields: fieldsOf(
+          document.paths?.[contract.route]?.[
+            contract.method === 'DELETE' ? 'delete' : contract.method === 'GET' ? 'get' : 'post'
+          ],
+        ),
       },
     ]),
   );
@@ -611,7 +618,8 @@ export function restCase(route: { method: string; path: string; fields: readonly
     })
     .map(({ method, segment, suffix, upper, query, auth, type, body: b, extra, gzip }) => {
       let path = route.path.replace(/\{\w+\}/, segment) + suffix;
-      if (upper) path = path.toUpperCase();
+      // Upper case can leave Latin-1 ("ÿ" is "Ÿ", U+0178), which Node refuses to send: escaped, as a browser would.
+      if (upper) path = path.toUpperCase().replace(/[\u0100-\u{10ffff}]/gu, (c) => encodeURIComponent(c));
       const hasBody = b !== undefined && method !== 'GET' && method !== 'HEAD';
       const encode = gzip && hasBody && extra['content-encoding'] === undefined;
       return new Case(

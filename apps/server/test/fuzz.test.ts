@@ -166,8 +166,9 @@ function checkResponse(req: RawRequest, res: RawResponse): void {
     }
     return;
   }
-  // A 2xx: a new session never makes an admin, whatever the body said.
-  const user = isObject(parsed) && isObject(parsed.user) ? parsed.user : undefined;
+  // A 2xx: a new session (a token pair) never makes an admin, whatever the body said. Other
+  // bodies may have a `user` of their own (WebAuthn's creation options: the user entity).
+  const user = isObject(parsed) && 'accessToken' in parsed && isObject(parsed.user) ? parsed.user : undefined;
   if (user && user.role !== 'user') fail('a registration or login produced a non-user role', req, res);
 }
 

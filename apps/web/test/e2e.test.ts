@@ -108,7 +108,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
   async function signIn(username: string, password: string): Promise<void> {
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   /** Submits the sign-in form and waits for the server's answer. */
@@ -245,7 +245,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await other.goto(web.origin);
     await other.getByLabel('Username').fill(username);
     await other.getByLabel('Password', { exact: true }).fill(password);
-    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
     await other.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
 
     await page.goto(web.origin);

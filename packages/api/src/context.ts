@@ -3,6 +3,7 @@ import type { CookieModePort } from './cookie-mode.js';
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
+import type { PasskeyService } from './services/passkeys.js';
 import type { PasswordHasher } from './services/passwords.js';
 import type { ThrottleObserver } from './services/throttle.js';
 
@@ -14,6 +15,8 @@ export interface ApiServices {
   passwords: PasswordHasher;
   /** The account's address: verification and password reset by email. */
   email: AccountEmailService;
+  /** Passkeys: their registration, list and removal, and the sign-in with one. */
+  passkeys: PasskeyService;
   /** What the composition root watches (metrics), if anything. */
   observer?: ApiObserver;
 }

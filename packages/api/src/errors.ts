@@ -14,6 +14,9 @@ export type AppErrorCode =
   | 'LAST_ADMIN'
   | 'EMAIL_TAKEN'
   | 'EMAIL_UNAVAILABLE'
+  /** The credential id is already registered (to this user or another): one credential, one user. */
+  | 'PASSKEY_TAKEN'
+  | 'PASSKEY_NOT_FOUND'
   | 'THROTTLED'
   | 'DATABASE_UNAVAILABLE';
 

@@ -26,6 +26,7 @@ export {
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
 export { createOpenApiDocument, errorStatusesOf } from './openapi.js';
+export * from './passkey-schemas.js';
 export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
 export {
@@ -37,6 +38,12 @@ export {
 export { AdminService } from './services/admin.js';
 export { type AuthIdentity, AuthService, DEFAULT_SESSION_MAX_PER_USER, toPublicUser } from './services/auth.js';
 export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
+export {
+  PasskeyService,
+  type PasskeySummary,
+  WEBAUTHN_CHALLENGE_TTL_MS,
+  type WebauthnConfig,
+} from './services/passkeys.js';
 export { PasswordHasher } from './services/passwords.js';
 export type {
   RequestInfo,
@@ -61,5 +68,11 @@ export {
   type ThrottleObserver,
 } from './services/throttle.js';
 export { type TokenClaims, type TokenConfig, TokenService } from './services/tokens.js';
-export { type ApiConfig, createApiServices, DEFAULT_APP_URL } from './services.js';
+export {
+  type ApiConfig,
+  createApiServices,
+  DEFAULT_APP_URL,
+  DEFAULT_WEBAUTHN_RP_NAME,
+  webauthnConfigOf,
+} from './services.js';
 export { adminProcedure, createCallerFactory, protectedProcedure, publicProcedure, router } from './trpc.js';

@@ -19,6 +19,7 @@ const TAGS = [
   { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out, recover by email' },
   { name: 'users', description: 'Users, for anyone signed in' },
   { name: 'admin', description: 'What admins do to other users: roles, disabling' },
+  { name: 'passkeys', description: 'Your passkeys: add, list, remove (signing in with one is under auth)' },
 ];
 
 /** What each error status means, said once: a procedure says its own words only where these are too vague. */
@@ -241,16 +242,19 @@ export function errorStatusesOf(contract: ProcedureContract, hasInput: boolean):
     add(status, said?.description ?? ERROR_DESCRIPTIONS[status], said?.examples ?? ERROR_EXAMPLES[status]);
   };
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+  // A DELETE takes no input from a body, but the server's JSON parser still reads one sent
+  // with it: malformed, too large or in an unknown encoding, it is refused as on a POST.
+  const readsBody = hasBody || method === 'DELETE';
 
   own(400, hasInput);
-  if (hasBody) add(400, MALFORMED_JSON_REASON, { malformedJson: MALFORMED_JSON });
+  if (readsBody) add(400, MALFORMED_JSON_REASON, { malformedJson: MALFORMED_JSON });
   add(400, SESSION_MODE_REASON, { badSessionMode: BAD_SESSION_MODE });
   own(401, access !== 'public');
   own(403, access === 'admin');
   add(403, FOREIGN_ORIGIN_REASON, { foreignOrigin: FOREIGN_ORIGIN });
   own(404, false);
   own(409, false);
-  if (hasBody) {
+  if (readsBody) {
     own(413, true);
     own(415, true);
   }

@@ -1,5 +1,6 @@
 import { createAdminRouter } from './router/admin/index.js';
 import { createAuthRouter } from './router/auth/index.js';
+import { createPasskeyRouter } from './router/passkey/index.js';
 import { createUserRouter } from './router/user/index.js';
 import { createCallerFactory, router } from './trpc.js';
 
@@ -13,6 +14,7 @@ export function createAppRouter() {
   return router({
     auth: createAuthRouter(),
     user: createUserRouter(),
+    passkey: createPasskeyRouter(),
     admin: createAdminRouter(),
   });
 }

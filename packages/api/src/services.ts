@@ -3,6 +3,7 @@ import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
 import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
+import { PasskeyService, type WebauthnConfig } from './services/passkeys.js';
 import { PasswordHasher } from './services/passwords.js';
 import type { SecurityEventSink } from './services/security-events.js';
 import { type AuthThrottle, RateLimiterAuthThrottle, type ThrottleConfig } from './services/throttle.js';
@@ -20,10 +21,25 @@ export interface ApiConfig extends TokenConfig {
   sessionMaxPerUser?: number | undefined;
   /** How long a just-rotated refresh token still answers with the current one (REFRESH_REUSE_GRACE; default 0: never). */
   refreshReuseGraceMs?: number | undefined;
+  /** The passkeys' relying party (WEBAUTHN_*); each part defaults to what `appUrl` says (webauthnConfigOf). */
+  webauthn?: Partial<WebauthnConfig> | undefined;
 }
 
 /** Where links in emails lead when no `appUrl` is given: the web app's dev server. */
 export const DEFAULT_APP_URL = 'http://localhost:5173/';
+
+/** WEBAUTHN_RP_NAME when unset. */
+export const DEFAULT_WEBAUTHN_RP_NAME = 'Auth API';
+
+/** The relying party: what is given, else the app's host as RP ID and its origin as the one origin. */
+export function webauthnConfigOf(appUrl: string, given: Partial<WebauthnConfig> = {}): WebauthnConfig {
+  const app = new URL(appUrl);
+  return {
+    rpId: given.rpId ?? app.hostname,
+    rpName: given.rpName ?? DEFAULT_WEBAUTHN_RP_NAME,
+    origins: given.origins ?? [app.origin],
+  };
+}
 
 /** Builds the long-lived services once per process (keys, dummy hash, throttle store). */
 export function createApiServices(
@@ -54,20 +70,25 @@ export function createApiServices(
     refreshReuseGraceMs: config.refreshReuseGraceMs ?? 0,
     ...shared,
   });
+  // One outbox, so that every message to a recipient takes from one budget.
+  const outbox = options.mailer ? new MailOutbox(options.mailer, options.events ?? (() => {}), throttle) : undefined;
+  const appUrl = config.appUrl ?? DEFAULT_APP_URL;
   const email = new AccountEmailService({
     auth,
     passwords,
     throttle,
-    outbox: options.mailer ? new MailOutbox(options.mailer, options.events ?? (() => {}), throttle) : undefined,
-    appUrl: config.appUrl ?? DEFAULT_APP_URL,
+    outbox,
+    appUrl,
     ...(config.resetRequestMinMs !== undefined ? { resetRequestMinMs: config.resetRequestMinMs } : {}),
     ...shared,
   });
+  const passkeys = new PasskeyService({ auth, webauthn: webauthnConfigOf(appUrl, config.webauthn), outbox, ...shared });
   return {
     passwords,
     auth,
     admin: new AdminService(shared),
     email,
+    passkeys,
     ...(options.observer ? { observer: options.observer } : {}),
   };
 }

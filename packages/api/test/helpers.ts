@@ -4,6 +4,7 @@ import { TRPCError } from '@trpc/server';
 import { expect } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
+import type { Mailer } from '../src/services/mail.js';
 import type { SecurityEventSink } from '../src/services/security-events.js';
 import { RateLimiterAuthThrottle, type ThrottleConfig } from '../src/services/throttle.js';
 import type { ApiConfig } from '../src/services.js';
@@ -35,6 +36,7 @@ export async function createHarness(
     db?: TestDatabase;
     config?: Partial<ApiConfig>;
     events?: SecurityEventSink;
+    mailer?: Mailer;
   } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await createTestDatabase());
@@ -45,6 +47,7 @@ export async function createHarness(
       throttle: RateLimiterAuthThrottle.inMemory({ maxRegistrationsPerAddress: 100_000, ...options.throttle }),
       ...(options.now ? { now: options.now } : {}),
       ...(options.events ? { events: options.events } : {}),
+      ...(options.mailer ? { mailer: options.mailer } : {}),
     },
   );
   return {

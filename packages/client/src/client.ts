@@ -1,5 +1,6 @@
 import type { AppRouter, Credentials, PublicUser } from '@repo/api';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
+import type { inferRouterInputs } from '@trpc/server';
 import { isSessionExpiredError, isUnauthorized, type SessionExpiredError } from './errors.js';
 import { authLink, batchSize, bearerBatchLink, type FetchLike } from './links.js';
 import { createSessionManager, type Session, type SessionListener } from './session.js';
@@ -53,6 +54,12 @@ export interface ApiClient {
   register(credentials: Credentials): Promise<PublicUser>;
   login(credentials: Credentials): Promise<PublicUser>;
   /**
+   * Signs in with a passkey: the challenge of `trpc.auth.passkeyOptions` and
+   * the authenticator's answer to it (e.g. `startAuthentication()` of
+   * @simplewebauthn/browser, which this client does not bundle).
+   */
+  loginWithPasskey(input: PasskeyLoginInput): Promise<PublicUser>;
+  /**
    * Ends this session on the server and forgets it here. The local session is
    * gone even when this rejects (the server could not be reached).
    */
@@ -74,6 +81,9 @@ export interface ApiClient {
     load(): Promise<Session | null>;
   };
 }
+
+/** What `auth.passkeyLogin` takes: `{ challengeId, response }`. */
+export type PasskeyLoginInput = inferRouterInputs<AppRouter>['auth']['passkeyLogin'];
 
 const DEFAULT_REFRESH_LEEWAY_MS = 30_000;
 
@@ -143,6 +153,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async login(credentials) {
       const pair = await trpc.auth.login.mutate(credentials);
+      await sessions.save(pair);
+      return pair.user;
+    },
+    async loginWithPasskey(input) {
+      const pair = await trpc.auth.passkeyLogin.mutate(input);
       await sessions.save(pair);
       return pair.user;
     },

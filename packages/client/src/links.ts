@@ -26,6 +26,7 @@ type TokenPairPaths<Outputs, Prefix extends string = ''> = {
 const SESSION_PATHS: Record<TokenPairPaths<inferRouterOutputs<AppRouter>>, true> = {
   'auth.register': true,
   'auth.login': true,
+  'auth.passkeyLogin': true,
   'auth.refresh': true,
 };
 const PUBLIC_PATHS = new Set<string>(Object.keys(SESSION_PATHS));

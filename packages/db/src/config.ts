@@ -3,8 +3,10 @@ import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
 import { driverDialectOf, driverOptionsFor } from './driver/index.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
+import { PasskeySchema } from './entities/passkey.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
+import { WebauthnChallengeSchema } from './entities/webauthn-challenge.entity.js';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -100,7 +102,7 @@ export function resolveDatabaseTarget(config: Pick<DatabaseConfig, 'url' | 'root
 export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<Options>> {
   const target = resolveDatabaseTarget(config);
   const common = {
-    entities: [UserSchema, SessionSchema, OneTimeTokenSchema],
+    entities: [UserSchema, SessionSchema, OneTimeTokenSchema, PasskeySchema, WebauthnChallengeSchema],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.
     discovery: { warnWhenNoEntities: true },

@@ -18,6 +18,7 @@ export {
   type OneTimeTokenPurpose,
   OneTimeTokenSchema,
 } from './entities/one-time-token.entity.js';
+export { MAX_CREDENTIAL_ID_LENGTH, type Passkey, PasskeySchema } from './entities/passkey.entity.js';
 export {
   SESSION_REVOKE_REASONS,
   type Session,
@@ -25,11 +26,18 @@ export {
   SessionSchema,
 } from './entities/session.entity.js';
 export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/user.entity.js';
+export {
+  WEBAUTHN_CHALLENGE_PURPOSES,
+  type WebauthnChallenge,
+  type WebauthnChallengePurpose,
+  WebauthnChallengeSchema,
+} from './entities/webauthn-challenge.entity.js';
 export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
 export { type PruneResult, pruneDeadRows } from './prune.js';
 export { repositoriesOf } from './repositories/index.js';
 export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';
+export { PasskeyRepository } from './repositories/passkey.repository.js';
 export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';
 export {
   emailKeyOf,
@@ -38,4 +46,5 @@ export {
   type UserSummary,
   usernameKeyOf,
 } from './repositories/user.repository.js';
+export { WebauthnChallengeRepository } from './repositories/webauthn-challenge.repository.js';
 export { type SeedResult, type SeedUser, seedUsers } from './seed.js';

@@ -5,19 +5,22 @@ import { repositoriesOf } from './repositories/index.js';
 export interface PruneResult {
   sessions: number;
   oneTimeTokens: number;
+  webauthnChallenges: number;
 }
 
 /**
  * Deletes the rows nothing can use any more: sessions whose refresh token has
  * expired (revoked ones included, but only then: reuse detection needs them
- * until that time) and one-time tokens that are spent, retired or expired.
+ * until that time), one-time tokens that are spent, retired or expired, and
+ * expired WebAuthn challenges (anyone may ask for one, so they must not pile up).
  * Plain deletes by condition: several instances pruning at once delete each
  * row once between them, and a failed prune is simply made again later.
  */
 export async function pruneDeadRows(em: EntityManager, now: Date = new Date()): Promise<PruneResult> {
-  const { sessions, oneTimeTokens } = repositoriesOf(em);
+  const { sessions, oneTimeTokens, webauthnChallenges } = repositoriesOf(em);
   return {
     sessions: await sessions.deleteExpired(now),
     oneTimeTokens: await oneTimeTokens.deleteSpentOrExpired(now),
+    webauthnChallenges: await webauthnChallenges.deleteExpired(now),
   };
 }

@@ -1,4 +1,5 @@
 import type { Credentials } from '@repo/api';
+import { startAuthentication } from '@simplewebauthn/browser';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useRef } from 'react';
 import { useApi, useNotices } from '../api-context.js';
@@ -8,6 +9,7 @@ import { Field } from '../components/Field.js';
 import { CardScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
 import { textOf, useFocusOnError } from '../forms.js';
+import { passkeyErrorMessage } from '../passkeys.js';
 import { hrefOf } from '../routes.js';
 
 const LABELS = { username: 'Username', password: 'Password' };
@@ -18,7 +20,16 @@ export function SignInScreen() {
   const formRef = useRef<HTMLFormElement>(null);
   // api.login keeps the token pair in the client's store: the app never sees a token.
   const signIn = useMutation({ mutationFn: (credentials: Credentials) => api.login(credentials) });
+  // A discoverable passkey names its user: no username to type.
+  const passkeySignIn = useMutation({
+    mutationFn: async () => {
+      const { challengeId, options } = await api.trpc.auth.passkeyOptions.mutate();
+      const response = await startAuthentication({ optionsJSON: options });
+      return api.loginWithPasskey({ challengeId, response });
+    },
+  });
   const errors = describeError(signIn.error, LABELS);
+  const passkeyMessage = passkeyErrorMessage(passkeySignIn.error) ?? describeError(passkeySignIn.error, {}).message;
   useFocusOnError(formRef, signIn.error);
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -63,6 +74,20 @@ export function SignInScreen() {
           Sign in
         </Button>
       </form>
+      <div className="stack passkey-sign-in">
+        <FormMessage message={passkeyMessage} />
+        <Button
+          block
+          onClick={() => {
+            notices.clear();
+            passkeySignIn.mutate();
+          }}
+          busy={passkeySignIn.isPending}
+          busyLabel="Waiting for your passkey…"
+        >
+          Sign in with a passkey
+        </Button>
+      </div>
     </CardScreen>
   );
 }

@@ -264,6 +264,28 @@ export class AuthService {
     return user;
   }
 
+  /**
+   * Starts the session of a user whose sign-in another service verified (a
+   * passkey): what `login` does once the password is right.
+   */
+  async completeSignIn(
+    em: EntityManager,
+    user: User,
+    method: 'passkey',
+    request: RequestInfo = {},
+  ): Promise<TokenPair> {
+    const pair = await this.#startSession(em, user);
+    this.#emit({
+      type: 'login.succeeded',
+      userId: user.id,
+      sessionId: pair.sessionId,
+      method,
+      ...(pair.revokedSessions ? { revokedSessions: pair.revokedSessions } : {}),
+      ...request,
+    });
+    return pair.tokens;
+  }
+
   /** Takes an attempt from the password budgets before any comparison; throws THROTTLED when one is spent. */
   async #takePasswordAttempt(
     keys: ThrottleKeys,

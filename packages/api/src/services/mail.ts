@@ -20,9 +20,16 @@ export interface Mailer {
 
 /**
  * The kinds of message: links, and the notices that an address is already
- * in use (sent instead of a link) or was replaced by a newly verified one.
+ * in use (sent instead of a link) or was replaced by a newly verified one,
+ * and that a passkey was added or removed.
  */
-export type MailPurpose = 'verify_email' | 'reset_password' | 'email_in_use' | 'email_changed';
+export type MailPurpose =
+  | 'verify_email'
+  | 'reset_password'
+  | 'email_in_use'
+  | 'email_changed'
+  | 'passkey_added'
+  | 'passkey_removed';
 
 /** What a message is about, for the security event of a failed send (never its content). */
 export interface MailContext {

@@ -36,6 +36,14 @@ export type SecurityEventType =
   | 'password_reset.suppressed'
   | 'password_reset.completed'
   | 'token.refused'
+  | 'passkey.added'
+  | 'passkey.removed'
+  /** A registration response refused (`reason` says which check). */
+  | 'passkey.register_failed'
+  /** A passkey sign-in refused (`reason` says which check). */
+  | 'passkey.login_failed'
+  /** A genuine signature with a sign counter that did not go forward: a cloned authenticator, perhaps. Refused. */
+  | 'passkey.counter_regressed'
   | 'admin.role_changed'
   | 'admin.user_disabled';
 
@@ -53,8 +61,12 @@ export interface SecurityEvent extends RequestInfo {
   revokedSessions?: number;
   /** Which emailed token or message an event is about. */
   purpose?: MailPurpose;
-  /** Why a mail could not be sent (the transport's error message; never the message itself). */
+  /** Why a mail could not be sent (the transport's error message; never the message itself), or why a passkey response was refused. */
   reason?: string;
+  /** How a sign-in was made, when not by password. */
+  method?: 'passkey';
+  /** Passkey events: which passkey (its id in `passkey.list`). */
+  passkeyId?: string;
   /** Admin events: the user acted on (`userId` is the admin). */
   targetUserId?: string;
   /** `admin.role_changed`: the new role. */

@@ -1,13 +1,19 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { OneTimeToken } from '../entities/one-time-token.entity.js';
 import { OneTimeTokenSchema } from '../entities/one-time-token.entity.js';
+import type { Passkey } from '../entities/passkey.entity.js';
+import { PasskeySchema } from '../entities/passkey.entity.js';
 import type { Session } from '../entities/session.entity.js';
 import { SessionSchema } from '../entities/session.entity.js';
 import type { User } from '../entities/user.entity.js';
 import { UserSchema } from '../entities/user.entity.js';
+import type { WebauthnChallenge } from '../entities/webauthn-challenge.entity.js';
+import { WebauthnChallengeSchema } from '../entities/webauthn-challenge.entity.js';
 import type { OneTimeTokenRepository } from './one-time-token.repository.js';
+import type { PasskeyRepository } from './passkey.repository.js';
 import type { SessionRepository } from './session.repository.js';
 import type { UserRepository } from './user.repository.js';
+import type { WebauthnChallengeRepository } from './webauthn-challenge.repository.js';
 
 /** The typed custom repositories of an EntityManager (fork); `turbo gen entity` adds to it. */
 export function repositoriesOf(em: EntityManager) {
@@ -15,5 +21,7 @@ export function repositoriesOf(em: EntityManager) {
     users: em.getRepository<User, UserRepository>(UserSchema),
     sessions: em.getRepository<Session, SessionRepository>(SessionSchema),
     oneTimeTokens: em.getRepository<OneTimeToken, OneTimeTokenRepository>(OneTimeTokenSchema),
+    passkeys: em.getRepository<Passkey, PasskeyRepository>(PasskeySchema),
+    webauthnChallenges: em.getRepository<WebauthnChallenge, WebauthnChallengeRepository>(WebauthnChallengeSchema),
   };
 }

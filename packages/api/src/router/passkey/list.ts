@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { passkeySchema } from '../../passkey-schemas.js';
+import { protectedProcedure } from '../../trpc.js';
+
+export const list = () =>
+  protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/users/me/passkeys',
+        tags: ['passkeys'],
+        summary: 'Your passkeys',
+        successDescription: 'Your passkeys, oldest first',
+      },
+    })
+    .input(z.void())
+    .output(z.array(passkeySchema))
+    .query(({ ctx }) => ctx.services.passkeys.list(ctx.em, ctx.auth));
