@@ -15,6 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,8 +36,11 @@ const NOISE_LIMIT = 0.15;
 
 interface Row {
   name: string;
-  /** `stock`: the same server with tRPC's stock Express adapter (TRANSPORT=stock); `mysql`: the server on MySQL. */
-  target: 'bare' | 'server' | 'stock' | 'mysql';
+  /**
+   * `stock`: the same server with tRPC's stock Express adapter (TRANSPORT=stock); `mysql`: the server on
+   * MySQL; `metrics`: with METRICS_PORT; `tracing`: with OTEL_EXPORTER_OTLP_ENDPOINT (to a receiver here).
+   */
+  target: 'bare' | 'server' | 'stock' | 'mysql' | 'metrics' | 'tracing';
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -283,6 +287,7 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const stockPort = await freePort();
   const mysqlPort = await freePort();
+  const [metricsPort, scrapePort, tracingPort] = [await freePort(), await freePort(), await freePort()];
   const serverEnv: NodeJS.ProcessEnv = {
     PATH: env.PATH,
     NODE_ENV: 'production',
@@ -299,6 +304,13 @@ async function main(): Promise<void> {
     ...(env.LOG_LEVEL ? { LOG_LEVEL: env.LOG_LEVEL } : {}),
   };
   const mysqlEnv: NodeJS.ProcessEnv = { ...serverEnv, PORT: String(mysqlPort), DATABASE_URL: mysql.url };
+  // Where the traced server exports its spans: a receiver that takes them and answers, nothing more.
+  const otlpReceiver = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((listening) => otlpReceiver.listen(0, '127.0.0.1', listening));
+  const otlpPort = (otlpReceiver.address() as { port: number }).port;
   try {
     await run('node', ['dist/commands/migrate.js'], { cwd: SERVER_DIR, env: serverEnv });
     await run('node', ['dist/commands/migrate.js'], { cwd: SERVER_DIR, env: mysqlEnv });
@@ -319,6 +331,17 @@ async function main(): Promise<void> {
     });
     // The same build and start command on MySQL: the `user.me` line of each dialect, side by side.
     const onMysql = spawn(command, args, { cwd: SERVER_DIR, env: mysqlEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The same again with metrics on, and with tracing on: what each costs `user.me`, side by side.
+    const withMetrics = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: { ...serverEnv, PORT: String(metricsPort), METRICS_PORT: String(scrapePort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const withTracing = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: { ...serverEnv, PORT: String(tracingPort), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}` },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const bare = spawn('node', [join(import.meta.dirname, 'bare-server.mjs')], {
       env: { PATH: env.PATH, NODE_ENV: 'production', PORT: String(barePort) },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -327,16 +350,22 @@ async function main(): Promise<void> {
       watch('the server', server),
       watch('the stock-adapter server', stock),
       watch('the MySQL server', onMysql),
+      watch('the server with metrics', withMetrics),
+      watch('the server with tracing', withTracing),
       watch('the bare app', bare),
     );
     const api = `http://127.0.0.1:${serverPort}`;
     const stockApi = `http://127.0.0.1:${stockPort}`;
     const mysqlApi = `http://127.0.0.1:${mysqlPort}`;
+    const metricsApi = `http://127.0.0.1:${metricsPort}`;
+    const tracingApi = `http://127.0.0.1:${tracingPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}/`;
     await Promise.all([
       waitFor(`${api}/readyz`),
       waitFor(`${stockApi}/readyz`),
       waitFor(`${mysqlApi}/readyz`),
+      waitFor(`${metricsApi}/readyz`),
+      waitFor(`${tracingApi}/readyz`),
       waitFor(bareUrl),
     ]);
 
@@ -379,7 +408,7 @@ async function main(): Promise<void> {
     // Each round: user.me by the fast transport, by tRPC's stock adapter and on MySQL, in
     // turns (the order reversed every other round), then REST on the SQLite server: drift
     // and the other load on this machine hit both sides of each ratio alike.
-    const rounds: { fast: Row; stock: Row; mysql: Row; rest: Row }[] = [];
+    const rounds: { fast: Row; stock: Row; mysql: Row; metrics: Row; tracing: Row; rest: Row }[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       const fast = () =>
         load(`tRPC user.me (fast-transport) #${round}`, 'server', server, {
@@ -396,8 +425,21 @@ async function main(): Promise<void> {
           url: `${mysqlApi}/trpc/user.me`,
           headers: mysqlBearer,
         });
+      // The same token works on every server: they share the keys and the SQLite database.
+      const metricsMe = () =>
+        load(`tRPC user.me with metrics #${round}`, 'metrics', withMetrics, {
+          url: `${metricsApi}/trpc/user.me`,
+          headers: bearer,
+        });
+      const tracingMe = () =>
+        load(`tRPC user.me with tracing #${round}`, 'tracing', withTracing, {
+          url: `${tracingApi}/trpc/user.me`,
+          headers: bearer,
+        });
       const inTurn: (() => Promise<Row>)[] =
-        round % 2 === 1 ? [fast, stockAdapter, mysqlMe] : [mysqlMe, stockAdapter, fast];
+        round % 2 === 1
+          ? [fast, stockAdapter, mysqlMe, metricsMe, tracingMe]
+          : [tracingMe, metricsMe, mysqlMe, stockAdapter, fast];
       const measured: Row[] = [];
       for (const scenario of inTurn) measured.push(await scenario());
       const of = (target: Row['target']) => measured.find((row) => row.target === target) as Row;
@@ -406,7 +448,14 @@ async function main(): Promise<void> {
         headers: bearer,
       });
       rows.push(...measured, rest);
-      rounds.push({ fast: of('server'), stock: of('stock'), mysql: of('mysql'), rest });
+      rounds.push({
+        fast: of('server'),
+        stock: of('stock'),
+        mysql: of('mysql'),
+        metrics: of('metrics'),
+        tracing: of('tracing'),
+        rest,
+      });
     }
     rows.push(
       await load('tRPC user.list limit=20', 'server', server, {
@@ -467,6 +516,8 @@ async function main(): Promise<void> {
       ),
       restOverTrpc: rounds.map((r) => rate(r.rest) / rate(r.fast)),
       mysqlOverSqlite: rounds.map((r) => rate(r.mysql) / rate(r.fast)),
+      metricsOverPlain: rounds.map((r) => rate(r.metrics) / rate(r.fast)),
+      tracingOverPlain: rounds.map((r) => rate(r.tracing) / rate(r.fast)),
     };
     const serverPeak = Math.max(
       ...rows.filter((r) => r.target === 'server' || r.target === 'mysql').map((r) => r.peakRssMb ?? 0),
@@ -478,6 +529,8 @@ async function main(): Promise<void> {
       stockCpuOverFastCpu: median(perRound.stockCpuOverFastCpu),
       loginOverBcryptCeiling: login.requestsPerSecond / ceiling,
       mysqlOverSqlite: median(perRound.mysqlOverSqlite),
+      metricsOverPlain: median(perRound.metricsOverPlain),
+      tracingOverPlain: median(perRound.tracingOverPlain),
     };
     const budget = [
       ['tRPC user.me ≥ 0.15× bare Express', ratios.trpcMeOverBareExpress >= 0.15],
@@ -487,6 +540,8 @@ async function main(): Promise<void> {
       ['fast-transport user.me ≥ 1.3× tRPC stock adapter', ratios.fastOverStockAdapter >= 1.3],
       ['login ≥ 0.9× raw bcrypt ceiling', ratios.loginOverBcryptCeiling >= 0.9],
       [`user.me on ${mysql.product} ≥ 0.75× user.me on SQLite`, ratios.mysqlOverSqlite >= 0.75],
+      ['user.me with metrics ≥ 0.95× without (metrics cost ≤ 5%)', ratios.metricsOverPlain >= 0.95],
+      ['user.me with tracing ≥ 0.85× without (tracing costs ≤ 15%)', ratios.tracingOverPlain >= 0.85],
       ['server peak RSS < 200 MB', serverPeak < 200],
     ] as const;
 
@@ -509,6 +564,8 @@ async function main(): Promise<void> {
     console.log(`    by CPU per request (stock ÷ fast) ${spread(perRound.stockCpuOverFastCpu)}`);
     console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
     console.log(`  user.me on ${mysql.product} ÷ user.me on SQLite ${spread(perRound.mysqlOverSqlite)}`);
+    console.log(`  user.me with metrics ÷ without  ${spread(perRound.metricsOverPlain)}`);
+    console.log(`  user.me with tracing ÷ without  ${spread(perRound.tracingOverPlain)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
     const checks = [
@@ -558,6 +615,7 @@ async function main(): Promise<void> {
     console.log(`\nWrote ${file}`);
   } finally {
     await Promise.all(children.map(stop));
+    otlpReceiver.close();
     await database.dispose();
     await mysql.dispose();
   }
