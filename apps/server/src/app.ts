@@ -138,6 +138,7 @@ export function requestOptions(
         services,
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
+        userAgent: req.headers['user-agent'],
         requestId: req.id,
         ...browserSessionOf(req as Request, sessionCookies),
       }),

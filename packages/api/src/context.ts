@@ -3,6 +3,7 @@ import { type BrowserSession, parseSessionMode, RefreshCookieOutbox } from './br
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
+import type { MfaService } from './services/mfa.js';
 import type { PasswordHasher } from './services/passwords.js';
 
 /** Built once per process by the composition root. */
@@ -13,6 +14,8 @@ export interface ApiServices {
   passwords: PasswordHasher;
   /** The account's address: verification and password reset by email. */
   email: AccountEmailService;
+  /** The second factor: TOTP, recovery codes, the code step of a sign-in. */
+  mfa: MfaService;
 }
 
 /** Everything a request brings, already stripped of its transport. */
@@ -23,6 +26,8 @@ export interface CreateContextOptions {
   /** The raw `Authorization` header, if any. */
   authorization?: string | undefined;
   clientAddress?: string | undefined;
+  /** The raw `User-Agent` header, if any: kept with a new session for the list of sessions. */
+  userAgent?: string | undefined;
   requestId?: string | undefined;
   /** The raw `X-Session-Mode` header, if any (cookie mode, API.md). */
   sessionMode?: string | undefined;
@@ -49,6 +54,8 @@ export function createContext(opts: CreateContextOptions) {
     browserSession,
     /** Who asked: passed to services for throttling and security events. */
     request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
+    /** What a new session keeps of the client (not in `request`: security events carry no user agent). */
+    client: { userAgent: opts.userAgent },
   };
 }
 

@@ -19,6 +19,7 @@ const TAGS = [
   { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out, recover by email' },
   { name: 'users', description: 'Users, for anyone signed in' },
   { name: 'admin', description: 'What admins do to other users: roles, disabling' },
+  { name: 'mfa', description: 'Your second factor: an authenticator app (TOTP) and recovery codes' },
 ];
 
 /** What each error status means, said once: a procedure says its own words only where these are too vague. */

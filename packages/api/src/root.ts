@@ -1,5 +1,6 @@
 import { createAdminRouter } from './router/admin/index.js';
 import { createAuthRouter } from './router/auth/index.js';
+import { createMfaRouter } from './router/mfa/index.js';
 import { createUserRouter } from './router/user/index.js';
 import { createCallerFactory, router } from './trpc.js';
 
@@ -14,6 +15,7 @@ export function createAppRouter() {
     auth: createAuthRouter(),
     user: createUserRouter(),
     admin: createAdminRouter(),
+    mfa: createMfaRouter(),
   });
 }
 

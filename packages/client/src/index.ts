@@ -1,4 +1,4 @@
-export { type ApiClient, type ApiClientOptions, createApiClient } from './client.js';
+export { type ApiClient, type ApiClientOptions, createApiClient, type LoginResult, type MfaAnswer } from './client.js';
 export { isSessionExpiredError, SessionExpiredError } from './errors.js';
 export type { FetchLike } from './links.js';
 export type { Session, SessionListener } from './session.js';

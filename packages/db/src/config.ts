@@ -1,8 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
+import { MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
+import { RecoveryCodeSchema } from './entities/recovery-code.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
+import { TotpCredentialSchema } from './entities/totp-credential.entity.js';
 import { UserSchema } from './entities/user.entity.js';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -99,7 +102,14 @@ export function resolveDatabaseTarget(config: Pick<DatabaseConfig, 'url' | 'root
 export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<Options>> {
   const target = resolveDatabaseTarget(config);
   const common = {
-    entities: [UserSchema, SessionSchema, OneTimeTokenSchema],
+    entities: [
+      UserSchema,
+      SessionSchema,
+      OneTimeTokenSchema,
+      TotpCredentialSchema,
+      RecoveryCodeSchema,
+      MfaChallengeSchema,
+    ],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.
     discovery: { warnWhenNoEntities: true },

@@ -5,6 +5,7 @@ import { repositoriesOf } from './repositories/index.js';
 export interface PruneResult {
   sessions: number;
   oneTimeTokens: number;
+  mfaChallenges: number;
 }
 
 /**
@@ -15,9 +16,10 @@ export interface PruneResult {
  * row once between them, and a failed prune is simply made again later.
  */
 export async function pruneDeadRows(em: EntityManager, now: Date = new Date()): Promise<PruneResult> {
-  const { sessions, oneTimeTokens } = repositoriesOf(em);
+  const { sessions, oneTimeTokens, mfaChallenges } = repositoriesOf(em);
   return {
     sessions: await sessions.deleteExpired(now),
     oneTimeTokens: await oneTimeTokens.deleteSpentOrExpired(now),
+    mfaChallenges: await mfaChallenges.deleteSpentOrExpired(now),
   };
 }

@@ -19,10 +19,20 @@ export interface Mailer {
 }
 
 /**
- * The kinds of message: links, and the notices that an address is already
- * in use (sent instead of a link) or was replaced by a newly verified one.
+ * The kinds of message: links, the notices that an address is already in use
+ * (sent instead of a link) or was replaced by a newly verified one, and the
+ * notices of changes to the second factor.
  */
-export type MailPurpose = 'verify_email' | 'reset_password' | 'email_in_use' | 'email_changed';
+export type MailPurpose =
+  | 'verify_email'
+  | 'reset_password'
+  | 'email_in_use'
+  | 'email_changed'
+  /** Second-factor notices: TOTP turned on or off, a recovery code used, a new set of codes. */
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated';
 
 /** What a message is about, for the security event of a failed send (never its content). */
 export interface MailContext {
