@@ -17,6 +17,7 @@ import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from './
 import { PasswordScreen } from './screens/PasswordScreen.js';
 import { ProfileScreen } from './screens/ProfileScreen.js';
 import { RegisterScreen } from './screens/RegisterScreen.js';
+import { SecurityScreen } from './screens/SecurityScreen.js';
 import { SignInScreen } from './screens/SignInScreen.js';
 import { UsersScreen } from './screens/UsersScreen.js';
 
@@ -29,6 +30,7 @@ const SCREENS: Record<Route, () => ReactNode> = {
   profile: () => <ProfileScreen />,
   users: () => <UsersScreen />,
   password: () => <PasswordScreen />,
+  security: () => <SecurityScreen />,
   'forgot-password': () => <ForgotPasswordScreen />,
   'reset-password': () => <ResetPasswordScreen />,
   'verify-email': () => <VerifyEmailScreen />,
@@ -97,6 +99,7 @@ const NAV: { route: SignedInRoute; label: string }[] = [
   { route: 'profile', label: 'Profile' },
   { route: 'users', label: 'Users' },
   { route: 'password', label: 'Change password' },
+  { route: 'security', label: 'Security' },
 ];
 
 function SignedInNav({ screen }: { screen: SignedInRoute }) {
