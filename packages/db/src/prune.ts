@@ -17,9 +17,12 @@ export interface PruneResult {
  */
 export async function pruneDeadRows(em: EntityManager, now: Date = new Date()): Promise<PruneResult> {
   const { sessions, oneTimeTokens, mfaChallenges } = repositoriesOf(em);
+  // Sessions last: a caller that sees its expired session gone knows the prune has all but finished.
+  const mfaChallengesDeleted = await mfaChallenges.deleteSpentOrExpired(now);
+  const oneTimeTokensDeleted = await oneTimeTokens.deleteSpentOrExpired(now);
   return {
     sessions: await sessions.deleteExpired(now),
-    oneTimeTokens: await oneTimeTokens.deleteSpentOrExpired(now),
-    mfaChallenges: await mfaChallenges.deleteSpentOrExpired(now),
+    oneTimeTokens: oneTimeTokensDeleted,
+    mfaChallenges: mfaChallengesDeleted,
   };
 }
