@@ -165,6 +165,32 @@ describe('TOTP enrolment', () => {
     expect(wrong.body.data.field).toBe('code');
   });
 
+  it('answers every one of five setups sent at once with a pending secret: the last stored is the one a code confirms', async () => {
+    const pair = await register(ctx.server);
+    const setups = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        ctx.server.rest<{ secret: string }>('POST', '/api/users/me/mfa/totp/setup', {
+          token: pair.accessToken,
+          body: { currentPassword: PASSWORD },
+        }),
+      ),
+    );
+    expect(setups.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+    const confirmed = await Promise.all(
+      setups.map(
+        async (setup) =>
+          (
+            await ctx.server.rest('POST', '/api/users/me/mfa/totp/confirm', {
+              token: pair.accessToken,
+              body: { code: codeAt(setup.body.secret) },
+            })
+          ).status,
+      ),
+    );
+    expect(confirmed.filter((status) => status === 200)).toHaveLength(1);
+    nextStep();
+  });
+
   it('answers 409 to a second setup while TOTP is on', async () => {
     const { pair } = await enrolled();
     const again = await ctx.server.rest('POST', '/api/users/me/mfa/totp/setup', {

@@ -1,4 +1,4 @@
-import { EntityRepository } from '@mikro-orm/core';
+import { EntityRepository, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
 import type { TotpCredential } from '../entities/totp-credential.entity.js';
 
@@ -20,10 +20,14 @@ export class TotpCredentialRepository extends EntityRepository<TotpCredential> {
   async replacePending(params: { userId: string; encryptedSecret: string; now: Date }): Promise<boolean> {
     const values = { encryptedSecret: params.encryptedSecret, lastUsedStep: null, createdAt: params.now };
     if ((await this.nativeUpdate({ user: params.userId, confirmedAt: null }, values)) === 1) return true;
-    if (await this.count({ user: params.userId })) return false;
-    // The unique index on user_id decides a race between two first setups: one insert fails, as a 409 would.
-    await this.insert({ id: uuidv7(), user: params.userId, confirmedAt: null, ...values });
-    return true;
+    try {
+      await this.insert({ id: uuidv7(), user: params.userId, confirmedAt: null, ...values });
+      return true;
+    } catch (error) {
+      // A row exists: a confirmed one (false), or the pending one of a setup that raced this one (replaced).
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      return (await this.nativeUpdate({ user: params.userId, confirmedAt: null }, values)) === 1;
+    }
   }
 
   /**
