@@ -26,6 +26,7 @@ import { compose, resolved, root } from './compose-config.mjs';
 const REQUIRED = {
   JWT_ACCESS_SECRET: 'ci-placeholder-access',
   JWT_REFRESH_SECRET: 'ci-placeholder-refresh',
+  MFA_ENCRYPTION_KEY: 'ci-placeholder-mfa-key',
   MYSQL_PASSWORD: 'ci-mysql-app-password',
   MYSQL_ROOT_PASSWORD: 'ci-mysql-root-password',
   REDIS_PASSWORD: 'ci-redis-password',
@@ -165,10 +166,17 @@ try {
   const first = init();
   const written = first.status === 0 ? readFileSync(envFile, 'utf8') : '';
   const values = Object.fromEntries([...written.matchAll(/^(\w+)=(.*)$/gm)].map(([, k, v]) => [k, v]));
-  const secrets = Object.keys(REQUIRED).map((name) => values[name] ?? '');
+  const secrets = Object.keys(REQUIRED)
+    .filter((name) => name !== 'MFA_ENCRYPTION_KEY')
+    .map((name) => values[name] ?? '');
   check(
     secrets.every((v) => /^[\w-]{64}$/.test(v)) && new Set(secrets).size === secrets.length,
     `init-env-production.sh writes the five secrets, distinct, 64 base64url characters each (${Object.keys(values).join(', ')})`,
+  );
+  check(
+    Buffer.from(values.MFA_ENCRYPTION_KEY ?? '', 'base64url').length === 32 &&
+      /^[\w-]{43}$/.test(values.MFA_ENCRYPTION_KEY ?? ''),
+    'init-env-production.sh writes MFA_ENCRYPTION_KEY: 32 random bytes as base64url',
   );
   check(first.status === 0 && (statSync(envFile).mode & 0o077) === 0, 'the file is readable by its owner only');
   const again = init();
@@ -182,7 +190,8 @@ try {
       decodeURIComponent(new URL(fromFile.server?.environment?.DATABASE_URL).password) === values.MYSQL_PASSWORD &&
       decodeURIComponent(new URL(fromFile.server?.environment?.REDIS_URL).password) === values.REDIS_PASSWORD &&
       fromFile.server?.environment?.JWT_ACCESS_SECRET === values.JWT_ACCESS_SECRET &&
-      fromFile.server?.environment?.JWT_REFRESH_SECRET === values.JWT_REFRESH_SECRET,
+      fromFile.server?.environment?.JWT_REFRESH_SECRET === values.JWT_REFRESH_SECRET &&
+      fromFile.server?.environment?.MFA_ENCRYPTION_KEY === values.MFA_ENCRYPTION_KEY,
     'docker-compose --env-file .env.production resolves every secret from the file',
   );
 } finally {

@@ -108,6 +108,7 @@ try {
     REDIS_URL: redisUrl,
     JWT_ACCESS_SECRET: `replay-access-${'a'.repeat(40)}`,
     JWT_REFRESH_SECRET: `replay-refresh-${'b'.repeat(40)}`,
+    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 'm').toString('base64url'),
   });
   const jsonArgs = (args) => JSON.parse(args.replace(/^CMD\s+/, ''));
   const cmd = jsonArgs(runtime.steps.find((s) => s.op === 'CMD').args);
@@ -117,10 +118,14 @@ try {
   // What the compose `migrate` and `seed` services run, from the same image,
   // as compose resolves them (secrets are placeholders: only the commands are used).
   const placeholders = Object.fromEntries(
-    ['JWT_ACCESS_SECRET', 'JWT_REFRESH_SECRET', 'MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'REDIS_PASSWORD'].map((n) => [
-      n,
-      'replay-placeholder',
-    ]),
+    [
+      'JWT_ACCESS_SECRET',
+      'JWT_REFRESH_SECRET',
+      'MFA_ENCRYPTION_KEY',
+      'MYSQL_PASSWORD',
+      'MYSQL_ROOT_PASSWORD',
+      'REDIS_PASSWORD',
+    ].map((n) => [n, 'replay-placeholder']),
   );
   const composed = resolved('docker-compose.yml', { ...process.env, ...placeholders }).services;
   const admin = { SEED_ADMIN_USERNAME: 'replay-admin', SEED_ADMIN_PASSWORD: 'replay admin password' };

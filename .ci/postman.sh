@@ -24,6 +24,7 @@ export NODE_ENV=production LOG_LEVEL=warn BCRYPT_COST=10 HOST=127.0.0.1
 export DATABASE_URL="sqlite:$tmp/postman.sqlite"
 export JWT_ACCESS_SECRET="postman-access-$(random_hex)"
 export JWT_REFRESH_SECRET="postman-refresh-$(random_hex)"
+export MFA_ENCRYPTION_KEY="$(node -p "require('crypto').randomBytes(32).toString('base64url')")"
 PORT=$(node -e "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 export PORT
 base="http://127.0.0.1:$PORT"

@@ -9,6 +9,7 @@ url="${FRESH_DATABASE_URL:?run me through .ci/with-fresh-database.sh}"
 export NODE_ENV=production DATABASE_URL="$url" LOG_LEVEL=warn BCRYPT_COST=10
 export JWT_ACCESS_SECRET="ci-access-$(node -p "require('crypto').randomBytes(32).toString('hex')")"
 export JWT_REFRESH_SECRET="ci-refresh-$(node -p "require('crypto').randomBytes(32).toString('hex')")"
+export MFA_ENCRYPTION_KEY="$(node -p "require('crypto').randomBytes(32).toString('base64url')")"
 export PORT=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 
 pnpm db:migrate

@@ -21,6 +21,8 @@ cat >"$file" <<ENV
 # Read with: docker compose --env-file .env.production … (never commit this file).
 JWT_ACCESS_SECRET=$(secret)
 JWT_REFRESH_SECRET=$(secret)
+# The AES-256 key of the TOTP secrets: exactly 32 bytes. Keep it: secrets stored under a lost key cannot be read.
+MFA_ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n=' | tr '+/' '-_')
 MYSQL_PASSWORD=$(secret)
 MYSQL_ROOT_PASSWORD=$(secret)
 REDIS_PASSWORD=$(secret)

@@ -296,6 +296,7 @@ async function main(): Promise<void> {
     DATABASE_URL: database.url,
     JWT_ACCESS_SECRET: randomBytes(32).toString('hex'),
     JWT_REFRESH_SECRET: randomBytes(32).toString('hex'),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     BCRYPT_COST: String(BCRYPT_COST),
     // The bench loads one user and one address with every request: it measures
     // the work of each request, not the throttle, whose budgets would answer 429.

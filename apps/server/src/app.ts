@@ -144,6 +144,7 @@ export function requestOptions(
         services,
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
+        userAgent: req.headers['user-agent'],
         requestId: req.id,
         cookies: cookieModeOf(req as Request, res as Response, cookieModeOptions),
       }),

@@ -18,11 +18,11 @@ const keptIn = process.argv.includes('--keep-dev-secrets') ? keepGeneratedSecret
 if (keptIn) {
   logger.info(
     { file: keptIn },
-    'JWT secrets were not set: generated a development pair and saved it in .env.local (git-ignored); later starts reuse it',
+    'JWT secrets or MFA_ENCRYPTION_KEY were not set: generated them for development and saved them in .env.local (git-ignored); later starts reuse them',
   );
-} else if (config.jwt.isGenerated) {
+} else if (config.jwt.isGenerated || config.mfa.isGenerated) {
   logger.warn(
-    'JWT secrets are not set: generated random ones for this process (tokens end with it). Set them in .env.local.',
+    'JWT secrets or MFA_ENCRYPTION_KEY are not set: generated random ones for this process (tokens and TOTP set up now end with it). Set them in .env.local.',
   );
 }
 
@@ -72,6 +72,7 @@ const services = createApiServices(
     sessionMaxPerUser: config.sessions.maxPerUser,
     refreshReuseGraceMs: config.sessions.refreshReuseGraceMs,
     webauthn: config.webauthn,
+    mfaEncryptionKey: config.mfa.encryptionKey,
   },
   {
     ...(throttle ? { throttle } : {}),

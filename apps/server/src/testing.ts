@@ -6,6 +6,9 @@ import { createApp, requestListener } from './app.js';
 import type { TrustProxy } from './config.js';
 import { createLogger } from './logger.js';
 
+/** 32 bytes, base64url: the MFA_ENCRYPTION_KEY of test suites and test processes (never of a real server). */
+export const TEST_MFA_ENCRYPTION_KEY = 'bWZhLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM';
+
 /**
  * The API config of test suites: test-only secrets, the lowest bcrypt cost
  * (suites test behaviour, not hashing) and room for many registrations; a
@@ -25,6 +28,8 @@ export function testApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     throttle: { maxRegistrationsPerAddress: 100_000 },
     // No padding of password-reset answers: suites that time nothing need not wait.
     resetRequestMinMs: 0,
+    // Fixed, so that instances of one suite read each other's TOTP secrets.
+    mfaEncryptionKey: TEST_MFA_ENCRYPTION_KEY,
     ...overrides,
   };
 }

@@ -11,7 +11,13 @@ import { ConfigError, keepGeneratedSecrets, parseConfig, parseDurationMs } from 
 const ACCESS = 'a'.repeat(32);
 const REFRESH = 'r'.repeat(32);
 const REPO_ROOT = join(import.meta.dirname, '../../..');
-const PROD = { NODE_ENV: 'production', JWT_ACCESS_SECRET: ACCESS, JWT_REFRESH_SECRET: REFRESH };
+const MFA_KEY = Buffer.alloc(32, 7).toString('base64url');
+const PROD = {
+  NODE_ENV: 'production',
+  JWT_ACCESS_SECRET: ACCESS,
+  JWT_REFRESH_SECRET: REFRESH,
+  MFA_ENCRYPTION_KEY: MFA_KEY,
+};
 
 function errorOf(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -391,6 +397,39 @@ describe('parseConfig', () => {
     const config = parseConfig(PROD, '/repo');
     expect(config.isProduction).toBe(true);
     expect(config.jwt).toMatchObject({ accessSecret: ACCESS, refreshSecret: REFRESH, isGenerated: false });
+    expect(config.mfa).toEqual({ encryptionKey: MFA_KEY, isGenerated: false });
+  });
+
+  it('refuses production without MFA_ENCRYPTION_KEY, saying how to make one', () => {
+    const { MFA_ENCRYPTION_KEY: _unset, ...withoutKey } = PROD;
+    expect(errorOf(withoutKey).message).toMatch(
+      /MFA_ENCRYPTION_KEY: is required in production: 32 random bytes as base64url/,
+    );
+  });
+
+  it('refuses an MFA_ENCRYPTION_KEY that is not 32 bytes of base64url, in any environment', () => {
+    for (const key of [Buffer.alloc(16).toString('base64url'), Buffer.alloc(32).toString('base64'), 'not a key!']) {
+      expect(errorOf({ ...PROD, NODE_ENV: 'development', MFA_ENCRYPTION_KEY: key }).message, key).toMatch(
+        /MFA_ENCRYPTION_KEY: must be 32 random bytes as base64url/,
+      );
+    }
+  });
+
+  it('generates an MFA_ENCRYPTION_KEY of 32 bytes in development and keeps it in .env.local', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dev-mfa-key-'));
+    try {
+      const first = parseConfig(
+        { NODE_ENV: 'development', JWT_ACCESS_SECRET: ACCESS, JWT_REFRESH_SECRET: REFRESH },
+        root,
+      );
+      expect(first.mfa.isGenerated).toBe(true);
+      expect(Buffer.from(first.mfa.encryptionKey, 'base64url')).toHaveLength(32);
+      expect(keepGeneratedSecrets(first)).toBe(join(root, '.env.local'));
+      const saved = parseEnv(readFileSync(join(root, '.env.local'), 'utf8'));
+      expect(saved).toEqual({ MFA_ENCRYPTION_KEY: first.mfa.encryptionKey });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('trusts no proxy by default, and for false or a hop count of 0', () => {

@@ -80,6 +80,21 @@ describe.runIf(redisTests.runs)('two instances on one database and one Redis', (
     expect(await refreshStatus(b, pair.refreshToken)).toBe(401);
   });
 
+  it('refuses on the second instance, at once, the access token of a session its user ended from the list on the first', async () => {
+    const username = uniqueName('devices');
+    const mine = await register(a, username);
+    const other = await login(b, username);
+    expect(await meStatus(b, other.accessToken)).toBe(200);
+    const sessions = await a.trpc(mine.accessToken).user.sessions.query();
+    const target = sessions.find((session) => !session.current);
+    const revoked = await a.rest('POST', `/api/users/me/sessions/${target?.id}/revoke`, { token: mine.accessToken });
+    expect(revoked.status).toBe(200);
+    expect(await meStatus(b, other.accessToken)).toBe(401);
+    expect(await meStatus(a, other.accessToken)).toBe(401);
+    expect(await refreshStatus(b, other.refreshToken)).toBe(401);
+    expect(await meStatus(b, mine.accessToken)).toBe(200);
+  });
+
   it('treats a refresh token rotated on one instance as stolen on the other, ending the session on both', async () => {
     const username = uniqueName('reuse');
     await register(a, username);

@@ -38,6 +38,7 @@ beforeAll(async () => {
     DATABASE_URL: db.url,
     JWT_ACCESS_SECRET: 'log-credentials-access-secret-of-32-bytes',
     JWT_REFRESH_SECRET: 'log-credentials-refresh-secret-of-32-bytes',
+    MFA_ENCRYPTION_KEY: 'bWZhLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM',
     BCRYPT_COST: '10',
     // A rotated refresh token sent again ends its session at once (the requests below expect the reuse event).
     REFRESH_REUSE_GRACE: '0',

@@ -47,6 +47,7 @@ describe('the dummy hash for unknown users', () => {
       DATABASE_URL: started.db.url,
       JWT_ACCESS_SECRET: 'warm-up-test-access-secret-of-32-bytes',
       JWT_REFRESH_SECRET: 'warm-up-test-refresh-secret-of-32-bytes',
+      MFA_ENCRYPTION_KEY: 'bWZhLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM',
       BCRYPT_COST: '10',
     });
     await waitForOk(`http://127.0.0.1:${port}/healthz`, started.proc);

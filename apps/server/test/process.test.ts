@@ -107,6 +107,7 @@ describe('starting on a port that is in use', () => {
           NODE_ENV: 'production',
           JWT_ACCESS_SECRET: 'busy-port-access-secret-of-32-bytes-plus',
           JWT_REFRESH_SECRET: 'busy-port-refresh-secret-of-32-bytes-plus',
+          MFA_ENCRYPTION_KEY: 'bWZhLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM',
           BCRYPT_COST: '10',
           HOST: '127.0.0.1',
           PORT: String(port),
@@ -168,6 +169,7 @@ describe('the running process', () => {
         DATABASE_URL: databaseUrl,
         JWT_ACCESS_SECRET: 'process-test-access-secret-of-32-bytes-plus',
         JWT_REFRESH_SECRET: 'process-test-refresh-secret-of-32-bytes-plus',
+        MFA_ENCRYPTION_KEY: 'bWZhLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM',
         // Slow on purpose: each registration hashes at cost 12, so the requests
         // below are still working when SIGTERM arrives.
         BCRYPT_COST: '12',

@@ -51,6 +51,7 @@ async function startProcess(redisUrl: string, env: Record<string, string> = {}):
       REDIS_URL: redisUrl,
       JWT_ACCESS_SECRET: 'redis-process-access-secret-of-32-bytes-plus',
       JWT_REFRESH_SECRET: 'redis-process-refresh-secret-of-32-bytes-plus',
+      MFA_ENCRYPTION_KEY: 'bWZhLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM',
       BCRYPT_COST: '10',
       ...env,
     },

@@ -1,7 +1,7 @@
 import type { TokenPair, TokenPairResponse } from '@repo/api';
 import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, uniqueName } from './helpers.js';
+import { signedIn, startServer, type TestServer, uniqueName } from './helpers.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -43,7 +43,7 @@ describe('secrets never leak', () => {
     });
     expect(loggedIn.status).toBe(200);
     issuedPairs.push(loggedIn.body);
-    issuedPairs.push(await trpc.auth.login.mutate({ username, password: FIRST_PASSWORD }));
+    issuedPairs.push(signedIn(await trpc.auth.login.mutate({ username, password: FIRST_PASSWORD })));
 
     const refreshed = await server.rest<TokenPair>('POST', '/api/auth/refresh', {
       body: { refreshToken: loggedIn.body.refreshToken },

@@ -24,6 +24,7 @@ async function seed(env: Record<string, string>) {
     NODE_ENV: 'production',
     JWT_ACCESS_SECRET: 'seed-command-access-secret-of-32-bytes',
     JWT_REFRESH_SECRET: 'seed-command-refresh-secret-of-32-bytes',
+    MFA_ENCRYPTION_KEY: 'bWZhLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM',
     BCRYPT_COST: '10',
     DATABASE_URL: db.url,
     ...env,

@@ -2,7 +2,7 @@ import type { AppRouter } from '@repo/api';
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_SIZE } from '../src/app.js';
-import { PASSWORD, uniqueName, useTestServer } from './helpers.js';
+import { PASSWORD, signedIn, uniqueName, useTestServer } from './helpers.js';
 
 const ctx = useTestServer();
 
@@ -42,7 +42,7 @@ describe('tRPC procedures through the real client', () => {
   it('auth.login signs in and starts a new session', async () => {
     const username = uniqueName('t');
     const registered = await signUp(username);
-    const pair = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    const pair = signedIn(await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD }));
     expect(pair.user).toEqual(registered.user);
     expect(pair.refreshToken).not.toBe(registered.refreshToken);
   });
@@ -63,7 +63,7 @@ describe('tRPC procedures through the real client', () => {
   it('auth.logout ends only the current session', async () => {
     const username = uniqueName('t');
     const ended = await signUp(username);
-    const other = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    const other = signedIn(await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD }));
     expect(await ctx.server.trpc(ended.accessToken).auth.logout.mutate()).toEqual({ success: true });
     expect(await failureOf(ctx.server.trpc(ended.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
     expect(await failureOf(ctx.server.trpc().auth.refresh.mutate({ refreshToken: ended.refreshToken }))).toMatchObject({
@@ -75,7 +75,7 @@ describe('tRPC procedures through the real client', () => {
   it('auth.logoutAll ends every session of the user', async () => {
     const username = uniqueName('t');
     const a = await signUp(username);
-    const b = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    const b = signedIn(await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD }));
     expect(await ctx.server.trpc(a.accessToken).auth.logoutAll.mutate()).toEqual({ revokedSessions: 2 });
     for (const pair of [a, b]) {
       expect(await failureOf(ctx.server.trpc(pair.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
@@ -124,7 +124,7 @@ describe('tRPC procedures through the real client', () => {
   it('user.changePassword changes the password and ends the other sessions only', async () => {
     const username = uniqueName('t');
     const current = await signUp(username);
-    const other = await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD });
+    const other = signedIn(await ctx.server.trpc().auth.login.mutate({ username, password: PASSWORD }));
     const newPassword = 'fresh passphrase 42';
     const result = await ctx.server
       .trpc(current.accessToken)
@@ -132,7 +132,7 @@ describe('tRPC procedures through the real client', () => {
     expect(result).toEqual({ revokedSessions: 1 });
     expect((await ctx.server.trpc(current.accessToken).user.me.query()).id).toBe(current.user.id);
     expect(await failureOf(ctx.server.trpc(other.accessToken).user.me.query())).toMatchObject({ httpStatus: 401 });
-    await ctx.server.trpc().auth.login.mutate({ username, password: newPassword });
+    signedIn(await ctx.server.trpc().auth.login.mutate({ username, password: newPassword }));
   });
 });
 

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { linkOf, startTestSmtp, type TestSmtp } from '@repo/server/testing-smtp';
 import { assertChromium, shouldRunBrowserTests } from '@repo/vitest-config/browser';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -363,6 +364,77 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await signIn(username, password);
     await heading('Users').waitFor();
     await page.locator('ol.users > li').nth(19).waitFor();
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('turns on an authenticator app from Security (QR code, first code, recovery codes), signs out another device from Devices, and asks for the code at the next sign-in', async () => {
+    const { username, password } = newCredentials('totp');
+    await registerFromStart(username, password);
+    // Another device, signed in through the API.
+    const other = await api.rest('POST', '/api/auth/login', { body: { username, password } });
+    const { accessToken: otherToken } = (await other.json()) as { accessToken: string };
+
+    await page.getByRole('link', { name: 'Security' }).click();
+    await heading('Security').waitFor();
+    await page.locator('ul.devices > li').nth(1).waitFor();
+    await checkScreen(page, 'security');
+
+    await page.getByLabel('Current password').fill(password);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.locator('.totp-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await page.getByRole('img', { name: /QR code/ }).waitFor();
+    expect(await page.getByRole('img', { name: /QR code/ }).getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    await checkScreen(page, 'security-totp-setup');
+
+    // The code an authenticator app shows now, computed from the key on the screen.
+    const codeAt = (timestamp: number) =>
+      TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp });
+    await page.getByLabel('Code from the app').fill(codeAt(Date.now()));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.locator('ol.recovery-codes > li').nth(9).waitFor();
+    const recoveryCodes = await page.locator('ol.recovery-codes code').allTextContents();
+    expect(recoveryCodes).toHaveLength(10);
+    await expect.poll(() => notice().textContent()).toBe('Two-step sign-in is on.');
+    expect(await page.getByRole('link', { name: 'Download codes' }).getAttribute('href')).toContain(
+      encodeURIComponent(recoveryCodes[0] ?? ''),
+    );
+    await checkScreen(page, 'security-totp-on');
+
+    // Devices: the other session ends at once.
+    await page.getByRole('button', { name: /Sign out this device/ }).click();
+    await expect.poll(() => notice().textContent()).toBe('That device is signed out.');
+    await expect.poll(() => page.locator('ul.devices > li').count()).toBe(1);
+    expect((await api.rest('GET', '/api/users/me', { token: otherToken })).status).toBe(401);
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await heading('Sign in').waitFor();
+    expect(await signInAndWait(username, password)).toBe(200);
+    await heading('Enter your code').waitFor();
+    await checkScreen(page, 'sign-in-code');
+
+    // A wrong code: the form says so, and the step stays.
+    watch.allow(401, 'auth.verifyMfa');
+    await page.getByLabel('Code', { exact: true }).fill('000000');
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Invalid code' }).waitFor();
+    await checkScreen(page, 'sign-in-code-wrong');
+
+    // The code of the next step (one step of drift is accepted): the one used to turn TOTP on is spent.
+    await page.getByLabel('Code', { exact: true }).fill(codeAt(Date.now() + 30_000));
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+    await heading('Your profile').waitFor();
+    expect(await sessionCookie()).toBeDefined();
+
+    // A recovery code works in place of the app.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await heading('Sign in').waitFor();
+    await signIn(username, password);
+    await heading('Enter your code').waitFor();
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0] ?? '');
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+    await heading('Your profile').waitFor();
     expect(watch.problems).toEqual([]);
   });
 

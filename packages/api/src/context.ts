@@ -3,6 +3,7 @@ import type { CookieModePort } from './cookie-mode.js';
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
+import type { MfaService } from './services/mfa.js';
 import type { PasskeyService } from './services/passkeys.js';
 import type { PasswordHasher } from './services/passwords.js';
 import type { ThrottleObserver } from './services/throttle.js';
@@ -15,6 +16,8 @@ export interface ApiServices {
   passwords: PasswordHasher;
   /** The account's address: verification and password reset by email. */
   email: AccountEmailService;
+  /** The second factor: TOTP, recovery codes, the code step of a sign-in. */
+  mfa: MfaService;
   /** Passkeys: their registration, list and removal, and the sign-in with one. */
   passkeys: PasskeyService;
   /** What the composition root watches (metrics), if anything. */
@@ -44,6 +47,8 @@ export interface CreateContextOptions {
   /** The raw `Authorization` header, if any. */
   authorization?: string | undefined;
   clientAddress?: string | undefined;
+  /** The raw `User-Agent` header, if any: kept with a new session for the list of sessions. */
+  userAgent?: string | undefined;
   requestId?: string | undefined;
   /**
    * Cookie mode's request and response (cookie-mode.ts), when the
@@ -60,6 +65,8 @@ export function createContext(opts: CreateContextOptions) {
     cookies: opts.cookies,
     /** Who asked: passed to services for throttling and security events. */
     request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
+    /** What a new session keeps of the client (not in `request`: security events carry no user agent). */
+    client: { userAgent: opts.userAgent },
   };
 }
 

@@ -13,6 +13,9 @@ export type AppErrorCode =
   /** The change would leave no enabled admin. */
   | 'LAST_ADMIN'
   | 'EMAIL_TAKEN'
+  /** TOTP is already on (setup), or not on (disable, new recovery codes). */
+  | 'MFA_STATE'
+  | 'SESSION_NOT_FOUND'
   | 'EMAIL_UNAVAILABLE'
   /** The credential id is already registered (to this user or another): one credential, one user. */
   | 'PASSKEY_TAKEN'

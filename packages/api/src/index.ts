@@ -36,8 +36,17 @@ export {
   VERIFY_TOKEN_TTL_MS,
 } from './services/account-email.js';
 export { AdminService } from './services/admin.js';
-export { type AuthIdentity, AuthService, DEFAULT_SESSION_MAX_PER_USER, toPublicUser } from './services/auth.js';
+export {
+  type AuthIdentity,
+  AuthService,
+  type ClientInfo,
+  DEFAULT_SESSION_MAX_PER_USER,
+  MFA_CHALLENGE_TTL_MS,
+  type SignInResult,
+  toPublicUser,
+} from './services/auth.js';
 export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
+export { MFA_CHALLENGE_MAX_ATTEMPTS, MfaService, RECOVERY_CODES_PER_SET } from './services/mfa.js';
 export {
   PasskeyService,
   type PasskeySummary,
@@ -68,6 +77,7 @@ export {
   type ThrottleObserver,
 } from './services/throttle.js';
 export { type TokenClaims, type TokenConfig, TokenService } from './services/tokens.js';
+export { SecretCipher, TOTP_PARAMETERS } from './services/totp.js';
 export {
   type ApiConfig,
   createApiServices,

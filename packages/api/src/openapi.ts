@@ -20,6 +20,7 @@ const TAGS = [
   { name: 'users', description: 'Users, for anyone signed in' },
   { name: 'admin', description: 'What admins do to other users: roles, disabling' },
   { name: 'passkeys', description: 'Your passkeys: add, list, remove (signing in with one is under auth)' },
+  { name: 'mfa', description: 'Your second factor: an authenticator app (TOTP) and recovery codes' },
 ];
 
 /** What each error status means, said once: a procedure says its own words only where these are too vague. */

@@ -1,5 +1,6 @@
 import { createAdminRouter } from './router/admin/index.js';
 import { createAuthRouter } from './router/auth/index.js';
+import { createMfaRouter } from './router/mfa/index.js';
 import { createPasskeyRouter } from './router/passkey/index.js';
 import { createUserRouter } from './router/user/index.js';
 import { createCallerFactory, router } from './trpc.js';
@@ -16,6 +17,7 @@ export function createAppRouter() {
     user: createUserRouter(),
     passkey: createPasskeyRouter(),
     admin: createAdminRouter(),
+    mfa: createMfaRouter(),
   });
 }
 

@@ -338,3 +338,154 @@ export const adminDisableUserOutputSchema = z
     example: { id: EXAMPLE_OTHER_USER.id, disabledAt: '2026-11-27T09:30:00.000Z', revokedSessions: 2 },
   });
 export type AdminDisableUserOutput = z.infer<typeof adminDisableUserOutputSchema>;
+
+// Second factor (API.md "Second factor, passkeys and sessions").
+
+const EXAMPLE_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const EXAMPLE_RECOVERY_CODE = '3f9a0c1d-77be4a02-c6e1f58b-09d2a7e4';
+const EXAMPLE_MFA_TOKEN = 'Yc2Rk9pQ1xVb7tLm0sZr4uWn8eHj3aFg6dKi5oPq2wE';
+
+/** What `currentPassword` is wherever a change needs the password. */
+const currentPasswordInput = () => changePasswordInput().shape.currentPassword;
+
+/** A 6-digit code of the authenticator app. */
+export const totpCodeSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{6}$/, 'must be the 6 digits your authenticator app shows')
+  .meta({ description: 'The 6-digit code the authenticator app shows now', example: '492039' });
+
+/** A recovery code as shown (letter case, spaces and dashes do not matter). */
+export const recoveryCodeSchema = z
+  .string()
+  .min(1, 'is required')
+  .max(64, 'is invalid or already used')
+  .meta({ description: 'One of your recovery codes (each works once)', example: EXAMPLE_RECOVERY_CODE });
+
+/** `code` of the changes that need the second factor: a TOTP code, or a recovery code when the device is lost. */
+const factorCodeSchema = z.string().min(1, 'is required').max(64, 'is incorrect').meta({
+  description: 'The 6-digit code of the authenticator app, or one of your recovery codes (which is then used up)',
+  example: '492039',
+});
+
+export const totpSetupInput = () => z.object({ currentPassword: currentPasswordInput() });
+export const totpSetupOutputSchema = z
+  .object({
+    secret: z.string().meta({ description: 'The new secret, base32 (to type into an authenticator app)' }),
+    otpauthUrl: z.string().meta({ description: 'The `otpauth://totp/…` URL of the secret, for a QR code' }),
+  })
+  .meta({
+    id: 'TotpSetup',
+    description: 'A pending TOTP secret: on once `POST /users/me/mfa/totp/confirm` gets a valid code',
+    example: {
+      secret: EXAMPLE_TOTP_SECRET,
+      otpauthUrl: `otpauth://totp/Auth%20API:alice?issuer=Auth%20API&secret=${EXAMPLE_TOTP_SECRET}&algorithm=SHA1&digits=6&period=30`,
+    },
+  });
+export const totpConfirmInput = () => z.object({ code: totpCodeSchema });
+export const recoveryCodesOutputSchema = z
+  .object({
+    recoveryCodes: z
+      .array(z.string())
+      .meta({ description: 'Ten single-use codes, shown this once: keep them somewhere safe' }),
+  })
+  .meta({
+    id: 'RecoveryCodes',
+    description: 'A new set of recovery codes; any earlier set no longer works',
+    example: { recoveryCodes: [EXAMPLE_RECOVERY_CODE] },
+  });
+export const mfaChangeInput = () => z.object({ currentPassword: currentPasswordInput(), code: factorCodeSchema });
+export const mfaStatusSchema = z
+  .object({
+    totp: z.boolean().meta({ description: 'Whether sign-in asks for a code of an authenticator app' }),
+    recoveryCodesLeft: z.int().meta({ description: 'Recovery codes not used yet' }),
+  })
+  .meta({ id: 'MfaStatus', description: 'Your second factor', example: { totp: true, recoveryCodesLeft: 10 } });
+
+export const MFA_METHODS = ['totp', 'recovery'] as const;
+export type MfaMethod = (typeof MFA_METHODS)[number];
+
+export const mfaChallengeSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z
+      .string()
+      .meta({ description: 'Send to `POST /auth/mfa` with a code; works once, for 5 minutes and 5 wrong codes' }),
+    methods: z.array(z.enum(MFA_METHODS)).meta({ description: 'The second factors this account can answer with' }),
+  })
+  .meta({
+    id: 'MfaChallenge',
+    description: 'The password was right; the sign-in waits for the second factor (no tokens yet)',
+    example: { mfaRequired: true, mfaToken: EXAMPLE_MFA_TOKEN, methods: ['totp', 'recovery'] },
+  });
+export type MfaChallengeAnswer = z.infer<typeof mfaChallengeSchema>;
+
+/** What login answers: a session, or (an account with a second factor) the step that asks for it. */
+export const loginOutputSchema = z.xor([tokenPairSchema, mfaChallengeSchema]).meta({
+  id: 'LoginResult',
+  description: 'Either the token pair of a new session, or `{ mfaRequired: true, … }` when a second factor is needed',
+  example: tokenPairSchema.meta()?.example,
+});
+
+const mfaTokenSchema = z
+  .string()
+  .min(1, 'is required')
+  .max(128, 'is invalid or expired')
+  .meta({ description: '`mfaToken` of the login answer', example: EXAMPLE_MFA_TOKEN });
+
+export const verifyMfaInput = () =>
+  z
+    .object({
+      mfaToken: mfaTokenSchema,
+      code: totpCodeSchema.optional(),
+      recoveryCode: recoveryCodeSchema.optional(),
+    })
+    .refine((input) => (input.code === undefined) !== (input.recoveryCode === undefined), {
+      message: 'send exactly one of code and recoveryCode',
+      path: ['code'],
+    })
+    .meta({
+      id: 'MfaAnswer',
+      description: '`mfaToken` with either `code` (authenticator app) or `recoveryCode`',
+      example: { mfaToken: EXAMPLE_MFA_TOKEN, code: '492039' },
+    });
+export type VerifyMfaInput = z.infer<ReturnType<typeof verifyMfaInput>>;
+
+// Sessions.
+
+export const sessionSchema = z
+  .object({
+    id: z.string().meta({ description: 'Session id (pass to `POST /users/me/sessions/{id}/revoke`)' }),
+    createdAt: z.iso.datetime().meta({ description: 'When it signed in' }),
+    lastUsedAt: z.iso.datetime().meta({ description: 'Its latest sign-in or refresh' }),
+    userAgent: z.string().nullable().meta({ description: 'The browser or program it signed in with, if it said' }),
+    current: z.boolean().meta({ description: 'Whether this is the session of the access token asking' }),
+  })
+  .meta({
+    id: 'Session',
+    description: 'One of your signed-in devices',
+    example: {
+      id: '019ac0a5-1c2d-7e3f-8a4b-5c6d7e8f9a0b',
+      createdAt: '2026-11-26T10:00:00.000Z',
+      lastUsedAt: '2026-11-26T10:14:00.000Z',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
+      current: true,
+    },
+  });
+export type SessionInfo = z.infer<typeof sessionSchema>;
+
+export const sessionListSchema = z.array(sessionSchema).meta({
+  id: 'SessionList',
+  description: 'Your live sessions, the most recently used first',
+  example: [sessionSchema.meta()?.example],
+});
+
+export const sessionIdInput = () =>
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid session id')
+      .refine(isPrintable, 'is not a valid session id')
+      .meta({ description: 'Session id', example: '019ac0a5-1c2d-7e3f-8a4b-5c6d7e8f9a0b' }),
+  });

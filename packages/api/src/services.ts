@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import type { ApiObserver, ApiServices } from './context.js';
 import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
 import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
+import { MfaService } from './services/mfa.js';
 import { PasskeyService, type WebauthnConfig } from './services/passkeys.js';
 import { PasswordHasher } from './services/passwords.js';
 import type { SecurityEventSink } from './services/security-events.js';
 import { type AuthThrottle, RateLimiterAuthThrottle, type ThrottleConfig } from './services/throttle.js';
 import { type TokenConfig, TokenService } from './services/tokens.js';
+import { SecretCipher } from './services/totp.js';
 
 export interface ApiConfig extends TokenConfig {
   bcryptCost: number;
@@ -23,6 +26,14 @@ export interface ApiConfig extends TokenConfig {
   refreshReuseGraceMs?: number | undefined;
   /** The passkeys' relying party (WEBAUTHN_*); each part defaults to what `appUrl` says (webauthnConfigOf). */
   webauthn?: Partial<WebauthnConfig> | undefined;
+  /**
+   * MFA_ENCRYPTION_KEY: 32 bytes, base64url, that encrypt the TOTP secrets.
+   * Unset: a key of this process only (tests); the server's config always
+   * gives one, since secrets stored under a lost key can never be read again.
+   */
+  mfaEncryptionKey?: string | undefined;
+  /** The name authenticator apps show beside the account (default "Auth API"). */
+  mfaIssuer?: string | undefined;
 }
 
 /** Where links in emails lead when no `appUrl` is given: the web app's dev server. */
@@ -83,12 +94,22 @@ export function createApiServices(
     ...shared,
   });
   const passkeys = new PasskeyService({ auth, webauthn: webauthnConfigOf(appUrl, config.webauthn), outbox, ...shared });
+  const mfa = new MfaService({
+    auth,
+    cipher: new SecretCipher(
+      config.mfaEncryptionKey ? Buffer.from(config.mfaEncryptionKey, 'base64url') : randomBytes(SecretCipher.KEY_BYTES),
+    ),
+    outbox,
+    issuer: config.mfaIssuer ?? 'Auth API',
+    ...shared,
+  });
   return {
     passwords,
     auth,
     admin: new AdminService(shared),
     email,
     passkeys,
+    mfa,
     ...(options.observer ? { observer: options.observer } : {}),
   };
 }

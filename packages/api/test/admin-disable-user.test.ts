@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityEvent } from '../src/services/security-events.js';
-import { createHarness, type Harness, PASSWORD, refreshTokenOf, rejection, signUp, signUpAdmin } from './helpers.js';
+import {
+  createHarness,
+  type Harness,
+  PASSWORD,
+  refreshTokenOf,
+  rejection,
+  signedIn,
+  signUp,
+  signUpAdmin,
+} from './helpers.js';
 
 // Made by `pnpm turbo gen procedure --args admin disableUser mutation admin`, then written for real.
 const events: SecurityEvent[] = [];
@@ -25,7 +34,7 @@ describe('admin.disableUser', () => {
   it('ends every session of the user at once, and no other user’s', async () => {
     const admin = await signUpAdmin(h);
     const bob = await signUp(h);
-    const bobElsewhere = await h.caller().auth.login({ username: bob.user.username, password: PASSWORD });
+    const bobElsewhere = signedIn(await h.caller().auth.login({ username: bob.user.username, password: PASSWORD }));
     const carol = await signUp(h);
     const result = await h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id });
     expect(result).toEqual({ id: bob.user.id, disabledAt: expect.any(String), revokedSessions: 2 });

@@ -1,6 +1,6 @@
 import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
+import { createHarness, type Harness, PASSWORD, rejection, signedIn, uniqueName } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -84,7 +84,7 @@ describe('auth.login', () => {
   it('signs in regardless of the username case, opening a new session each time', async () => {
     const username = uniqueName('Login');
     const first = await register(username);
-    const second = await h.caller().auth.login({ username: username.toUpperCase(), password: PASSWORD });
+    const second = signedIn(await h.caller().auth.login({ username: username.toUpperCase(), password: PASSWORD }));
     expect(second.user.id).toBe(first.user.id);
     expect(second.refreshToken).not.toBe(first.refreshToken);
     await expect(h.caller(first.accessToken).user.me()).resolves.toMatchObject({ id: first.user.id });
@@ -213,7 +213,7 @@ describe('auth.logout and auth.logoutAll', () => {
   it('logout ends the current session only: its access and refresh tokens are refused, others stay', async () => {
     const username = uniqueName();
     const a = await register(username);
-    const b = await h.caller().auth.login({ username, password: PASSWORD });
+    const b = signedIn(await h.caller().auth.login({ username, password: PASSWORD }));
     await expect(h.caller(a.accessToken).auth.logout()).resolves.toEqual({ success: true });
     expect((await rejection(h.caller(a.accessToken).user.me())).code).toBe('UNAUTHORIZED');
     expect((await rejection(h.caller().auth.refresh({ refreshToken: a.refreshToken }))).code).toBe('UNAUTHORIZED');
@@ -223,7 +223,7 @@ describe('auth.logout and auth.logoutAll', () => {
   it('logoutAll ends every session of the user and says how many', async () => {
     const username = uniqueName();
     const a = await register(username);
-    const b = await h.caller().auth.login({ username, password: PASSWORD });
+    const b = signedIn(await h.caller().auth.login({ username, password: PASSWORD }));
     const bystander = await register();
     await expect(h.caller(b.accessToken).auth.logoutAll()).resolves.toEqual({ revokedSessions: 2 });
     for (const pair of [a, b]) {

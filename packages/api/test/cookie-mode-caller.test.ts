@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/context.js';
 import type { CookieModePort, RefreshCookieChange } from '../src/cookie-mode.js';
 import { createCaller } from '../src/root.js';
-import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
+import { createHarness, type Harness, PASSWORD, rejection, signedIn, uniqueName } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -59,7 +59,7 @@ describe('cookie mode through createCaller', () => {
     const username = uniqueName('cm');
     await h.caller().auth.register({ username, password: PASSWORD });
     const { caller, outbox } = browserCaller();
-    const pair = await caller.auth.login({ username, password: PASSWORD });
+    const pair = signedIn(await caller.auth.login({ username, password: PASSWORD }));
     expect(pair).not.toHaveProperty('refreshToken');
     const cookie = issuedCookie(outbox);
     expect(cookie.expiresAt).toBe(pair.refreshExpiresAt);

@@ -102,3 +102,9 @@ export function refreshTokenOf(pair: { refreshToken?: string | undefined }): str
   if (pair.refreshToken === undefined) throw new Error('expected a refresh token in the body (bearer mode)');
   return pair.refreshToken;
 }
+
+/** The token pair of a sign-in that needed no second factor (the test fails on a second-factor answer). */
+export function signedIn<T extends object>(result: T): Exclude<T, { mfaRequired: true }> {
+  if ('mfaRequired' in result && result.mfaRequired === true) throw new Error('the sign-in asked for a second factor');
+  return result as Exclude<T, { mfaRequired: true }>;
+}

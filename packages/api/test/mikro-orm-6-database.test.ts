@@ -15,7 +15,7 @@ import { migrateToLatest, repositoriesOf } from '@repo/db';
 import { createTestDatabase, type TestDatabase, testDialect } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../src/services/tokens.js';
-import { config, createHarness, type Harness, PASSWORD, rejection } from './helpers.js';
+import { config, createHarness, type Harness, PASSWORD, rejection, signedIn } from './helpers.js';
 
 const dialect = testDialect();
 
@@ -118,10 +118,10 @@ describe(`a ${dialect} database migrated and written by MikroORM 6`, () => {
   });
 
   it('signs its users in with their passwords, and user.me answers with the stored account', async () => {
-    const pair = await h.caller().auth.login({ username: 'Alice', password: PASSWORD });
+    const pair = signedIn(await h.caller().auth.login({ username: 'Alice', password: PASSWORD }));
     const me = await h.caller(pair.accessToken).user.me();
     expect(me).toMatchObject({ username: 'Alice', role: 'user' });
-    const admin = await h.caller().auth.login({ username: 'bob_admin', password: PASSWORD });
+    const admin = signedIn(await h.caller().auth.login({ username: 'bob_admin', password: PASSWORD }));
     expect(await h.caller(admin.accessToken).user.me()).toMatchObject({ username: 'bob_admin', role: 'admin' });
     const list = await h.caller(pair.accessToken).user.list({ limit: 10 });
     expect(list.items.map((u) => u.username)).toEqual(['Alice', 'bob_admin']);
@@ -164,7 +164,7 @@ describe(`a ${dialect} database migrated and written by MikroORM 6`, () => {
   });
 
   it("changes an old user's password and ends the sessions the previous release stored", async () => {
-    const pair = await h.caller().auth.login({ username: 'bob_admin', password: PASSWORD });
+    const pair = signedIn(await h.caller().auth.login({ username: 'bob_admin', password: PASSWORD }));
     const revoked = await h
       .caller(pair.accessToken)
       .user.changePassword({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' });
@@ -172,6 +172,6 @@ describe(`a ${dialect} database migrated and written by MikroORM 6`, () => {
     const bob = await sessionOf(BOB_LIVE);
     const stale = tokens.issueAccessToken({ userId: bob.userId, sessionId: bob.id }, new Date()).token;
     expect((await rejection(h.caller(stale).user.me())).code).toBe('UNAUTHORIZED');
-    await h.caller().auth.login({ username: 'bob_admin', password: 'a brand new passphrase' });
+    signedIn(await h.caller().auth.login({ username: 'bob_admin', password: 'a brand new passphrase' }));
   });
 });

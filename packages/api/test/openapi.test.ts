@@ -303,7 +303,14 @@ describe('the examples of the document', () => {
 
 describe('cookie mode in the OpenAPI document', () => {
   const operationAt = (path: string) => doc.paths[path]?.post;
-  const cookieRoutes = ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/logout-all'];
+  const cookieRoutes = [
+    '/auth/register',
+    '/auth/login',
+    '/auth/mfa',
+    '/auth/refresh',
+    '/auth/logout',
+    '/auth/logout-all',
+  ];
 
   it('gives every auth route the optional X-Session-Mode header parameter, and no other route', () => {
     for (const { route, operation } of operations) {

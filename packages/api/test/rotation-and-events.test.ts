@@ -1,7 +1,16 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityEvent } from '../src/services/security-events.js';
-import { config, createHarness, type Harness, PASSWORD, refreshTokenOf, rejection, uniqueName } from './helpers.js';
+import {
+  config,
+  createHarness,
+  type Harness,
+  PASSWORD,
+  refreshTokenOf,
+  rejection,
+  signedIn,
+  uniqueName,
+} from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,7 +32,7 @@ describe('secret rotation', () => {
     expect(refresh?.header.kid).toMatch(/^[\w-]{16}$/);
     expect(access?.header.kid).not.toBe(refresh?.header.kid);
     const twin = await createHarness({ db: h.db });
-    const other = await twin.caller().auth.login({ username: pair.user.username, password: PASSWORD });
+    const other = signedIn(await twin.caller().auth.login({ username: pair.user.username, password: PASSWORD }));
     expect(jwt.decode(other.accessToken, { complete: true })?.header.kid).toBe(access?.header.kid);
   });
 
@@ -67,7 +76,7 @@ describe('security events', () => {
     const e = await createHarness({ db: h.db, events: (event) => events.push(event) });
     const username = uniqueName('audit');
     const registered = await e.caller().auth.register({ username, password: PASSWORD });
-    const second = await e.caller().auth.login({ username, password: PASSWORD });
+    const second = signedIn(await e.caller().auth.login({ username, password: PASSWORD }));
     await rejection(e.caller().auth.login({ username, password: 'not the password' }));
     await rejection(e.caller().auth.login({ username: uniqueName('nobody'), password: PASSWORD }));
     const renewed = await e.caller().auth.refresh({ refreshToken: second.refreshToken });
@@ -75,9 +84,9 @@ describe('security events', () => {
     await e
       .caller(registered.accessToken)
       .user.changePassword({ currentPassword: PASSWORD, newPassword: 'new password 1' });
-    const third = await e.caller().auth.login({ username, password: 'new password 1' });
+    const third = signedIn(await e.caller().auth.login({ username, password: 'new password 1' }));
     await e.caller(third.accessToken).auth.logout();
-    const fourth = await e.caller().auth.login({ username, password: 'new password 1' });
+    const fourth = signedIn(await e.caller().auth.login({ username, password: 'new password 1' }));
     await e.caller(fourth.accessToken).auth.logoutAll();
     for (let i = 0; i < 10; i += 1) await rejection(e.caller().auth.login({ username, password: 'wrong again' }));
     await rejection(e.caller().auth.login({ username, password: 'new password 1' }));

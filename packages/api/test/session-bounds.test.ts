@@ -7,7 +7,7 @@
  */
 import { pruneDeadRows, repositoriesOf } from '@repo/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
+import { createHarness, type Harness, PASSWORD, rejection, signedIn, uniqueName } from './helpers.js';
 
 const LIMIT = 20;
 const PARALLEL_SIGN_INS = {
@@ -36,7 +36,7 @@ function liveSessions(userId: string): Promise<number> {
 
 async function signIn(username: string) {
   clockMs += 1000;
-  return h.caller().auth.login({ username, password: PASSWORD });
+  return signedIn(await h.caller().auth.login({ username, password: PASSWORD }));
 }
 
 describe('at most SESSION_MAX_PER_USER live sessions', () => {
@@ -82,14 +82,14 @@ describe('at most SESSION_MAX_PER_USER live sessions', () => {
     clockMs += 1000;
     const first = await small.caller().auth.register({ username, password: PASSWORD });
     clockMs += 1000;
-    const second = await small.caller().auth.login({ username, password: PASSWORD });
+    const second = signedIn(await small.caller().auth.login({ username, password: PASSWORD }));
     clockMs += 1000;
-    const third = await small.caller().auth.login({ username, password: PASSWORD });
+    const third = signedIn(await small.caller().auth.login({ username, password: PASSWORD }));
     clockMs += 1000;
     // The first session is used again: now `second` is the least recently used.
     const renewed = await small.caller().auth.refresh({ refreshToken: first.refreshToken ?? '' });
     clockMs += 1000;
-    const fourth = await small.caller().auth.login({ username, password: PASSWORD });
+    const fourth = signedIn(await small.caller().auth.login({ username, password: PASSWORD }));
 
     expect((await rejection(small.caller(second.accessToken).user.me())).code).toBe('UNAUTHORIZED');
     for (const pair of [renewed, third, fourth]) {
@@ -160,7 +160,8 @@ describe('the prune', () => {
     expect(tokensLeft.map((row) => row.id)).toEqual([live.id]);
     // Again: nothing left to delete of these, and no error (as a second instance pruning at once).
     const again = await Promise.all([pruneDeadRows(h.db.orm.em.fork(), at), pruneDeadRows(h.db.orm.em.fork(), at)]);
-    for (const result of again) expect(result).toEqual({ sessions: 0, oneTimeTokens: 0, webauthnChallenges: 0 });
+    for (const result of again)
+      expect(result).toEqual({ sessions: 0, oneTimeTokens: 0, webauthnChallenges: 0, mfaChallenges: 0 });
   });
 
   it('after 64 sign-ins and a logout of them all, a prune once their refresh tokens expired leaves no session of the user', async () => {

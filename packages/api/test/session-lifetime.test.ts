@@ -1,7 +1,7 @@
 import { repositoriesOf } from '@repo/db';
 import bcrypt from 'bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
+import { createHarness, type Harness, PASSWORD, rejection, signedIn, uniqueName } from './helpers.js';
 
 const MINUTE = 60_000;
 
@@ -65,7 +65,7 @@ describe('absolute session lifetime (sessionMaxAgeMs)', () => {
     // Refreshes at +2 … +58 minutes succeed; the one at +60 finds the session over.
     expect(refreshes).toBe(29);
     expect(clock - created).toBe(60 * MINUTE);
-    const fresh = await h.caller().auth.login({ username, password: PASSWORD });
+    const fresh = signedIn(await h.caller().auth.login({ username, password: PASSWORD }));
     expect(fresh.refreshExpiresAt).toBe(seconds(clock + 30 * MINUTE));
   });
 });
@@ -97,11 +97,11 @@ describe('bcrypt cost upgrades', () => {
     );
     expect(await storedCost(username)).toBe(4);
 
-    await strong.caller().auth.login({ username, password: PASSWORD });
+    signedIn(await strong.caller().auth.login({ username, password: PASSWORD }));
     expect(await storedCost(username)).toBe(5);
-    await strong.caller().auth.login({ username, password: PASSWORD });
+    signedIn(await strong.caller().auth.login({ username, password: PASSWORD }));
     // A server still on the lower cost neither refuses nor weakens the stronger hash.
-    await weak.caller().auth.login({ username, password: PASSWORD });
+    signedIn(await weak.caller().auth.login({ username, password: PASSWORD }));
     expect(await storedCost(username)).toBe(5);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
 import { TokenService, VERIFIED_ACCESS_TOKENS_KEPT } from '../src/services/tokens.js';
-import { config, createHarness, type Harness, PASSWORD, refreshTokenOf, uniqueName } from './helpers.js';
+import { config, createHarness, type Harness, PASSWORD, refreshTokenOf, signedIn, uniqueName } from './helpers.js';
 
 let h: Harness;
 let pair: Awaited<ReturnType<ReturnType<Harness['caller']>['auth']['register']>>;
@@ -82,7 +82,7 @@ describe('access token verification', () => {
 
   it('refuses an expired access token and says it expired', async () => {
     const past = await createHarness({ now: () => new Date(Date.now() - 2 * 3_600_000), db: h.db });
-    const old = await past.caller().auth.login({ username: pair.user.username, password: PASSWORD });
+    const old = signedIn(await past.caller().auth.login({ username: pair.user.username, password: PASSWORD }));
     const error = await meWith(old.accessToken);
     expect(error?.code).toBe('UNAUTHORIZED');
     expect(error?.message).toMatch(/expired/);
@@ -168,10 +168,10 @@ describe('access tokens kept once verified', () => {
   });
 
   it('leaves the session check to every call: a kept token stops working at logout, for all calls at once', async () => {
-    const signedIn = await h.caller().auth.login({ username: pair.user.username, password: PASSWORD });
-    const calls = () => Promise.all(Array.from({ length: 20 }, () => meWith(signedIn.accessToken)));
+    const session = signedIn(await h.caller().auth.login({ username: pair.user.username, password: PASSWORD }));
+    const calls = () => Promise.all(Array.from({ length: 20 }, () => meWith(session.accessToken)));
     expect(await calls()).toEqual(Array(20).fill(undefined));
-    await h.caller(signedIn.accessToken).auth.logout();
+    await h.caller(session.accessToken).auth.logout();
     const after = await calls();
     expect(after.map((error) => error?.code)).toEqual(Array(20).fill('UNAUTHORIZED'));
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/context.js';
 import { adminProcedure, router } from '../src/trpc.js';
-import { createHarness, type Harness, PASSWORD, rejection, uniqueName } from './helpers.js';
+import { createHarness, type Harness, PASSWORD, rejection, signedIn, uniqueName } from './helpers.js';
 
 let h: Harness;
 let alice: Awaited<ReturnType<ReturnType<Harness['caller']>['auth']['register']>>;
@@ -85,8 +85,8 @@ describe('user.changePassword', () => {
   it('changes the password and ends every other session, not the current one', async () => {
     const username = uniqueName('changer');
     const current = await h.caller().auth.register({ username, password: PASSWORD });
-    const other = await h.caller().auth.login({ username, password: PASSWORD });
-    const third = await h.caller().auth.login({ username, password: PASSWORD });
+    const other = signedIn(await h.caller().auth.login({ username, password: PASSWORD }));
+    const third = signedIn(await h.caller().auth.login({ username, password: PASSWORD }));
     const result = await h
       .caller(current.accessToken)
       .user.changePassword({ currentPassword: PASSWORD, newPassword: 'a brand new password' });
@@ -106,7 +106,7 @@ describe('user.changePassword', () => {
   it('refuses a wrong current password with BAD_REQUEST naming the field, changing nothing', async () => {
     const username = uniqueName('keeper');
     const pair = await h.caller().auth.register({ username, password: PASSWORD });
-    const other = await h.caller().auth.login({ username, password: PASSWORD });
+    const other = signedIn(await h.caller().auth.login({ username, password: PASSWORD }));
     const error = await rejection(
       h
         .caller(pair.accessToken)
@@ -155,7 +155,7 @@ describe('no secret leaves the server', () => {
     const pair = await h.caller().auth.register({ username, password: PASSWORD });
     const outputs = [
       pair,
-      await h.caller().auth.login({ username, password: PASSWORD }),
+      signedIn(await h.caller().auth.login({ username, password: PASSWORD })),
       await h.caller(pair.accessToken).user.me(),
       await h.caller(pair.accessToken).user.byId({ id: pair.user.id }),
       await h.caller(pair.accessToken).user.list({ limit: 100 }),

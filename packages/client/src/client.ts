@@ -1,4 +1,4 @@
-import type { AppRouter, Credentials, PublicUser } from '@repo/api';
+import type { AppRouter, Credentials, MfaMethod, PublicUser } from '@repo/api';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import type { inferRouterInputs } from '@trpc/server';
 import { isSessionExpiredError, isUnauthorized, type SessionExpiredError } from './errors.js';
@@ -47,12 +47,26 @@ export interface ApiClientOptions {
   maxBatchSize?: number;
 }
 
+/**
+ * What `login()` resolves to: signed in, or (an account with a second factor)
+ * the code step, to finish with `verifyMfa()`.
+ */
+export type LoginResult =
+  | { mfaRequired: false; user: PublicUser }
+  | { mfaRequired: true; mfaToken: string; methods: MfaMethod[] };
+
+/** The second step of a sign-in: the `mfaToken` of `login()` and a code of the authenticator app, or a recovery code. */
+export type MfaAnswer = { mfaToken: string } & ({ code: string } | { recoveryCode: string });
+
 export interface ApiClient {
   /** The typed tRPC client: `await client.trpc.user.me.query()`. */
   trpc: TRPCClient<AppRouter>;
   /** Creates an account and signs in with it. */
   register(credentials: Credentials): Promise<PublicUser>;
-  login(credentials: Credentials): Promise<PublicUser>;
+  /** Signs in, or answers `{ mfaRequired: true, … }` when the account asks for a second factor. */
+  login(credentials: Credentials): Promise<LoginResult>;
+  /** Finishes a sign-in that asked for a second factor. */
+  verifyMfa(answer: MfaAnswer): Promise<PublicUser>;
   /**
    * Signs in with a passkey: the challenge of `trpc.auth.passkeyOptions` and
    * the authenticator's answer to it (e.g. `startAuthentication()` of
@@ -152,7 +166,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return pair.user;
     },
     async login(credentials) {
-      const pair = await trpc.auth.login.mutate(credentials);
+      const result = await trpc.auth.login.mutate(credentials);
+      if ('mfaRequired' in result) return result;
+      await sessions.save(result);
+      return { mfaRequired: false, user: result.user };
+    },
+    async verifyMfa(answer) {
+      const pair = await trpc.auth.verifyMfa.mutate(answer);
       await sessions.save(pair);
       return pair.user;
     },

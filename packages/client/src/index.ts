@@ -1,4 +1,11 @@
-export { type ApiClient, type ApiClientOptions, createApiClient, type PasskeyLoginInput } from './client.js';
+export {
+  type ApiClient,
+  type ApiClientOptions,
+  createApiClient,
+  type LoginResult,
+  type MfaAnswer,
+  type PasskeyLoginInput,
+} from './client.js';
 export { isSessionExpiredError, SessionExpiredError } from './errors.js';
 export type { FetchLike } from './links.js';
 export type { Session, SessionListener } from './session.js';

@@ -8,13 +8,17 @@ import type { SessionManager } from './session.js';
 /** Where the auth link leaves the access token for the transport link. */
 const ACCESS_TOKEN = '@repo/client:accessToken';
 
-/** The paths (`auth.login`) of the procedures in `Outputs` that answer a token pair, found from the router's type. */
+/**
+ * The paths (`auth.login`) of the procedures in `Outputs` that answer a token
+ * pair, or may (login answers one or the second-factor step), found from the
+ * router's type.
+ */
 type TokenPairPaths<Outputs, Prefix extends string = ''> = {
-  [Key in keyof Outputs & string]: Outputs[Key] extends TokenPair
-    ? `${Prefix}${Key}`
-    : Outputs[Key] extends Record<string, unknown>
+  [Key in keyof Outputs & string]: [Extract<Outputs[Key], TokenPair>] extends [never]
+    ? Outputs[Key] extends Record<string, unknown>
       ? TokenPairPaths<Outputs[Key], `${Prefix}${Key}.`>
-      : never;
+      : never
+    : `${Prefix}${Key}`;
 }[keyof Outputs & string];
 
 /**
@@ -27,6 +31,7 @@ const SESSION_PATHS: Record<TokenPairPaths<inferRouterOutputs<AppRouter>>, true>
   'auth.register': true,
   'auth.login': true,
   'auth.passkeyLogin': true,
+  'auth.verifyMfa': true,
   'auth.refresh': true,
 };
 const PUBLIC_PATHS = new Set<string>(Object.keys(SESSION_PATHS));

@@ -23,8 +23,8 @@ describe('signing in and out', () => {
     const log = recordingFetch();
     const second = createApiClient({ url: server.url, fetch: log.fetch });
     expect(second.session.get()).toBeNull();
-    const user = await second.login(credentials);
-    expect(user).toEqual(registered);
+    const signedIn = await second.login(credentials);
+    expect(signedIn).toEqual({ mfaRequired: false, user: registered });
     expect(second.session.user).toEqual(registered);
     expect(second.session.get()?.expiresAt).toBeGreaterThan(Date.now());
     expect(await second.trpc.user.me.query()).toEqual({

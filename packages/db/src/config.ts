@@ -2,9 +2,12 @@ import { isAbsolute, resolve } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
 import { driverDialectOf, driverOptionsFor } from './driver/index.js';
+import { MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
 import { PasskeySchema } from './entities/passkey.entity.js';
+import { RecoveryCodeSchema } from './entities/recovery-code.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
+import { TotpCredentialSchema } from './entities/totp-credential.entity.js';
 import { UserSchema } from './entities/user.entity.js';
 import { WebauthnChallengeSchema } from './entities/webauthn-challenge.entity.js';
 
@@ -102,7 +105,16 @@ export function resolveDatabaseTarget(config: Pick<DatabaseConfig, 'url' | 'root
 export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<Options>> {
   const target = resolveDatabaseTarget(config);
   const common = {
-    entities: [UserSchema, SessionSchema, OneTimeTokenSchema, PasskeySchema, WebauthnChallengeSchema],
+    entities: [
+      UserSchema,
+      SessionSchema,
+      OneTimeTokenSchema,
+      PasskeySchema,
+      WebauthnChallengeSchema,
+      TotpCredentialSchema,
+      RecoveryCodeSchema,
+      MfaChallengeSchema,
+    ],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.
     discovery: { warnWhenNoEntities: true },

@@ -12,6 +12,7 @@ export {
   pingDatabase,
   resolveDatabaseTarget,
 } from './config.js';
+export { type MfaChallenge, MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
 export {
   ONE_TIME_TOKEN_PURPOSES,
   type OneTimeToken,
@@ -19,12 +20,15 @@ export {
   OneTimeTokenSchema,
 } from './entities/one-time-token.entity.js';
 export { MAX_CREDENTIAL_ID_LENGTH, type Passkey, PasskeySchema } from './entities/passkey.entity.js';
+export { type RecoveryCode, RecoveryCodeSchema } from './entities/recovery-code.entity.js';
 export {
   SESSION_REVOKE_REASONS,
   type Session,
   type SessionRevokeReason,
   SessionSchema,
+  USER_AGENT_MAX_LENGTH,
 } from './entities/session.entity.js';
+export { type TotpCredential, TotpCredentialSchema } from './entities/totp-credential.entity.js';
 export { USER_ROLES, type User, type UserRole, UserSchema } from './entities/user.entity.js';
 export {
   WEBAUTHN_CHALLENGE_PURPOSES,
@@ -36,9 +40,12 @@ export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
 export { type PruneResult, pruneDeadRows } from './prune.js';
 export { repositoriesOf } from './repositories/index.js';
+export { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
 export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';
 export { PasskeyRepository } from './repositories/passkey.repository.js';
-export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';
+export { RecoveryCodeRepository } from './repositories/recovery-code.repository.js';
+export { type LiveSession, type SessionIdentity, SessionRepository } from './repositories/session.repository.js';
+export { TotpCredentialRepository } from './repositories/totp-credential.repository.js';
 export {
   emailKeyOf,
   type UserPage,

@@ -6,6 +6,7 @@ export interface PruneResult {
   sessions: number;
   oneTimeTokens: number;
   webauthnChallenges: number;
+  mfaChallenges: number;
 }
 
 /**
@@ -17,10 +18,15 @@ export interface PruneResult {
  * row once between them, and a failed prune is simply made again later.
  */
 export async function pruneDeadRows(em: EntityManager, now: Date = new Date()): Promise<PruneResult> {
-  const { sessions, oneTimeTokens, webauthnChallenges } = repositoriesOf(em);
+  const { sessions, oneTimeTokens, webauthnChallenges, mfaChallenges } = repositoriesOf(em);
+  // Sessions last: a caller that sees its expired session gone knows the prune has all but finished.
+  const mfaChallengesDeleted = await mfaChallenges.deleteSpentOrExpired(now);
+  const webauthnChallengesDeleted = await webauthnChallenges.deleteExpired(now);
+  const oneTimeTokensDeleted = await oneTimeTokens.deleteSpentOrExpired(now);
   return {
     sessions: await sessions.deleteExpired(now),
-    oneTimeTokens: await oneTimeTokens.deleteSpentOrExpired(now),
-    webauthnChallenges: await webauthnChallenges.deleteExpired(now),
+    oneTimeTokens: oneTimeTokensDeleted,
+    webauthnChallenges: webauthnChallengesDeleted,
+    mfaChallenges: mfaChallengesDeleted,
   };
 }

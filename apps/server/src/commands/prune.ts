@@ -7,7 +7,7 @@ const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, 
 try {
   const deleted = await pruneDeadRows(orm.em.fork());
   console.log(
-    `Deleted ${deleted.sessions} expired sessions and ${deleted.oneTimeTokens} spent or expired one-time tokens (and ${deleted.webauthnChallenges} expired passkey challenges)`,
+    `Deleted ${deleted.sessions} expired sessions and ${deleted.oneTimeTokens} spent or expired one-time tokens (and ${deleted.webauthnChallenges} expired passkey challenges, ${deleted.mfaChallenges} sign-in challenges)`,
   );
 } finally {
   await orm.close();

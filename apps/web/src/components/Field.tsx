@@ -7,12 +7,14 @@ interface FieldProps {
   label: string;
   type?: 'text' | 'password' | 'email';
   autoComplete: string;
+  /** The on-screen keyboard: "numeric" for one-time codes. */
+  inputMode?: 'text' | 'numeric';
   hint?: string | undefined;
   error?: string | undefined;
 }
 
 /** A labelled input whose hint and error are read out with it (aria-describedby). */
-export function Field({ id, name, label, type = 'text', autoComplete, hint, error }: FieldProps) {
+export function Field({ id, name, label, type = 'text', autoComplete, inputMode, hint, error }: FieldProps) {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
@@ -27,6 +29,7 @@ export function Field({ id, name, label, type = 'text', autoComplete, hint, erro
         name={name}
         type={type}
         autoComplete={autoComplete}
+        inputMode={inputMode}
         // Only "required": the server owns the rules (length, characters) and
         // its answer is shown next to the field, so they cannot drift apart.
         required

@@ -1,7 +1,8 @@
 import type { Credentials } from '@repo/api';
+import type { MfaAnswer } from '@repo/client';
 import { startAuthentication } from '@simplewebauthn/browser';
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useRef } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { useApi, useNotices } from '../api-context.js';
 import { Button } from '../components/Button.js';
 import { FormMessage } from '../components/Callout.js';
@@ -14,6 +15,7 @@ import { hrefOf } from '../routes.js';
 
 const LABELS = { username: 'Username', password: 'Password' };
 
+/** The password step, then, for an account with a second factor, the code step. */
 export function SignInScreen() {
   const api = useApi();
   const notices = useNotices();
@@ -39,6 +41,9 @@ export function SignInScreen() {
     signIn.mutate({ username: textOf(form, 'username'), password: textOf(form, 'password') });
   }
 
+  if (signIn.data?.mfaRequired) {
+    return <CodeStep mfaToken={signIn.data.mfaToken} onStartOver={() => signIn.reset()} />;
+  }
   return (
     <CardScreen
       titleId="sign-in-title"
@@ -88,6 +93,81 @@ export function SignInScreen() {
           Sign in with a passkey
         </Button>
       </div>
+    </CardScreen>
+  );
+}
+
+const CODE_LABELS = { code: 'Code', recoveryCode: 'Recovery code' };
+
+/** The second step: a code of the authenticator app, or a recovery code. */
+function CodeStep({ mfaToken, onStartOver }: { mfaToken: string; onStartOver: () => void }) {
+  const api = useApi();
+  const notices = useNotices();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [usesRecoveryCode, setUsesRecoveryCode] = useState(false);
+  const verify = useMutation({ mutationFn: (answer: MfaAnswer) => api.verifyMfa(answer) });
+  const errors = describeError(verify.error, CODE_LABELS);
+  useFocusOnError(formRef, verify.error);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    notices.clear();
+    const form = event.currentTarget;
+    verify.mutate(
+      usesRecoveryCode
+        ? { mfaToken, recoveryCode: textOf(form, 'recoveryCode') }
+        : { mfaToken, code: textOf(form, 'code') },
+    );
+  }
+
+  return (
+    <CardScreen
+      titleId="sign-in-code-title"
+      title="Enter your code"
+      description={
+        usesRecoveryCode
+          ? 'Enter one of your recovery codes. Each works once.'
+          : 'Open your authenticator app and enter the 6-digit code it shows.'
+      }
+      footer={
+        <p>
+          <Button variant="quiet" size="sm" onClick={onStartOver}>
+            Start over
+          </Button>
+        </p>
+      }
+    >
+      <form ref={formRef} onSubmit={submit} className="stack">
+        <FormMessage message={errors.message} />
+        {usesRecoveryCode ? (
+          <Field
+            key="recovery"
+            id="sign-in-recovery-code"
+            name="recoveryCode"
+            label={CODE_LABELS.recoveryCode}
+            autoComplete="off"
+            error={errors.fields.recoveryCode}
+          />
+        ) : (
+          <Field
+            key="code"
+            id="sign-in-code"
+            name="code"
+            label={CODE_LABELS.code}
+            autoComplete="one-time-code"
+            inputMode="numeric"
+            error={errors.fields.code}
+          />
+        )}
+        <p className="form-aside">
+          <Button variant="quiet" size="sm" onClick={() => setUsesRecoveryCode(!usesRecoveryCode)}>
+            {usesRecoveryCode ? 'Use the authenticator app instead' : 'Use a recovery code instead'}
+          </Button>
+        </p>
+        <Button type="submit" variant="primary" block busy={verify.isPending} busyLabel="Checking…">
+          Verify and sign in
+        </Button>
+      </form>
     </CardScreen>
   );
 }

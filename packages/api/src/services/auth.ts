@@ -1,8 +1,17 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { repositoriesOf, type SessionIdentity, type User, usernameKeyOf } from '@repo/db';
+import { repositoriesOf, type SessionIdentity, USER_AGENT_MAX_LENGTH, type User, usernameKeyOf } from '@repo/db';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, invalidCredentials } from '../errors.js';
-import type { Credentials, PublicUser, RegisterInput, TokenPair } from '../schemas.js';
+import type {
+  Credentials,
+  MfaChallengeAnswer,
+  MfaMethod,
+  PublicUser,
+  RegisterInput,
+  SessionInfo,
+  TokenPair,
+} from '../schemas.js';
 import type { PasswordHasher } from './passwords.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import type { AuthThrottle, ThrottleKeys } from './throttle.js';
@@ -19,6 +28,17 @@ export interface AuthDeps {
   sessionMaxPerUser?: number;
   /** How long after a rotation the retired refresh token still answers with the current one (default 0: never). */
   refreshReuseGraceMs?: number;
+}
+
+/** How long the mfaToken of a sign-in waiting for its second factor lives. */
+export const MFA_CHALLENGE_TTL_MS = 5 * 60_000;
+
+/** What a sign-in with the right password answers: a session, or the second-factor step. */
+export type SignInResult = { mfaRequired: false; tokens: TokenPair } | MfaChallengeAnswer;
+
+/** Who signs in, as the transport saw it: kept with the session for the list of sessions. */
+export interface ClientInfo {
+  userAgent?: string | undefined;
 }
 
 /** SESSION_MAX_PER_USER when unset. */
@@ -52,7 +72,12 @@ export class AuthService {
     this.#refreshReuseGraceMs = deps.refreshReuseGraceMs ?? 0;
   }
 
-  async register(em: EntityManager, credentials: RegisterInput, request: RequestInfo = {}): Promise<TokenPair> {
+  async register(
+    em: EntityManager,
+    credentials: RegisterInput,
+    request: RequestInfo = {},
+    client: ClientInfo = {},
+  ): Promise<TokenPair> {
     // Counted before hashing: registration is no free bcrypt oracle.
     const wait = await this.deps.throttle.takeRegistration(request.clientAddress);
     if (wait > 0) {
@@ -67,14 +92,24 @@ export class AuthService {
       passwordHash: await this.deps.passwords.hash(credentials.password),
     });
     // One flush for user and session: a taken name (unique index) stores neither.
-    const pair = await this.#startSession(em, user);
+    const pair = await this.#startSession(em, user, client);
     this.#emit({ type: 'register', userId: user.id, sessionId: pair.sessionId, ...request });
     return pair.tokens;
   }
 
-  async login(em: EntityManager, credentials: Credentials, request: RequestInfo = {}): Promise<TokenPair> {
+  /**
+   * Checks the password. Right, and the account has a second factor: no
+   * session yet, but a challenge (the `mfaToken`), and the failures counted
+   * against the username stay until the factor is verified too.
+   */
+  async login(
+    em: EntityManager,
+    credentials: Credentials,
+    request: RequestInfo = {},
+    client: ClientInfo = {},
+  ): Promise<SignInResult> {
     const keys = { username: usernameKeyOf(credentials.username), address: request.clientAddress };
-    await this.#takePasswordAttempt(keys, 'login.throttled', request);
+    await this.takePasswordAttempt(keys, 'login.throttled', request);
     const user = await repositoriesOf(em).users.findByUsernameWithHash(credentials.username);
     const isValid = user
       ? await this.deps.passwords.verify(credentials.password, user.passwordHash)
@@ -89,21 +124,87 @@ export class AuthService {
       this.#emit({ type: 'login.disabled', username: keys.username, userId: user.id, ...request });
       throw invalidCredentials();
     }
-    await this.deps.throttle.passwordAccepted(keys);
     if (this.deps.passwords.isWeakerThanCost(user.passwordHash)) {
       // BCRYPT_COST was raised: every user who signs in gets the stronger hash.
       const passwordHash = await this.deps.passwords.hash(credentials.password);
       await repositoriesOf(em).users.nativeUpdate({ id: user.id }, { passwordHash });
     }
-    const pair = await this.#startSession(em, user);
+    const challenge = await this.#challengeIfSecondFactor(em, user.id);
+    if (challenge) {
+      this.#emit({ type: 'mfa.challenged', userId: user.id, ...request });
+      return challenge;
+    }
+    await this.deps.throttle.passwordAccepted(keys);
+    return { mfaRequired: false, tokens: await this.completeSignIn(em, user, request, client) };
+  }
+
+  /** A challenge for the second factor when the user has one, with the methods the user can answer with. */
+  async #challengeIfSecondFactor(em: EntityManager, userId: string): Promise<MfaChallengeAnswer | null> {
+    const { totpCredentials, recoveryCodes, mfaChallenges } = repositoriesOf(em);
+    if (!(await totpCredentials.isEnabledFor(userId))) return null;
+    const methods: MfaMethod[] = ['totp'];
+    if ((await recoveryCodes.countUnused(userId)) > 0) methods.push('recovery');
+    const mfaToken = randomBytes(32).toString('base64url');
+    const now = this.#now();
+    await mfaChallenges.add({
+      userId,
+      tokenHash: hashMfaToken(mfaToken),
+      expiresAt: new Date(now.getTime() + MFA_CHALLENGE_TTL_MS),
+      now,
+    });
+    return { mfaRequired: true, mfaToken, methods };
+  }
+
+  /**
+   * Starts the session of a sign-in whose every factor checked out: a
+   * password (and its second factor), or a passkey (`method`).
+   */
+  async completeSignIn(
+    em: EntityManager,
+    user: User,
+    request: RequestInfo,
+    client: ClientInfo,
+    method?: 'passkey',
+  ): Promise<TokenPair> {
+    const pair = await this.#startSession(em, user, client);
     this.#emit({
       type: 'login.succeeded',
       userId: user.id,
       sessionId: pair.sessionId,
+      ...(method ? { method } : {}),
       ...(pair.revokedSessions ? { revokedSessions: pair.revokedSessions } : {}),
       ...request,
     });
     return pair.tokens;
+  }
+
+  /** The caller's live sessions, the most recently used first, the caller's own marked `current`. */
+  async listSessions(em: EntityManager, identity: AuthIdentity): Promise<SessionInfo[]> {
+    const sessions = await repositoriesOf(em).sessions.listLiveOfUser(identity.user.id, this.#now());
+    return sessions.map((session) => ({
+      id: session.id,
+      createdAt: session.createdAt.toISOString(),
+      lastUsedAt: session.lastUsedAt.toISOString(),
+      userAgent: session.userAgent,
+      current: session.id === identity.sessionId,
+    }));
+  }
+
+  /** Ends one of the caller's live sessions at once; 404 for any other id, another user's included. */
+  async revokeSession(
+    em: EntityManager,
+    identity: AuthIdentity,
+    sessionId: string,
+    request: RequestInfo = {},
+  ): Promise<void> {
+    const isRevoked = await repositoriesOf(em).sessions.revokeOfUser({
+      id: sessionId,
+      userId: identity.user.id,
+      reason: 'revoked_by_user',
+      now: this.#now(),
+    });
+    if (!isRevoked) throw new AppError('SESSION_NOT_FOUND', 'No such session');
+    this.#emit({ type: 'session.revoked', userId: identity.user.id, sessionId, ...request });
   }
 
   async refresh(em: EntityManager, refreshToken: string, request: RequestInfo = {}): Promise<TokenPair> {
@@ -254,7 +355,7 @@ export class AuthService {
     const user = await repositoriesOf(em).users.findByIdWithHash(identity.user.id);
     if (!user) throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
     const keys = { username: usernameKeyOf(user.username), address: request.clientAddress };
-    await this.#takePasswordAttempt(keys, 'password.throttled', request);
+    await this.takePasswordAttempt(keys, 'password.throttled', request);
     if (!(await this.deps.passwords.verify(currentPassword, user.passwordHash))) {
       this.#emit({ type: 'password.failed', userId: user.id, sessionId: identity.sessionId, ...request });
       // 400 naming the field, not 401: a 401 means "your token is bad" to clients.
@@ -265,29 +366,10 @@ export class AuthService {
   }
 
   /**
-   * Starts the session of a user whose sign-in another service verified (a
-   * passkey): what `login` does once the password is right.
+   * Takes an attempt from the password budgets before any comparison (of a
+   * password or a second-factor code); throws THROTTLED when one is spent.
    */
-  async completeSignIn(
-    em: EntityManager,
-    user: User,
-    method: 'passkey',
-    request: RequestInfo = {},
-  ): Promise<TokenPair> {
-    const pair = await this.#startSession(em, user);
-    this.#emit({
-      type: 'login.succeeded',
-      userId: user.id,
-      sessionId: pair.sessionId,
-      method,
-      ...(pair.revokedSessions ? { revokedSessions: pair.revokedSessions } : {}),
-      ...request,
-    });
-    return pair.tokens;
-  }
-
-  /** Takes an attempt from the password budgets before any comparison; throws THROTTLED when one is spent. */
-  async #takePasswordAttempt(
+  async takePasswordAttempt(
     keys: ThrottleKeys,
     event: 'login.throttled' | 'password.throttled',
     request: RequestInfo,
@@ -298,9 +380,15 @@ export class AuthService {
     throw throttled(`Too many failed password attempts; try again in ${wait} s`, wait);
   }
 
+  /** Every factor checked out: the username's failures are cleared (AuthThrottle.passwordAccepted). */
+  passwordAccepted(keys: ThrottleKeys): Promise<void> {
+    return this.deps.throttle.passwordAccepted(keys);
+  }
+
   async #startSession(
     em: EntityManager,
     user: User,
+    client: ClientInfo,
   ): Promise<{ tokens: TokenPair; sessionId: string; revokedSessions: number }> {
     const now = this.#now();
     const refreshTokenId = uuidv7();
@@ -313,6 +401,7 @@ export class AuthService {
       lastUsedAt: now,
       revokedAt: null,
       revokedReason: null,
+      userAgent: client.userAgent ? client.userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null,
     });
     await em.flush();
     // After the insert, so that racing sign-ins of one user converge on the limit (see revokeLeastRecentlyUsed).
@@ -350,4 +439,9 @@ export class AuthService {
       user: toPublicUser(user),
     };
   }
+}
+
+/** SHA-256, hex: the only form in which an mfaToken is stored. */
+export function hashMfaToken(mfaToken: string): string {
+  return createHash('sha256').update(mfaToken).digest('hex');
 }

@@ -19,9 +19,9 @@ export interface Mailer {
 }
 
 /**
- * The kinds of message: links, and the notices that an address is already
- * in use (sent instead of a link) or was replaced by a newly verified one,
- * and that a passkey was added or removed.
+ * The kinds of message: links, the notices that an address is already in use
+ * (sent instead of a link) or was replaced by a newly verified one, that a
+ * passkey was added or removed, and of changes to the second factor.
  */
 export type MailPurpose =
   | 'verify_email'
@@ -29,7 +29,12 @@ export type MailPurpose =
   | 'email_in_use'
   | 'email_changed'
   | 'passkey_added'
-  | 'passkey_removed';
+  | 'passkey_removed'
+  /** Second-factor notices: TOTP turned on or off, a recovery code used, a new set of codes. */
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated';
 
 /** What a message is about, for the security event of a failed send (never its content). */
 export interface MailContext {

@@ -14,7 +14,7 @@ import {
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import { AppError } from '../errors.js';
 import type { TokenPair } from '../schemas.js';
-import type { AuthIdentity, AuthService } from './auth.js';
+import type { AuthIdentity, AuthService, ClientInfo } from './auth.js';
 import type { MailContext, MailMessage, MailOutbox } from './mail.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 
@@ -254,6 +254,7 @@ export class PasskeyService {
     em: EntityManager,
     input: { challengeId: string; response: AuthenticationResponseJSON },
     request: RequestInfo = {},
+    client: ClientInfo = {},
   ): Promise<TokenPair> {
     const { passkeys, webauthnChallenges } = repositoriesOf(em);
     const now = this.#now();
@@ -312,7 +313,7 @@ export class PasskeyService {
       throw passkeySignInFailed();
     }
     await passkeys.recordUse(passkey.id, newCounter, now);
-    return this.deps.auth.completeSignIn(em, user, 'passkey', request);
+    return this.deps.auth.completeSignIn(em, user, request, client, 'passkey');
   }
 
   #notify(identity: AuthIdentity, purpose: 'passkey_added' | 'passkey_removed', name: string): void {

@@ -44,6 +44,15 @@ export type SecurityEventType =
   | 'passkey.login_failed'
   /** A genuine signature with a sign counter that did not go forward: a cloned authenticator, perhaps. Refused. */
   | 'passkey.counter_regressed'
+  /** Second factor: a code was wrong at sign-in or for a change; TOTP turned on or off; recovery codes. */
+  | 'mfa.challenged'
+  | 'mfa.failed'
+  | 'mfa.totp_enabled'
+  | 'mfa.totp_disabled'
+  | 'mfa.recovery_code_used'
+  | 'mfa.recovery_codes_regenerated'
+  /** The user ended one of their sessions from the list. */
+  | 'session.revoked'
   | 'admin.role_changed'
   | 'admin.user_disabled';
 

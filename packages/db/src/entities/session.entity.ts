@@ -11,7 +11,12 @@ export const SESSION_REVOKE_REASONS = [
   'user_disabled',
   /** Ended by a newer sign-in of the user past SESSION_MAX_PER_USER (the least recently used). */
   'session_limit',
+  /** Ended by its user from the list of sessions (`user.revokeSession`). */
+  'revoked_by_user',
 ] as const;
+
+/** The longest user agent a session keeps (longer ones are cut). */
+export const USER_AGENT_MAX_LENGTH = 255;
 export type SessionRevokeReason = (typeof SESSION_REVOKE_REASONS)[number];
 
 /** One row per login. Tokens name it in their `sid` claim. */
@@ -43,6 +48,8 @@ export const SessionSchema = defineEntity({
     lastUsedAt: p.datetime(3).onCreate(() => new Date()),
     revokedAt: p.datetime(3).nullable(),
     revokedReason: p.enum([...SESSION_REVOKE_REASONS]).nullable(),
+    /** The `User-Agent` of the sign-in, cut to its first USER_AGENT_MAX_LENGTH characters: shown in the user's list of sessions. */
+    userAgent: p.string().length(USER_AGENT_MAX_LENGTH).nullable(),
   }),
 });
 

@@ -46,7 +46,41 @@ interface IdentityRow {
   pending_email: string | null;
 }
 
+/** A live session as its user sees it in the list of sessions. */
+export interface LiveSession {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
+}
+
 export class SessionRepository extends EntityRepository<Session> {
+  /** The user's live sessions (neither revoked nor expired), the most recently used first. */
+  async listLiveOfUser(userId: string, now: Date): Promise<LiveSession[]> {
+    const rows = await this.find(
+      { user: userId, revokedAt: null, expiresAt: { $gt: now } },
+      { fields: ['id', 'createdAt', 'lastUsedAt', 'userAgent'], orderBy: { lastUsedAt: 'desc', id: 'desc' } },
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      createdAt: row.createdAt,
+      lastUsedAt: row.lastUsedAt,
+      userAgent: row.userAgent ?? null,
+    }));
+  }
+
+  /**
+   * Revokes one live session of the user; false when `id` is no live session
+   * of theirs (another user's included: the condition names the owner).
+   */
+  async revokeOfUser(params: { id: string; userId: string; reason: SessionRevokeReason; now: Date }): Promise<boolean> {
+    const affected = await this.nativeUpdate(
+      { id: params.id, user: params.userId, revokedAt: null, expiresAt: { $gt: params.now } },
+      { revokedAt: params.now, revokedReason: params.reason },
+    );
+    return affected === 1;
+  }
+
   /**
    * The identity behind a session id, in one query, if the session is neither
    * revoked nor expired and its user is not disabled (a sign-in that raced an

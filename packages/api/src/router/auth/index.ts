@@ -9,12 +9,14 @@ import { register } from './register.js';
 import { requestPasswordReset } from './request-password-reset.js';
 import { resetPassword } from './reset-password.js';
 import { verifyEmail } from './verify-email.js';
+import { verifyMfa } from './verify-mfa.js';
 
 /** The auth procedures, built afresh on each call, input schemas included (see createAppRouter). */
 export const createAuthRouter = () =>
   router({
     register: register(),
     login: login(),
+    verifyMfa: verifyMfa(),
     refresh: refresh(),
     logout: logout(),
     logoutAll: logoutAll(),

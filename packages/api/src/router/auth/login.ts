@@ -1,5 +1,5 @@
 import { errorExample as example } from '../../contract.js';
-import { credentialsInput, tokenPairSchema } from '../../schemas.js';
+import { credentialsInput, loginOutputSchema } from '../../schemas.js';
 import { publicProcedure } from '../../trpc.js';
 
 export const login = () =>
@@ -11,8 +11,10 @@ export const login = () =>
         tags: ['auth'],
         summary: 'Sign in with a username and password',
         description:
-          'A wrong password and an unknown username get the same answer. Attempts are counted before the password is checked, per username and per client address; past the budget the answer is 429 with `Retry-After`.',
-        successDescription: 'Signed in: the token pair of a new session',
+          'A wrong password and an unknown username get the same answer. Attempts are counted before the password is checked, per username and per client address; past the budget the answer is 429 with `Retry-After`. ' +
+          'An account with a second factor answers `{ mfaRequired: true, mfaToken, methods }` instead of tokens (and sets no cookie): send the code to `POST /auth/mfa`.',
+        successDescription:
+          'Signed in (the token pair of a new session), or the second factor is needed (`mfaRequired`)',
       },
       cookieMode: 'sets',
       isThrottled: true,
@@ -26,5 +28,9 @@ export const login = () =>
       },
     })
     .input(credentialsInput())
-    .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => ctx.services.auth.login(ctx.em, input, ctx.request));
+    .output(loginOutputSchema)
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.services.auth.login(ctx.em, input, ctx.request, ctx.client);
+      // The second-factor step answers no token pair: no tokens, and no cookie, until the code is verified.
+      return result.mfaRequired ? result : result.tokens;
+    });

@@ -25,4 +25,4 @@ export const passkeyLogin = () =>
     })
     .input(passkeyLoginInput())
     .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => ctx.services.passkeys.login(ctx.em, input, ctx.request));
+    .mutation(({ ctx, input }) => ctx.services.passkeys.login(ctx.em, input, ctx.request, ctx.client));

@@ -27,7 +27,7 @@ export const register = () =>
     .input(registerInput())
     .output(tokenPairSchema)
     .mutation(async ({ ctx, input }) => {
-      const pair = await ctx.services.auth.register(ctx.em, input, ctx.request);
+      const pair = await ctx.services.auth.register(ctx.em, input, ctx.request, ctx.client);
       if (input.email) await ctx.services.email.afterRegistration(ctx.em, pair.user.id, input.email, ctx.request);
       return pair;
     });

@@ -4,6 +4,8 @@ import { changePassword } from './change-password.js';
 import { list } from './list.js';
 import { me } from './me.js';
 import { resendVerification } from './resend-verification.js';
+import { revokeSession } from './revoke-session.js';
+import { sessions } from './sessions.js';
 import { setEmail } from './set-email.js';
 
 /** The user procedures, built afresh on each call, input schemas included (see createAppRouter). */
@@ -15,4 +17,6 @@ export const createUserRouter = () =>
     changePassword: changePassword(),
     setEmail: setEmail(),
     resendVerification: resendVerification(),
+    sessions: sessions(),
+    revokeSession: revokeSession(),
   });

@@ -1,0 +1,34 @@
+import { errorExample as example } from '../../contract.js';
+import { totpSetupInput, totpSetupOutputSchema } from '../../schemas.js';
+import { protectedProcedure } from '../../trpc.js';
+
+export const totpSetup = () =>
+  protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/users/me/mfa/totp/setup',
+        tags: ['mfa'],
+        summary: 'Start setting up an authenticator app (TOTP)',
+        description:
+          'Answers a new secret and its `otpauth://` URL (for a QR code). Nothing changes at sign-in until `POST /users/me/mfa/totp/confirm` gets a valid code; a new setup replaces a pending one.',
+        successDescription: 'The pending secret',
+      },
+      isThrottled: true,
+      errors: {
+        400: {
+          description: 'Invalid input or wrong current password; the message names the field',
+          examples: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
+        },
+        409: {
+          description: 'TOTP is already on',
+          examples: { alreadyOn: example('TOTP is already on; turn it off first to set up another app', 'CONFLICT') },
+        },
+        429: {
+          description: 'Too many wrong passwords for this user (shared with login); wait for `Retry-After` seconds',
+        },
+      },
+    })
+    .input(totpSetupInput())
+    .output(totpSetupOutputSchema)
+    .mutation(({ ctx, input }) => ctx.services.mfa.setupTotp(ctx.em, ctx.auth, input.currentPassword, ctx.request));
