@@ -379,7 +379,7 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     await page.locator('ul.devices > li').nth(1).waitFor();
     await checkScreen(page, 'security');
 
-    await page.getByLabel('Current password').fill(password);
+    await page.getByRole('form', { name: 'Set up an authenticator app' }).getByLabel('Current password').fill(password);
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const secret = (await page.locator('.totp-secret').textContent()) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);

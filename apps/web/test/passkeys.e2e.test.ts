@@ -87,7 +87,7 @@ describe.runIf(shouldRunBrowserTests("the web app's passkey tests"))('passkeys i
     await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
     await page.getByText('You have no passkeys yet.').waitFor();
     await checkScreen(page, 'security');
-    await page.getByLabel('Current password').fill(credentials.password);
+    await page.getByRole('form', { name: 'Add a passkey' }).getByLabel('Current password').fill(credentials.password);
     await page.getByLabel('Name').fill('Virtual key');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByRole('listitem').filter({ hasText: 'Virtual key' }).waitFor();

@@ -12,6 +12,16 @@ import { changePasswordInput } from './schemas.js';
 
 const EXAMPLE_PASSKEY_ID = '019ac0b2-7d3e-7a10-9c4f-3e2d1b0a9f87';
 const EXAMPLE_CHALLENGE = 'p3LqQ2W5u1r9c0bX7nS4kZ8yD6vH2jF1aE5tR0mC9gA';
+const EXAMPLE_CREDENTIAL_ID = 'q5tkO0bCRzWq0xB3jZyE6w';
+const EXAMPLE_CLIENT_DATA =
+  'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoicDNMcVEyVzV1MXI5YzBiWDduUzRrWjh5RDZ2SDJqRjFhRTV0UjBtQzlnQSJ9';
+const EXAMPLE_REQUEST_OPTIONS = {
+  challenge: EXAMPLE_CHALLENGE,
+  timeout: 300000,
+  rpId: 'app.example.com',
+  allowCredentials: [],
+  userVerification: 'required',
+};
 
 const base64url = (maxLength: number) =>
   z
@@ -45,6 +55,12 @@ export const passkeySchema = z
     description: 'A passkey of the signed-in user (never its key)',
     example: { id: EXAMPLE_PASSKEY_ID, name: 'Laptop', createdAt: '2026-12-01T09:00:00.000Z', lastUsedAt: null },
   });
+
+/** What `passkey.list` answers. */
+export const passkeyListSchema = z.array(passkeySchema).meta({
+  description: "The signed-in user's passkeys, oldest first",
+  example: [{ id: EXAMPLE_PASSKEY_ID, name: 'Laptop', createdAt: '2026-12-01T09:00:00.000Z', lastUsedAt: null }],
+});
 
 export const registrationOptionsInput = () =>
   z.object({ currentPassword: changePasswordInput().shape.currentPassword });
@@ -113,13 +129,7 @@ export const requestOptionsSchema = z
     id: 'PublicKeyCredentialRequestOptionsJSON',
     description:
       'For `navigator.credentials.get()` (e.g. `startAuthentication({ optionsJSON })` of @simplewebauthn/browser)',
-    example: {
-      challenge: EXAMPLE_CHALLENGE,
-      timeout: 300000,
-      rpId: 'app.example.com',
-      allowCredentials: [],
-      userVerification: 'required',
-    },
+    example: EXAMPLE_REQUEST_OPTIONS,
   });
 
 export const passkeyChallengeSchema = z
@@ -130,6 +140,7 @@ export const passkeyChallengeSchema = z
   .meta({
     id: 'PasskeyChallenge',
     description: 'A sign-in challenge (5 minutes, single use) and the options for the authenticator',
+    example: { challengeId: EXAMPLE_PASSKEY_ID, options: EXAMPLE_REQUEST_OPTIONS },
   });
 
 /** The browser's `getClientExtensionResults()`: only what this server reads is kept. */
@@ -157,6 +168,18 @@ export const registrationResponseSchema = z
   .meta({
     id: 'RegistrationResponseJSON',
     description: "The authenticator's answer to a registration challenge (`startRegistration`'s result)",
+    example: {
+      id: EXAMPLE_CREDENTIAL_ID,
+      rawId: EXAMPLE_CREDENTIAL_ID,
+      type: 'public-key',
+      response: {
+        clientDataJSON: EXAMPLE_CLIENT_DATA,
+        attestationObject: 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YQ',
+        transports: ['internal'],
+      },
+      authenticatorAttachment: 'platform',
+      clientExtensionResults: { credProps: { rk: true } },
+    },
   });
 
 export const authenticationResponseSchema = z
@@ -177,6 +200,19 @@ export const authenticationResponseSchema = z
   .meta({
     id: 'AuthenticationResponseJSON',
     description: "The authenticator's answer to a sign-in challenge (`startAuthentication`'s result)",
+    example: {
+      id: EXAMPLE_CREDENTIAL_ID,
+      rawId: EXAMPLE_CREDENTIAL_ID,
+      type: 'public-key',
+      response: {
+        clientDataJSON: EXAMPLE_CLIENT_DATA,
+        authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ',
+        signature: 'MEUCIQDm1l6dG8rW1b3b8oK3s0pq1E4k7fJ4kZ2r0zC5a9cC4wIgS2m7a6uF3n0x8Yp9w1qL5tD0r2bV7hN4cJ6eK8mZ1sA',
+        userHandle: 'MDE5YWMwYTMtNWYwZS03YzNiLTlhNTEtMmIxZjBjOGQ0ZTZh',
+      },
+      authenticatorAttachment: 'platform',
+      clientExtensionResults: {},
+    },
   });
 
 export const registerPasskeyInput = () =>

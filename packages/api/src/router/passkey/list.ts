@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { passkeySchema } from '../../passkey-schemas.js';
+import { passkeyListSchema } from '../../passkey-schemas.js';
 import { protectedProcedure } from '../../trpc.js';
 
 export const list = () =>
@@ -14,5 +14,5 @@ export const list = () =>
       },
     })
     .input(z.void())
-    .output(z.array(passkeySchema))
+    .output(passkeyListSchema)
     .query(({ ctx }) => ctx.services.passkeys.list(ctx.em, ctx.auth));
