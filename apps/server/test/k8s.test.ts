@@ -100,6 +100,7 @@ describe('deploy/k8s', () => {
         JWT_ACCESS_SECRET: 'a'.repeat(48),
         JWT_REFRESH_SECRET: 'r'.repeat(48),
         DATABASE_URL: 'mysql://app:secret@mysql:3306/app',
+        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
       },
       '/repo',
     );

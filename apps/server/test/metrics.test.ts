@@ -145,6 +145,7 @@ describe('the server process', () => {
         DATABASE_URL: `sqlite:${file}`,
         JWT_ACCESS_SECRET: 'metrics-process-access-secret-of-32-bytes',
         JWT_REFRESH_SECRET: 'metrics-process-refresh-secret-of-32-bytes',
+        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
         BCRYPT_COST: '10',
       },
       ['--migrate'],

@@ -75,6 +75,7 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
         DATABASE_URL: `sqlite:${file}`,
         JWT_ACCESS_SECRET: 'tracing-process-access-secret-of-32-bytes',
         JWT_REFRESH_SECRET: 'tracing-process-refresh-secret-of-32-bytes',
+        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
         BCRYPT_COST: '10',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         // Export every 100 ms rather than every 5 s: the test waits for the spans.

@@ -351,6 +351,8 @@ const currentPasswordInput = () => changePasswordInput().shape.currentPassword;
 /** A 6-digit code of the authenticator app. */
 export const totpCodeSchema = z
   .string()
+  // Bounded before anything else reads it (the bounds test holds every input to one).
+  .max(16, 'must be the 6 digits your authenticator app shows')
   .trim()
   .regex(/^\d{6}$/, 'must be the 6 digits your authenticator app shows')
   .meta({ description: 'The 6-digit code the authenticator app shows now', example: '492039' });
