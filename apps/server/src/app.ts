@@ -145,6 +145,7 @@ export function requestOptions(
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
         requestId: req.id,
+        userAgent: req.headers['user-agent'],
         cookies: cookieModeOf(req as Request, res as Response, cookieModeOptions),
       }),
     responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => {

@@ -2,9 +2,11 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { CookieModePort } from './cookie-mode.js';
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
+import type { AuditLog } from './services/audit-log.js';
 import type { AuthService } from './services/auth.js';
 import type { PasskeyService } from './services/passkeys.js';
 import type { PasswordHasher } from './services/passwords.js';
+import { MAX_USER_AGENT_LENGTH } from './services/security-events.js';
 import type { ThrottleObserver } from './services/throttle.js';
 
 /** Built once per process by the composition root. */
@@ -17,6 +19,8 @@ export interface ApiServices {
   email: AccountEmailService;
   /** Passkeys: their registration, list and removal, and the sign-in with one. */
   passkeys: PasskeyService;
+  /** Stores every security event in `audit_events`. */
+  audit: AuditLog;
   /** What the composition root watches (metrics), if anything. */
   observer?: ApiObserver;
 }
@@ -45,6 +49,8 @@ export interface CreateContextOptions {
   authorization?: string | undefined;
   clientAddress?: string | undefined;
   requestId?: string | undefined;
+  /** The `User-Agent` header, for the audit log (cut to MAX_USER_AGENT_LENGTH). */
+  userAgent?: string | undefined;
   /**
    * Cookie mode's request and response (cookie-mode.ts), when the
    * request sent `X-Session-Mode` or a `Cookie` header; none for a bearer call.
@@ -59,7 +65,11 @@ export function createContext(opts: CreateContextOptions) {
     authorization: opts.authorization,
     cookies: opts.cookies,
     /** Who asked: passed to services for throttling and security events. */
-    request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
+    request: {
+      requestId: opts.requestId,
+      clientAddress: opts.clientAddress,
+      userAgent: opts.userAgent?.slice(0, MAX_USER_AGENT_LENGTH),
+    },
   };
 }
 

@@ -36,6 +36,7 @@ export {
   VERIFY_TOKEN_TTL_MS,
 } from './services/account-email.js';
 export { AdminService } from './services/admin.js';
+export { type AuditEventView, AuditLog, type AuditLogOptions, auditEventPage } from './services/audit-log.js';
 export { type AuthIdentity, AuthService, DEFAULT_SESSION_MAX_PER_USER, toPublicUser } from './services/auth.js';
 export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
 export {
@@ -45,11 +46,12 @@ export {
   type WebauthnConfig,
 } from './services/passkeys.js';
 export { PasswordHasher } from './services/passwords.js';
-export type {
-  RequestInfo,
-  SecurityEvent,
-  SecurityEventSink,
-  SecurityEventType,
+export {
+  MAX_USER_AGENT_LENGTH,
+  type RequestInfo,
+  type SecurityEvent,
+  type SecurityEventSink,
+  type SecurityEventType,
 } from './services/security-events.js';
 export {
   type AttemptCounter,

@@ -1,6 +1,7 @@
 import type { ApiObserver, ApiServices } from './context.js';
 import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
+import { AuditLog, type AuditLogOptions } from './services/audit-log.js';
 import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
 import { PasskeyService, type WebauthnConfig } from './services/passkeys.js';
@@ -52,16 +53,24 @@ export function createApiServices(
     /** How mail is sent; without one, the email procedures answer 503 (no SMTP in production). */
     mailer?: Mailer;
     now?: () => Date;
+    /** What the audit log does when an append after a call fails (the server logs it at error). */
+    onAuditAppendFailed?: AuditLogOptions['onAppendFailed'];
     /** Watches procedure calls and budget refusals (the server's metrics); also given to the default throttle. */
     observer?: ApiObserver;
   } = {},
 ): ApiServices {
   const passwords = options.passwords ?? new PasswordHasher(config.bcryptCost);
   const throttle = options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle, options.observer ?? {});
-  const shared = {
-    ...(options.events ? { events: options.events } : {}),
+  const audit = new AuditLog({
     ...(options.now ? { now: options.now } : {}),
+    ...(options.onAuditAppendFailed ? { onAppendFailed: options.onAuditAppendFailed } : {}),
+  });
+  // Every event goes to the audit log, and to the composition root's sink (the server logs it).
+  const events: SecurityEventSink = (event, unitOfWork) => {
+    options.events?.(event, unitOfWork);
+    audit.record(event, unitOfWork);
   };
+  const shared = { events, ...(options.now ? { now: options.now } : {}) };
   const auth = new AuthService({
     tokens: new TokenService(config),
     passwords,
@@ -71,7 +80,7 @@ export function createApiServices(
     ...shared,
   });
   // One outbox, so that every message to a recipient takes from one budget.
-  const outbox = options.mailer ? new MailOutbox(options.mailer, options.events ?? (() => {}), throttle) : undefined;
+  const outbox = options.mailer ? new MailOutbox(options.mailer, events, throttle) : undefined;
   const appUrl = config.appUrl ?? DEFAULT_APP_URL;
   const email = new AccountEmailService({
     auth,
@@ -89,6 +98,7 @@ export function createApiServices(
     admin: new AdminService(shared),
     email,
     passkeys,
+    audit,
     ...(options.observer ? { observer: options.observer } : {}),
   };
 }

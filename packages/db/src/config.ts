@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
 import { driverDialectOf, driverOptionsFor } from './driver/index.js';
+import { AuditEventSchema } from './entities/audit-event.entity.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
 import { PasskeySchema } from './entities/passkey.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
@@ -102,7 +103,7 @@ export function resolveDatabaseTarget(config: Pick<DatabaseConfig, 'url' | 'root
 export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<Options>> {
   const target = resolveDatabaseTarget(config);
   const common = {
-    entities: [UserSchema, SessionSchema, OneTimeTokenSchema, PasskeySchema, WebauthnChallengeSchema],
+    entities: [UserSchema, SessionSchema, OneTimeTokenSchema, PasskeySchema, WebauthnChallengeSchema, AuditEventSchema],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.
     discovery: { warnWhenNoEntities: true },

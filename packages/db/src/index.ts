@@ -13,6 +13,13 @@ export {
   resolveDatabaseTarget,
 } from './config.js';
 export {
+  type AuditEvent,
+  AuditEventSchema,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  MAX_AUDIT_TYPE_LENGTH,
+  MAX_AUDIT_USER_AGENT_LENGTH,
+} from './entities/audit-event.entity.js';
+export {
   ONE_TIME_TOKEN_PURPOSES,
   type OneTimeToken,
   type OneTimeTokenPurpose,
@@ -34,7 +41,14 @@ export {
 } from './entities/webauthn-challenge.entity.js';
 export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
-export { type PruneResult, pruneDeadRows } from './prune.js';
+export { type PruneOptions, type PruneResult, pruneDeadRows } from './prune.js';
+export {
+  type AuditCursor,
+  type AuditEventFilter,
+  type AuditEventInput,
+  type AuditEventPage,
+  AuditEventRepository,
+} from './repositories/audit-event.repository.js';
 export { repositoriesOf } from './repositories/index.js';
 export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';
 export { PasskeyRepository } from './repositories/passkey.repository.js';

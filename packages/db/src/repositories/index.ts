@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { AuditEvent } from '../entities/audit-event.entity.js';
+import { AuditEventSchema } from '../entities/audit-event.entity.js';
 import type { OneTimeToken } from '../entities/one-time-token.entity.js';
 import { OneTimeTokenSchema } from '../entities/one-time-token.entity.js';
 import type { Passkey } from '../entities/passkey.entity.js';
@@ -9,6 +11,7 @@ import type { User } from '../entities/user.entity.js';
 import { UserSchema } from '../entities/user.entity.js';
 import type { WebauthnChallenge } from '../entities/webauthn-challenge.entity.js';
 import { WebauthnChallengeSchema } from '../entities/webauthn-challenge.entity.js';
+import type { AuditEventRepository } from './audit-event.repository.js';
 import type { OneTimeTokenRepository } from './one-time-token.repository.js';
 import type { PasskeyRepository } from './passkey.repository.js';
 import type { SessionRepository } from './session.repository.js';
@@ -23,5 +26,6 @@ export function repositoriesOf(em: EntityManager) {
     oneTimeTokens: em.getRepository<OneTimeToken, OneTimeTokenRepository>(OneTimeTokenSchema),
     passkeys: em.getRepository<Passkey, PasskeyRepository>(PasskeySchema),
     webauthnChallenges: em.getRepository<WebauthnChallenge, WebauthnChallengeRepository>(WebauthnChallengeSchema),
+    auditEvents: em.getRepository<AuditEvent, AuditEventRepository>(AuditEventSchema),
   };
 }

@@ -4,6 +4,7 @@ import { changePassword } from './change-password.js';
 import { list } from './list.js';
 import { me } from './me.js';
 import { resendVerification } from './resend-verification.js';
+import { securityActivity } from './security-activity.js';
 import { setEmail } from './set-email.js';
 
 /** The user procedures, built afresh on each call, input schemas included (see createAppRouter). */
@@ -15,4 +16,5 @@ export const createUserRouter = () =>
     changePassword: changePassword(),
     setEmail: setEmail(),
     resendVerification: resendVerification(),
+    securityActivity: securityActivity(),
   });

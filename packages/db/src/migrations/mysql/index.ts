@@ -5,6 +5,7 @@ import { Migration20261130153653_disable_users as M2 } from './Migration20261130
 import { Migration20261206031000_session_bounds as M3 } from './Migration20261206031000_session_bounds.js';
 import { Migration20261206032000_pending_email_claims as M4 } from './Migration20261206032000_pending_email_claims.js';
 import { Migration20261206035907_passkeys as M5 } from './Migration20261206035907_passkeys.js';
+import { Migration20261206041931_audit_events as M6 } from './Migration20261206041931_audit_events.js';
 
 // Kept in order by `pnpm db:migration:create`; compiled with the package, so
 // production runs the same migrations without a TypeScript loader.
@@ -15,4 +16,5 @@ export const mysqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206031000_session_bounds', class: M3 },
   { name: 'Migration20261206032000_pending_email_claims', class: M4 },
   { name: 'Migration20261206035907_passkeys', class: M5 },
+  { name: 'Migration20261206041931_audit_events', class: M6 },
 ];
