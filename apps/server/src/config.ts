@@ -15,6 +15,7 @@ import {
   type WebauthnConfig,
   webauthnConfigOf,
 } from '@repo/api';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '@repo/db';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
@@ -236,6 +237,8 @@ const envSchema = z
       .max(10_000, 'must be at most 10000')
       .default(DEFAULT_SESSION_MAX_PER_USER),
     REFRESH_REUSE_GRACE: optionalDuration('10s', MAX_REUSE_GRACE_MS),
+    // How long audit rows are kept: the hourly prune deletes older ones.
+    AUDIT_RETENTION: duration(`${DEFAULT_AUDIT_RETENTION_DAYS}d`),
     CORS_ORIGINS: z
       .string()
       .optional()
@@ -436,6 +439,8 @@ export interface Config {
     /** REFRESH_REUSE_GRACE: how long a just-rotated refresh token answers with the current one (0: never). */
     refreshReuseGraceMs: number;
   };
+  /** AUDIT_RETENTION: audit rows older than this are pruned. */
+  auditRetentionMs: number;
   corsOrigins: string[];
   bcryptCost: number;
   redisUrl: string | undefined;
@@ -539,6 +544,7 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
       >),
     },
     sessions: { maxPerUser: e.SESSION_MAX_PER_USER, refreshReuseGraceMs: e.REFRESH_REUSE_GRACE },
+    auditRetentionMs: e.AUDIT_RETENTION,
     bcryptCost: e.BCRYPT_COST,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -82,6 +82,8 @@ const services = createApiServices(
       logger.info({ securityEvent: event }, `security: ${event.type}`);
       metrics?.onSecurityEvent(event);
     },
+    // The action has happened and its answer goes out: the rows are kept in the log instead.
+    onAuditAppendFailed: (error, rows) => logger.error({ err: error, auditEvents: rows }, 'audit log append failed'),
     ...(metrics ? { observer: metrics.observer } : {}),
   },
 );
@@ -118,8 +120,8 @@ const metricsServer =
     ? await (await import('./metrics.js')).serveMetrics(metrics.registry, config.metricsPort, config.host)
     : undefined;
 if (metricsServer) logger.info({ port: config.metricsPort }, 'metrics: GET /metrics on their own port');
-// Expired sessions and dead one-time tokens, hourly (`pnpm db:prune` does the same once).
-const pruneSchedule = startPruneSchedule({ orm, logger });
+// Expired sessions, dead one-time tokens and audit rows past AUDIT_RETENTION, hourly (`pnpm db:prune` does the same once).
+const pruneSchedule = startPruneSchedule({ orm, logger, auditRetentionMs: config.auditRetentionMs });
 server.on('error', (error: NodeJS.ErrnoException) => {
   // A busy port is a setting, not a crash: one line that says which to change.
   if (error.code === 'EADDRINUSE') {

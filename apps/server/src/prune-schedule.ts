@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { pruneDeadRows } from '@repo/db';
 import type { Logger } from 'pino';
 
-/** How often the server deletes expired sessions and dead one-time tokens. */
+/** How often the server deletes expired sessions, dead one-time tokens and audit events past their retention. */
 export const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface PruneSchedule {
@@ -21,6 +21,8 @@ export function startPruneSchedule(options: {
   logger: Logger;
   intervalMs?: number;
   now?: () => Date;
+  /** AUDIT_RETENTION (default: @repo/db's). */
+  auditRetentionMs?: number;
 }): PruneSchedule {
   const now = options.now ?? (() => new Date());
   let running: Promise<void> | undefined;
@@ -28,11 +30,25 @@ export function startPruneSchedule(options: {
     if (running) return;
     // Started inside a promise: a failure to even begin (no connection) is logged like any other.
     running = Promise.resolve()
-      .then(() => pruneDeadRows(options.orm.em.fork(), now()))
+      .then(() =>
+        pruneDeadRows(
+          options.orm.em.fork(),
+          now(),
+          options.auditRetentionMs === undefined ? {} : { auditRetentionMs: options.auditRetentionMs },
+        ),
+      )
       .then(
         (deleted) => {
-          const total = deleted.sessions + deleted.oneTimeTokens + deleted.webauthnChallenges + deleted.mfaChallenges;
-          options.logger[total > 0 ? 'info' : 'debug']({ deleted }, 'pruned expired sessions and one-time tokens');
+          const total =
+            deleted.sessions +
+            deleted.oneTimeTokens +
+            deleted.webauthnChallenges +
+            deleted.mfaChallenges +
+            deleted.auditEvents;
+          options.logger[total > 0 ? 'info' : 'debug'](
+            { deleted },
+            'pruned expired sessions, one-time tokens and old audit events',
+          );
         },
         (error: unknown) => options.logger.warn({ err: error }, 'prune failed; trying again at the next interval'),
       )

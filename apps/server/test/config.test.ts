@@ -283,6 +283,18 @@ describe('parseConfig', () => {
     }
   });
 
+  it('reads AUDIT_RETENTION (400 days, as .env sets it) and refuses what is no duration, naming it', () => {
+    expect(parseConfig({}, '/repo').auditRetentionMs).toBe(400 * 86_400_000);
+    const dotEnv = parseEnv(readFileSync(join(import.meta.dirname, '../../../.env'), 'utf8'));
+    expect(parseConfig({ AUDIT_RETENTION: dotEnv.AUDIT_RETENTION }, '/repo').auditRetentionMs).toBe(400 * 86_400_000);
+    expect(parseConfig({ AUDIT_RETENTION: '90d' }, '/repo').auditRetentionMs).toBe(90 * 86_400_000);
+    for (const value of ['forever', '0', '-1d', '400']) {
+      expect(errorOf({ AUDIT_RETENTION: value }).message).toMatch(
+        /AUDIT_RETENTION: must be a duration such as 30s, 15m, 12h or 30d/,
+      );
+    }
+  });
+
   it('refuses the same secret for both token types', () => {
     expect(errorOf({ ...PROD, JWT_REFRESH_SECRET: ACCESS }).message).toContain('JWT_REFRESH_SECRET');
   });

@@ -52,13 +52,36 @@ async function addExpiredSession(): Promise<string> {
 
 const isStored = async (id: string) => (await sessions().count({ id })) === 1;
 
+const auditEvents = () => repositoriesOf(db.orm.em.fork()).auditEvents;
+
+/** An audit row of `at`; its type, unique, to find it by. */
+async function addAuditEvent(at: Date): Promise<string> {
+  const type = `test.${randomUUID().slice(0, 8)}`;
+  await auditEvents().append([
+    { at, type, userId, actorId: userId, clientAddress: null, userAgent: null, requestId: null, details: {} },
+  ]);
+  return type;
+}
+
+const isAuditStored = async (type: string) => (await auditEvents().count({ type })) === 1;
+
 describe('the hourly prune', () => {
   it('prunes when the server starts and then every hour, and stops on shutdown', async () => {
-    const logger = createLogger({ level: 'silent', isPretty: false });
+    // Each finished prune logs a line: the next tick is made only once the first prune has
+    // finished (a tick during a prune is skipped), not merely once its sessions are gone.
+    let finishedPrunes = 0;
+    const destination = new Writable({
+      write(_chunk, _encoding, callback) {
+        finishedPrunes += 1;
+        callback();
+      },
+    });
+    const logger = createLogger({ level: 'debug', isPretty: false, destination });
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const first = await addExpiredSession();
     const schedule = startPruneSchedule({ orm: db.orm, logger });
-    await vi.waitFor(async () => expect(await isStored(first)).toBe(false));
+    await vi.waitFor(() => expect(finishedPrunes).toBe(1));
+    expect(await isStored(first)).toBe(false);
 
     const second = await addExpiredSession();
     vi.advanceTimersByTime(PRUNE_INTERVAL_MS);
@@ -70,6 +93,18 @@ describe('the hourly prune', () => {
     await schedule.stop();
     expect(await isStored(third)).toBe(true);
     await sessions().nativeDelete({ id: third });
+  });
+
+  it('deletes the audit events older than the retention, by its clock, and keeps the rest', async () => {
+    const logger = createLogger({ level: 'silent', isPretty: false });
+    const now = new Date('2030-01-01T00:00:00Z');
+    const dayMs = 86_400_000;
+    const old = await addAuditEvent(new Date(now.getTime() - 31 * dayMs));
+    const recent = await addAuditEvent(new Date(now.getTime() - 29 * dayMs));
+    const schedule = startPruneSchedule({ orm: db.orm, logger, now: () => now, auditRetentionMs: 30 * dayMs });
+    await schedule.stop();
+    expect(await isAuditStored(old)).toBe(false);
+    expect(await isAuditStored(recent)).toBe(true);
   });
 
   it('logs a failed prune as a warning and keeps the schedule', async () => {
@@ -102,5 +137,20 @@ describe('pnpm db:prune', () => {
     expect({ code, stderr: proc.stderr() }).toEqual({ code: 0, stderr: '' });
     expect(proc.stdout()).toMatch(/Deleted 1 expired sessions and 0 spent or expired one-time tokens/);
     expect(await isStored(expired)).toBe(false);
+  }, 60_000);
+
+  it('deletes the audit events past AUDIT_RETENTION', async () => {
+    const old = await addAuditEvent(new Date(Date.now() - 3 * 86_400_000));
+    const recent = await addAuditEvent(new Date(Date.now() - 86_400_000));
+    const proc = spawnScript('src/commands/prune.ts', {
+      NODE_ENV: 'development',
+      DATABASE_URL: db.url,
+      AUDIT_RETENTION: '2d',
+    });
+    const { code } = await proc.exited;
+    expect({ code, stderr: proc.stderr() }).toEqual({ code: 0, stderr: '' });
+    expect(proc.stdout()).toMatch(/1 audit events past AUDIT_RETENTION/);
+    expect(await isAuditStored(old)).toBe(false);
+    expect(await isAuditStored(recent)).toBe(true);
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import { AppShell, NavLinks } from './components/AppShell.js';
 import { Button } from './components/Button.js';
 import { Toast } from './components/Toast.js';
 import {
+  ADMIN_ROUTES,
   hrefOf,
   isEmailRoute,
   isSignedInRoute,
@@ -13,6 +14,7 @@ import {
   type SignedInRoute,
   useRoute,
 } from './routes.js';
+import { AuditScreen } from './screens/AuditScreen.js';
 import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from './screens/EmailScreens.js';
 import { PasswordScreen } from './screens/PasswordScreen.js';
 import { ProfileScreen } from './screens/ProfileScreen.js';
@@ -31,6 +33,7 @@ const SCREENS: Record<Route, () => ReactNode> = {
   users: () => <UsersScreen />,
   password: () => <PasswordScreen />,
   security: () => <SecurityScreen />,
+  audit: () => <AuditScreen />,
   'forgot-password': () => <ForgotPasswordScreen />,
   'reset-password': () => <ResetPasswordScreen />,
   'verify-email': () => <VerifyEmailScreen />,
@@ -40,13 +43,14 @@ export function App() {
   const session = useSession();
   const route = useRoute();
   const isSignedIn = session !== null;
+  const isAdmin = session?.user.role === 'admin';
   // Signed out, every signed-in screen shows sign-in and keeps its URL, so
   // signing in (again, after a session ended) returns to it.
   // The screens of emailed links open signed in or out.
   const screen: Route = isEmailRoute(route)
     ? route
     : isSignedIn
-      ? isSignedInRoute(route)
+      ? isSignedInRoute(route) && (isAdmin || !ADMIN_ROUTES.includes(route))
         ? route
         : 'profile'
       : route === 'register'
@@ -78,7 +82,7 @@ export function App() {
   return (
     <AppShell
       productName="Auth example"
-      nav={isAppScreen ? <SignedInNav screen={screen} /> : null}
+      nav={isAppScreen ? <SignedInNav screen={screen} isAdmin={isAdmin} /> : null}
       account={isAppScreen ? <Account /> : null}
       toast={<NoticeToast />}
       layout={isAppScreen ? 'page' : 'card'}
@@ -100,13 +104,16 @@ const NAV: { route: SignedInRoute; label: string }[] = [
   { route: 'users', label: 'Users' },
   { route: 'password', label: 'Change password' },
   { route: 'security', label: 'Security' },
+  { route: 'audit', label: 'Audit' },
 ];
 
-function SignedInNav({ screen }: { screen: SignedInRoute }) {
+function SignedInNav({ screen, isAdmin }: { screen: SignedInRoute; isAdmin: boolean }) {
   const notices = useNotices();
+  // The admin screens' links only for admins (the server refuses anyone else regardless).
+  const items = isAdmin ? NAV : NAV.filter(({ route }) => !ADMIN_ROUTES.includes(route));
   return (
     <NavLinks
-      items={NAV.map(({ route, label }) => ({ href: hrefOf(route), label, isCurrent: route === screen }))}
+      items={items.map(({ route, label }) => ({ href: hrefOf(route), label, isCurrent: route === screen }))}
       onNavigate={() => notices.clear()}
     />
   );

@@ -5,7 +5,9 @@ import { useSyncExternalStore } from 'react';
  * the back button works, and any static host serves the app as it is.
  */
 export const SIGNED_OUT_ROUTES = ['sign-in', 'register'] as const;
-export const SIGNED_IN_ROUTES = ['profile', 'users', 'password', 'security'] as const;
+export const SIGNED_IN_ROUTES = ['profile', 'users', 'password', 'security', 'audit'] as const;
+/** Screens only admins are shown (anyone else gets the profile). */
+export const ADMIN_ROUTES: readonly SignedInRoute[] = ['audit'];
 /** Screens shown signed in or out: the ones links in emails open (`#/reset-password?token=…`). */
 export const EMAIL_ROUTES = ['forgot-password', 'reset-password', 'verify-email'] as const;
 export type SignedOutRoute = (typeof SIGNED_OUT_ROUTES)[number];

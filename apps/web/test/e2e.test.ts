@@ -464,6 +464,55 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
     expect(watch.problems).toEqual([]);
   });
 
+  it('shows a user their recent security activity, and only an admin the Audit screen with every event', async () => {
+    const plain = newCredentials('plain');
+    await registerFromStart(plain.username, plain.password);
+    await expect.poll(() => page.getByRole('link', { name: 'Security' }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await heading('Sign in').waitFor();
+
+    const admin = newCredentials('auditor');
+    await registerThroughApi(api, admin);
+    const wrong = await api.rest('POST', '/api/auth/login', {
+      body: { username: admin.username, password: 'not the password' },
+    });
+    expect(wrong.status).toBe(401);
+    // Made an admin in the database, as an operator would.
+    await api.db.orm.em
+      .fork()
+      .getConnection()
+      .execute('update users set role = ? where username = ?', ['admin', admin.username]);
+    await signIn(admin.username, admin.password);
+    await heading('Your profile').waitFor();
+
+    await page.getByRole('link', { name: 'Security' }).click();
+    await heading('Security').waitFor();
+    const activity = page.getByRole('list', { name: 'Recent security activity' });
+    await activity.waitFor();
+    await expect.poll(() => activity.getByText('Failed sign-in').count()).toBe(1);
+    expect(await activity.getByText('Signed in', { exact: true }).count()).toBeGreaterThanOrEqual(1);
+    await checkScreen(page, 'security-activity');
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await heading('Audit').waitFor();
+    const events = page.getByRole('list', { name: 'Events' });
+    await events.waitFor();
+    await expect.poll(() => events.getByText('Account created').count()).toBeGreaterThanOrEqual(2);
+    await checkScreen(page, 'audit');
+    await page.getByLabel('Event type').fill('login.failed');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    // While the filtered page loads the list is gone: wait for both, not for the old rows to go.
+    await expect
+      .poll(async () => [
+        await events.getByText('Account created').count(),
+        (await events.getByText('Failed sign-in').count()) > 0,
+      ])
+      .toEqual([0, true]);
+    await checkScreen(page, 'audit-filtered');
+    expect(watch.problems).toEqual([]);
+  });
+
   it('a wrong password shows the sign-in error (401)', async () => {
     const credentials = newCredentials('wrong');
     await registerThroughApi(api, credentials);

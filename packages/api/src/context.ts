@@ -2,10 +2,12 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { CookieModePort } from './cookie-mode.js';
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
+import type { AuditLog } from './services/audit-log.js';
 import type { AuthService } from './services/auth.js';
 import type { MfaService } from './services/mfa.js';
 import type { PasskeyService } from './services/passkeys.js';
 import type { PasswordHasher } from './services/passwords.js';
+import { MAX_USER_AGENT_LENGTH } from './services/security-events.js';
 import type { ThrottleObserver } from './services/throttle.js';
 
 /** Built once per process by the composition root. */
@@ -20,6 +22,8 @@ export interface ApiServices {
   mfa: MfaService;
   /** Passkeys: their registration, list and removal, and the sign-in with one. */
   passkeys: PasskeyService;
+  /** Stores every security event in `audit_events`. */
+  audit: AuditLog;
   /** What the composition root watches (metrics), if anything. */
   observer?: ApiObserver;
 }
@@ -47,7 +51,7 @@ export interface CreateContextOptions {
   /** The raw `Authorization` header, if any. */
   authorization?: string | undefined;
   clientAddress?: string | undefined;
-  /** The raw `User-Agent` header, if any: kept with a new session for the list of sessions. */
+  /** The raw `User-Agent` header, if any: kept with a new session (its list) and in the audit log (cut). */
   userAgent?: string | undefined;
   requestId?: string | undefined;
   /**
@@ -64,8 +68,12 @@ export function createContext(opts: CreateContextOptions) {
     authorization: opts.authorization,
     cookies: opts.cookies,
     /** Who asked: passed to services for throttling and security events. */
-    request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
-    /** What a new session keeps of the client (not in `request`: security events carry no user agent). */
+    request: {
+      requestId: opts.requestId,
+      clientAddress: opts.clientAddress,
+      userAgent: opts.userAgent?.slice(0, MAX_USER_AGENT_LENGTH),
+    },
+    /** What a new session keeps of the client. */
     client: { userAgent: opts.userAgent },
   };
 }

@@ -36,6 +36,7 @@ export {
   VERIFY_TOKEN_TTL_MS,
 } from './services/account-email.js';
 export { AdminService } from './services/admin.js';
+export { type AuditEventView, AuditLog, type AuditLogOptions, auditEventPage } from './services/audit-log.js';
 export {
   type AuthIdentity,
   AuthService,
@@ -54,11 +55,12 @@ export {
   type WebauthnConfig,
 } from './services/passkeys.js';
 export { PasswordHasher } from './services/passwords.js';
-export type {
-  RequestInfo,
-  SecurityEvent,
-  SecurityEventSink,
-  SecurityEventType,
+export {
+  MAX_USER_AGENT_LENGTH,
+  type RequestInfo,
+  type SecurityEvent,
+  type SecurityEventSink,
+  type SecurityEventType,
 } from './services/security-events.js';
 export {
   type AttemptCounter,

@@ -491,3 +491,90 @@ export const sessionIdInput = () =>
       .refine(isPrintable, 'is not a valid session id')
       .meta({ description: 'Session id', example: '019ac0a5-1c2d-7e3f-8a4b-5c6d7e8f9a0b' }),
   });
+
+// Audit log (API.md "Audit log, metrics and traces").
+
+const EXAMPLE_AUDIT_EVENT = {
+  id: '019a1b2c-3d4e-7f60-8a9b-0c1d2e3f4a5b',
+  at: '2026-12-06T04:20:00.000Z',
+  type: 'password.changed',
+  userId: EXAMPLE_USER.id,
+  actorId: EXAMPLE_USER.id,
+  clientAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+  requestId: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+  details: { sessionId: '019a1b2c-0000-7000-8000-000000000001', revokedSessions: 2 },
+};
+
+export const auditEventSchema = z
+  .object({
+    id: z.string(),
+    at: z.iso.datetime().meta({ description: 'When it happened (ISO 8601, UTC)' }),
+    type: z.string().meta({ description: 'The security event, e.g. `login.failed`; new types may appear' }),
+    userId: z.string().nullable().meta({ description: 'Whose account it is about (the target of an admin action)' }),
+    actorId: z
+      .string()
+      .nullable()
+      .meta({ description: 'Who did it: the admin for admin actions, else the user; null when unproven' }),
+    clientAddress: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    requestId: z.string().nullable(),
+    details: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .meta({ description: 'Other fields of the event (sessionId, revokedSessions, role, reason…); never a secret' }),
+  })
+  .meta({ id: 'AuditEvent', description: 'One security event of the audit log', example: EXAMPLE_AUDIT_EVENT });
+
+export const auditEventPageSchema = z
+  .object({
+    items: z.array(auditEventSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last one' }),
+  })
+  .meta({
+    id: 'AuditEventPage',
+    description: 'A page of audit events, newest first',
+    example: { items: [EXAMPLE_AUDIT_EVENT], nextCursor: null },
+  });
+
+/** Page and cursor of the audit lists (the cursor is opaque, base64url). */
+const auditPageFields = () => ({
+  limit: z
+    .number()
+    .int()
+    .min(1, 'must be 1 to 100')
+    .max(100, 'must be 1 to 100')
+    .default(20)
+    .meta({ description: 'Page size, 1 to 100', example: 20 }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(128, 'is not a valid cursor')
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid cursor')
+    .meta({ description: '`nextCursor` of the previous page; leave out for the first page' })
+    .optional(),
+});
+
+export const securityActivityInput = () => z.object(auditPageFields());
+export const securityActivityInputSchema = securityActivityInput();
+
+export const auditEventsInput = () =>
+  z.object({
+    userId: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid user id')
+      .refine(isPrintable, 'is not a valid user id')
+      .meta({ description: 'Only the events about this user' })
+      .optional(),
+    type: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid event type')
+      .regex(/^[a-z0-9_.]+$/, 'is not a valid event type')
+      .meta({ description: 'Only events of this type, e.g. `login.failed`', example: 'login.failed' })
+      .optional(),
+    from: z.iso.datetime().meta({ description: 'Only events at or after this time (ISO 8601)' }).optional(),
+    to: z.iso.datetime().meta({ description: 'Only events before this time (ISO 8601)' }).optional(),
+    ...auditPageFields(),
+  });
+export const auditEventsInputSchema = auditEventsInput();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApiObserver, ApiServices } from './context.js';
 import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
+import { AuditLog, type AuditLogOptions } from './services/audit-log.js';
 import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
 import { MfaService } from './services/mfa.js';
@@ -63,16 +64,24 @@ export function createApiServices(
     /** How mail is sent; without one, the email procedures answer 503 (no SMTP in production). */
     mailer?: Mailer;
     now?: () => Date;
+    /** What the audit log does when an append after a call fails (the server logs it at error). */
+    onAuditAppendFailed?: AuditLogOptions['onAppendFailed'];
     /** Watches procedure calls and budget refusals (the server's metrics); also given to the default throttle. */
     observer?: ApiObserver;
   } = {},
 ): ApiServices {
   const passwords = options.passwords ?? new PasswordHasher(config.bcryptCost);
   const throttle = options.throttle ?? RateLimiterAuthThrottle.inMemory(config.throttle, options.observer ?? {});
-  const shared = {
-    ...(options.events ? { events: options.events } : {}),
+  const audit = new AuditLog({
     ...(options.now ? { now: options.now } : {}),
+    ...(options.onAuditAppendFailed ? { onAppendFailed: options.onAuditAppendFailed } : {}),
+  });
+  // Every event goes to the audit log, and to the composition root's sink (the server logs it).
+  const events: SecurityEventSink = (event, unitOfWork) => {
+    options.events?.(event, unitOfWork);
+    audit.record(event, unitOfWork);
   };
+  const shared = { events, ...(options.now ? { now: options.now } : {}) };
   const auth = new AuthService({
     tokens: new TokenService(config),
     passwords,
@@ -82,7 +91,7 @@ export function createApiServices(
     ...shared,
   });
   // One outbox, so that every message to a recipient takes from one budget.
-  const outbox = options.mailer ? new MailOutbox(options.mailer, options.events ?? (() => {}), throttle) : undefined;
+  const outbox = options.mailer ? new MailOutbox(options.mailer, events, throttle) : undefined;
   const appUrl = config.appUrl ?? DEFAULT_APP_URL;
   const email = new AccountEmailService({
     auth,
@@ -110,6 +119,7 @@ export function createApiServices(
     email,
     passkeys,
     mfa,
+    audit,
     ...(options.observer ? { observer: options.observer } : {}),
   };
 }

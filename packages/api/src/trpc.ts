@@ -86,13 +86,19 @@ function finished<R extends { ok: true; data: unknown } | { ok: false; error: TR
 
 /**
  * Every procedure starts here. It gives each call its own EntityManager fork
- * (tRPC shares one context across a batch) and maps whatever went wrong,
+ * (tRPC shares one context across a batch), an audit scope on it, and maps whatever went wrong,
  * including input validation, which runs inside it, into a tRPC error.
  */
 export const publicProcedure = t.procedure.meta({ access: 'public' }).use(({ ctx, meta, path, type, next }) =>
   observed(ctx, path, type, async () => {
     refuseForgedCall(ctx);
-    return finished(ctx, meta, await next({ ctx: { em: ctx.em.fork() } }));
+    const em = ctx.em.fork();
+    // The security events of the call are appended to the audit log when it ends, however it ends.
+    return finished(
+      ctx,
+      meta,
+      await ctx.services.audit.scoped(em, undefined, ctx.request, () => next({ ctx: { em } })),
+    );
   }),
 );
 
@@ -127,7 +133,8 @@ export const protectedProcedure = t.procedure.meta({ access: 'protected' }).use(
     refuseForgedCall(ctx);
     const em = ctx.em.fork();
     const auth = await signedIn(ctx, em);
-    return finished(ctx, meta, await next({ ctx: { em, auth } }));
+    const result = await ctx.services.audit.scoped(em, auth.user.id, ctx.request, () => next({ ctx: { em, auth } }));
+    return finished(ctx, meta, result);
   }),
 );
 

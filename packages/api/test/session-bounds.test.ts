@@ -161,7 +161,13 @@ describe('the prune', () => {
     // Again: nothing left to delete of these, and no error (as a second instance pruning at once).
     const again = await Promise.all([pruneDeadRows(h.db.orm.em.fork(), at), pruneDeadRows(h.db.orm.em.fork(), at)]);
     for (const result of again)
-      expect(result).toEqual({ sessions: 0, oneTimeTokens: 0, webauthnChallenges: 0, mfaChallenges: 0 });
+      expect(result).toEqual({
+        sessions: 0,
+        oneTimeTokens: 0,
+        webauthnChallenges: 0,
+        mfaChallenges: 0,
+        auditEvents: 0,
+      });
   });
 
   it('after 64 sign-ins and a logout of them all, a prune once their refresh tokens expired leaves no session of the user', async () => {

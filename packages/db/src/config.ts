@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
 import { driverDialectOf, driverOptionsFor } from './driver/index.js';
+import { AuditEventSchema } from './entities/audit-event.entity.js';
 import { MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
 import { PasskeySchema } from './entities/passkey.entity.js';
@@ -114,6 +115,7 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
       TotpCredentialSchema,
       RecoveryCodeSchema,
       MfaChallengeSchema,
+      AuditEventSchema,
     ],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.

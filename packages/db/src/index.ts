@@ -12,6 +12,13 @@ export {
   pingDatabase,
   resolveDatabaseTarget,
 } from './config.js';
+export {
+  type AuditEvent,
+  AuditEventSchema,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  MAX_AUDIT_TYPE_LENGTH,
+  MAX_AUDIT_USER_AGENT_LENGTH,
+} from './entities/audit-event.entity.js';
 export { type MfaChallenge, MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
 export {
   ONE_TIME_TOKEN_PURPOSES,
@@ -38,7 +45,14 @@ export {
 } from './entities/webauthn-challenge.entity.js';
 export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
-export { type PruneResult, pruneDeadRows } from './prune.js';
+export { type PruneOptions, type PruneResult, pruneDeadRows } from './prune.js';
+export {
+  type AuditCursor,
+  type AuditEventFilter,
+  type AuditEventInput,
+  type AuditEventPage,
+  AuditEventRepository,
+} from './repositories/audit-event.repository.js';
 export { repositoriesOf } from './repositories/index.js';
 export { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
 export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';

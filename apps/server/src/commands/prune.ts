@@ -5,9 +5,9 @@ import { loadConfigOrExit } from '../config.js';
 const config = loadConfigOrExit();
 const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, ...config.databaseTimeouts });
 try {
-  const deleted = await pruneDeadRows(orm.em.fork());
+  const deleted = await pruneDeadRows(orm.em.fork(), new Date(), { auditRetentionMs: config.auditRetentionMs });
   console.log(
-    `Deleted ${deleted.sessions} expired sessions and ${deleted.oneTimeTokens} spent or expired one-time tokens (and ${deleted.webauthnChallenges} expired passkey challenges, ${deleted.mfaChallenges} sign-in challenges)`,
+    `Deleted ${deleted.sessions} expired sessions and ${deleted.oneTimeTokens} spent or expired one-time tokens (and ${deleted.webauthnChallenges} expired passkey challenges, ${deleted.mfaChallenges} sign-in challenges, ${deleted.auditEvents} audit events past AUDIT_RETENTION)`,
   );
 } finally {
   await orm.close();

@@ -11,10 +11,22 @@ interface FieldProps {
   inputMode?: 'text' | 'numeric';
   hint?: string | undefined;
   error?: string | undefined;
+  /** A filter rather than a form's input: may be left empty. */
+  isOptional?: boolean;
 }
 
 /** A labelled input whose hint and error are read out with it (aria-describedby). */
-export function Field({ id, name, label, type = 'text', autoComplete, inputMode, hint, error }: FieldProps) {
+export function Field({
+  id,
+  name,
+  label,
+  type = 'text',
+  autoComplete,
+  inputMode,
+  hint,
+  error,
+  isOptional = false,
+}: FieldProps) {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
@@ -32,7 +44,7 @@ export function Field({ id, name, label, type = 'text', autoComplete, inputMode,
         inputMode={inputMode}
         // Only "required": the server owns the rules (length, characters) and
         // its answer is shown next to the field, so they cannot drift apart.
-        required
+        required={!isOptional}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy}
       />

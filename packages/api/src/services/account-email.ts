@@ -229,6 +229,8 @@ export class AccountEmailService {
         reason: 'password_change',
         now,
       });
+      // In the transaction: the audit row commits with the reset, or neither does.
+      this.#emit({ type: 'password_reset.completed', userId: spent.userId, revokedSessions, ...request }, tx);
       return { userId: spent.userId, revokedSessions };
     });
     if (!result) {
@@ -238,7 +240,6 @@ export class AccountEmailService {
     // Whoever holds the mailbox proved to be the owner: failed guesses before no longer count.
     const user = await repositoriesOf(em).users.findOneOrFail({ id: result.userId });
     await this.deps.throttle.passwordAccepted({ username: user.usernameKey });
-    this.#emit({ type: 'password_reset.completed', ...result, ...request });
     return result.revokedSessions;
   }
 

@@ -100,17 +100,21 @@ export class AdminService {
         if (!user.disabledAt) throw lastAdmin('Disabling this user');
         await oneTimeTokens.retireAll(user.id, now);
         const revokedSessions = await sessions.revokeAllOfUser({ userId: user.id, reason: 'user_disabled', now });
+        // In the transaction: the audit row commits with the change, or neither does.
+        this.#emit(
+          {
+            type: 'admin.user_disabled',
+            userId: admin.user.id,
+            sessionId: admin.sessionId,
+            targetUserId: user.id,
+            revokedSessions,
+            ...request,
+          },
+          tx,
+        );
         return { id: user.id, disabledAt: user.disabledAt.toISOString(), revokedSessions };
       }),
     );
-    this.#emit({
-      type: 'admin.user_disabled',
-      userId: admin.user.id,
-      sessionId: admin.sessionId,
-      targetUserId: result.id,
-      revokedSessions: result.revokedSessions,
-      ...request,
-    });
     return result;
   }
 }

@@ -324,19 +324,24 @@ export class AuthService {
       const repos = repositoriesOf(tx);
       await repos.users.nativeUpdate({ id: user.id }, { passwordHash, passwordChangedAt: now, updatedAt: now });
       await repos.oneTimeTokens.retireAll(user.id, now);
-      return repos.sessions.revokeAllOfUser({
+      const revoked = await repos.sessions.revokeAllOfUser({
         userId: user.id,
         reason: 'password_change',
         now,
         keepSessionId: identity.sessionId,
       });
-    });
-    this.#emit({
-      type: 'password.changed',
-      userId: user.id,
-      sessionId: identity.sessionId,
-      revokedSessions,
-      ...request,
+      // In the transaction: the audit row commits with the change, or neither does.
+      this.#emit(
+        {
+          type: 'password.changed',
+          userId: user.id,
+          sessionId: identity.sessionId,
+          revokedSessions: revoked,
+          ...request,
+        },
+        tx,
+      );
+      return revoked;
     });
     return revokedSessions;
   }

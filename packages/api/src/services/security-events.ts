@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/core';
 import type { UserRole } from '@repo/db';
 import type { MailPurpose } from './mail.js';
 
@@ -5,7 +6,12 @@ import type { MailPurpose } from './mail.js';
 export interface RequestInfo {
   requestId?: string | undefined;
   clientAddress?: string | undefined;
+  /** The `User-Agent` header, cut to MAX_USER_AGENT_LENGTH. */
+  userAgent?: string | undefined;
 }
+
+/** The longest user agent kept from a request: enough for any real browser's. */
+export const MAX_USER_AGENT_LENGTH = 256;
 
 export type SecurityEventType =
   | 'register'
@@ -82,6 +88,11 @@ export interface SecurityEvent extends RequestInfo {
   role?: UserRole;
 }
 
-export type SecurityEventSink = (event: SecurityEvent) => void;
+/**
+ * Where services emit events. `unitOfWork`: the transaction the event's
+ * change is made in, given where the event is emitted inside one; the audit
+ * log then writes its row in that transaction (services/audit-log.ts).
+ */
+export type SecurityEventSink = (event: SecurityEvent, unitOfWork?: EntityManager) => void;
 
 export const ignoreSecurityEvents: SecurityEventSink = () => {};

@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { AuditEvent } from '../entities/audit-event.entity.js';
+import { AuditEventSchema } from '../entities/audit-event.entity.js';
 import type { MfaChallenge } from '../entities/mfa-challenge.entity.js';
 import { MfaChallengeSchema } from '../entities/mfa-challenge.entity.js';
 import type { OneTimeToken } from '../entities/one-time-token.entity.js';
@@ -15,6 +17,7 @@ import type { User } from '../entities/user.entity.js';
 import { UserSchema } from '../entities/user.entity.js';
 import type { WebauthnChallenge } from '../entities/webauthn-challenge.entity.js';
 import { WebauthnChallengeSchema } from '../entities/webauthn-challenge.entity.js';
+import type { AuditEventRepository } from './audit-event.repository.js';
 import type { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import type { OneTimeTokenRepository } from './one-time-token.repository.js';
 import type { PasskeyRepository } from './passkey.repository.js';
@@ -35,5 +38,6 @@ export function repositoriesOf(em: EntityManager) {
     totpCredentials: em.getRepository<TotpCredential, TotpCredentialRepository>(TotpCredentialSchema),
     recoveryCodes: em.getRepository<RecoveryCode, RecoveryCodeRepository>(RecoveryCodeSchema),
     mfaChallenges: em.getRepository<MfaChallenge, MfaChallengeRepository>(MfaChallengeSchema),
+    auditEvents: em.getRepository<AuditEvent, AuditEventRepository>(AuditEventSchema),
   };
 }

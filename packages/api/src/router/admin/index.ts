@@ -1,4 +1,5 @@
 import { router } from '../../trpc.js';
+import { auditEvents } from './audit-events.js';
 import { disableUser } from './disable-user.js';
 import { setRole } from './set-role.js';
 
@@ -7,4 +8,5 @@ export const createAdminRouter = () =>
   router({
     setRole: setRole(),
     disableUser: disableUser(),
+    auditEvents: auditEvents(),
   });

@@ -5,6 +5,7 @@ import { list } from './list.js';
 import { me } from './me.js';
 import { resendVerification } from './resend-verification.js';
 import { revokeSession } from './revoke-session.js';
+import { securityActivity } from './security-activity.js';
 import { sessions } from './sessions.js';
 import { setEmail } from './set-email.js';
 
@@ -19,4 +20,5 @@ export const createUserRouter = () =>
     resendVerification: resendVerification(),
     sessions: sessions(),
     revokeSession: revokeSession(),
+    securityActivity: securityActivity(),
   });
