@@ -29,6 +29,7 @@ import { type CookieModeOptions, cookieModeOf } from './cookie-mode.js';
 import { createDocsRouter } from './docs.js';
 import { createFastTrpcHandler } from './fast-transport/index.js';
 import { pathForLog } from './logger.js';
+import { createOidcRouter, publicOriginOf } from './oidc-routes.js';
 import { requestLog } from './request-log.js';
 
 /** What GET /api and GET /trpc answer: the way to everything else. */
@@ -74,6 +75,8 @@ export interface AppDeps {
   maxBatchSize?: number;
   /** `stock`: tRPC's own Express adapter instead of our fast transport (for `pnpm bench` only). */
   transport?: 'fast' | 'stock';
+  /** API_URL: the public origin of the URLs the API hands out (redirect URIs); unset: each request's own. */
+  apiUrl?: string | undefined;
 }
 
 function errorBody(message: string, code: string) {
@@ -129,6 +132,7 @@ export function requestOptions(
   em: EntityManager,
   services: ApiServices,
   cookieModeOptions: CookieModeOptions = { allowedOrigins: [], isProduction: false },
+  apiUrl?: string,
 ) {
   return {
     createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) =>
@@ -137,6 +141,7 @@ export function requestOptions(
         services,
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
+        publicOrigin: publicOriginOf(req as Request, apiUrl),
         requestId: req.id,
         cookies: cookieModeOf(req as Request, res as Response, cookieModeOptions),
       }),
@@ -233,10 +238,8 @@ export function createApp(deps: AppDeps): Express {
     res.json(API_INDEX);
   });
 
-  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services, {
-    allowedOrigins: deps.corsOrigins,
-    isProduction: deps.isProduction ?? false,
-  });
+  const cookieModeOptions = { allowedOrigins: deps.corsOrigins, isProduction: deps.isProduction ?? false };
+  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services, cookieModeOptions, deps.apiUrl);
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
     const isServerFault = error.code === 'INTERNAL_SERVER_ERROR';
     logger[isServerFault ? 'error' : 'debug'](
@@ -279,6 +282,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  // Sign-in with identity providers: two browser navigations, in front of the REST bridge.
+  app.use(createOidcRouter({ em: orm.em, services, logger, cookieMode: cookieModeOptions, apiUrl: deps.apiUrl }));
   // Swagger UI, with its own Content-Security-Policy (helmet's defaults stay everywhere else).
   app.use('/api/docs', createDocsRouter({ specUrl: '/api/openapi.json' }));
   app.use(

@@ -31,7 +31,7 @@ export function startPruneSchedule(options: {
       .then(() => pruneDeadRows(options.orm.em.fork(), now()))
       .then(
         (deleted) => {
-          const total = deleted.sessions + deleted.oneTimeTokens;
+          const total = deleted.sessions + deleted.oneTimeTokens + deleted.oidcTickets;
           options.logger[total > 0 ? 'info' : 'debug']({ deleted }, 'pruned expired sessions and one-time tokens');
         },
         (error: unknown) => options.logger.warn({ err: error }, 'prune failed; trying again at the next interval'),

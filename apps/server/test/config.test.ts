@@ -68,6 +68,7 @@ describe('parseConfig', () => {
       maxResetRequestsPerAddress: 20,
       maxVerificationMailsPerUser: 5,
       maxMailsPerRecipient: 5,
+      maxOidcPerAddress: 60,
     });
     const set = parseConfig(
       {
@@ -80,6 +81,7 @@ describe('parseConfig', () => {
         THROTTLE_RESET_PER_ADDRESS: '7',
         THROTTLE_VERIFY_PER_USER: '4',
         THROTTLE_MAIL_PER_RECIPIENT: '8',
+        THROTTLE_OIDC_PER_ADDRESS: '9',
       },
       '/repo',
     );
@@ -93,6 +95,7 @@ describe('parseConfig', () => {
       maxResetRequestsPerAddress: 7,
       maxVerificationMailsPerUser: 4,
       maxMailsPerRecipient: 8,
+      maxOidcPerAddress: 9,
     });
   });
 

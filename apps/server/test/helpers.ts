@@ -61,6 +61,8 @@ export async function startServer(options: {
   trustProxy?: TrustProxy;
   /** Which handler serves /trpc (app.ts's option): the fast transport by default. */
   transport?: 'fast' | 'stock';
+  /** A port chosen ahead (a provider must know the redirect URI before the server starts); any free one by default. */
+  port?: number;
 }): Promise<TestServer> {
   const logLines: string[] = [];
   let pending = '';
@@ -87,7 +89,7 @@ export async function startServer(options: {
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
   });
-  const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
+  const server = createServer(requestListener(app, logger)).listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

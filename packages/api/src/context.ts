@@ -3,6 +3,7 @@ import type { CookieModePort } from './cookie-mode.js';
 import type { AccountEmailService } from './services/account-email.js';
 import type { AdminService } from './services/admin.js';
 import type { AuthService } from './services/auth.js';
+import type { OidcService } from './services/oidc.js';
 import type { PasswordHasher } from './services/passwords.js';
 
 /** Built once per process by the composition root. */
@@ -13,6 +14,8 @@ export interface ApiServices {
   passwords: PasswordHasher;
   /** The account's address: verification and password reset by email. */
   email: AccountEmailService;
+  /** Sign-in with identity providers (OpenID Connect) and linked accounts. */
+  oidc: OidcService;
 }
 
 /** Everything a request brings, already stripped of its transport. */
@@ -23,6 +26,11 @@ export interface CreateContextOptions {
   /** The raw `Authorization` header, if any. */
   authorization?: string | undefined;
   clientAddress?: string | undefined;
+  /**
+   * The API's public origin (API_URL, else the request's own as TRUST_PROXY
+   * lets the server see it): where URLs the API hands out lead.
+   */
+  publicOrigin?: string | undefined;
   requestId?: string | undefined;
   /**
    * Cookie mode's request and response (cookie-mode.ts), when the
@@ -31,6 +39,9 @@ export interface CreateContextOptions {
   cookies?: CookieModePort | undefined;
 }
 
+/** The public origin of an in-process caller (no request): the server's default address. */
+export const DEFAULT_PUBLIC_ORIGIN = 'http://127.0.0.1:3000';
+
 export function createContext(opts: CreateContextOptions) {
   return {
     em: opts.em,
@@ -38,7 +49,11 @@ export function createContext(opts: CreateContextOptions) {
     authorization: opts.authorization,
     cookies: opts.cookies,
     /** Who asked: passed to services for throttling and security events. */
-    request: { requestId: opts.requestId, clientAddress: opts.clientAddress },
+    request: {
+      requestId: opts.requestId,
+      clientAddress: opts.clientAddress,
+      publicOrigin: opts.publicOrigin ?? DEFAULT_PUBLIC_ORIGIN,
+    },
   };
 }
 

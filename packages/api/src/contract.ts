@@ -69,7 +69,7 @@ export interface ProcedureContract {
  * each procedure's meta to its `filter`, and names each operation after the
  * procedure's path (`auth.logoutAll` → `auth-logoutAll`; we never set
  * `operationId`, and router and procedure keys have no `-`). A query is
- * served by GET and a mutation by POST (the fuzz test asks tRPC about each).
+ * served by GET and a mutation by POST or DELETE (the fuzz test asks tRPC about each).
  */
 export function procedureContracts(router: Parameters<typeof generateOpenApiDocument>[0]): ProcedureContract[] {
   const metas = new Map<string, ProcedureMeta & { openapi: RouteMeta }>();
@@ -92,7 +92,7 @@ export function procedureContracts(router: Parameters<typeof generateOpenApiDocu
       return [
         {
           path: operation.operationId.replace(/-/g, '.'),
-          type: method === 'GET' || method === 'DELETE' ? ('query' as const) : ('mutation' as const),
+          type: method === 'GET' ? ('query' as const) : ('mutation' as const),
           method,
           route,
           operationId: operation.operationId,

@@ -1,4 +1,10 @@
-export { type ApiServices, type Context, type CreateContextOptions, createContext } from './context.js';
+export {
+  type ApiServices,
+  type Context,
+  type CreateContextOptions,
+  createContext,
+  DEFAULT_PUBLIC_ORIGIN,
+} from './context.js';
 export {
   type Access,
   type CookieMode,
@@ -30,7 +36,16 @@ export {
 export { AdminService } from './services/admin.js';
 export { type AuthIdentity, AuthService, DEFAULT_SESSION_MAX_PER_USER, toPublicUser } from './services/auth.js';
 export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
-export { PasswordHasher } from './services/passwords.js';
+export {
+  OIDC_FLOW_TTL_MS,
+  OIDC_LINK_TICKET_TTL_MS,
+  OIDC_SIGN_IN_CODE_TTL_MS,
+  type OidcDeps,
+  type OidcProviderConfig,
+  OidcService,
+  type OidcStart,
+} from './services/oidc.js';
+export { hasPassword, NO_PASSWORD_HASH, PasswordHasher } from './services/passwords.js';
 export type {
   RequestInfo,
   SecurityEvent,

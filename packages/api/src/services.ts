@@ -3,6 +3,7 @@ import { AccountEmailService } from './services/account-email.js';
 import { AdminService } from './services/admin.js';
 import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
+import { type OidcDeps, type OidcProviderConfig, OidcService } from './services/oidc.js';
 import { PasswordHasher } from './services/passwords.js';
 import type { SecurityEventSink } from './services/security-events.js';
 import { type AuthThrottle, RateLimiterAuthThrottle, type ThrottleConfig } from './services/throttle.js';
@@ -20,6 +21,8 @@ export interface ApiConfig extends TokenConfig {
   sessionMaxPerUser?: number | undefined;
   /** How long a just-rotated refresh token still answers with the current one (REFRESH_REUSE_GRACE; default 0: never). */
   refreshReuseGraceMs?: number | undefined;
+  /** Identity providers (OIDC_PROVIDERS); none by default. */
+  oidcProviders?: readonly OidcProviderConfig[] | undefined;
 }
 
 /** Where links in emails lead when no `appUrl` is given: the web app's dev server. */
@@ -36,6 +39,8 @@ export function createApiServices(
     /** How mail is sent; without one, the email procedures answer 503 (no SMTP in production). */
     mailer?: Mailer;
     now?: () => Date;
+    /** The fetch openid-client reaches providers with (tests rewrite their answers). */
+    oidcFetch?: OidcDeps['fetch'];
   } = {},
 ): ApiServices {
   const passwords = options.passwords ?? new PasswordHasher(config.bcryptCost);
@@ -61,5 +66,13 @@ export function createApiServices(
     ...(config.resetRequestMinMs !== undefined ? { resetRequestMinMs: config.resetRequestMinMs } : {}),
     ...shared,
   });
-  return { passwords, auth, admin: new AdminService(shared), email };
+  const oidc = new OidcService({
+    providers: config.oidcProviders ?? [],
+    auth,
+    throttle,
+    appUrl: config.appUrl ?? DEFAULT_APP_URL,
+    ...(options.oidcFetch ? { fetch: options.oidcFetch } : {}),
+    ...shared,
+  });
+  return { passwords, auth, admin: new AdminService(shared), email, oidc };
 }

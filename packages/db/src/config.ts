@@ -2,6 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
 import { driverDialectOf, driverOptionsFor } from './driver/index.js';
+import { LinkedAccountSchema } from './entities/linked-account.entity.js';
+import { OidcTicketSchema } from './entities/oidc-ticket.entity.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
@@ -100,7 +102,7 @@ export function resolveDatabaseTarget(config: Pick<DatabaseConfig, 'url' | 'root
 export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<Options>> {
   const target = resolveDatabaseTarget(config);
   const common = {
-    entities: [UserSchema, SessionSchema, OneTimeTokenSchema],
+    entities: [UserSchema, SessionSchema, OneTimeTokenSchema, LinkedAccountSchema, OidcTicketSchema],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.
     discovery: { warnWhenNoEntities: true },

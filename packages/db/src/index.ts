@@ -12,6 +12,13 @@ export {
   pingDatabase,
   resolveDatabaseTarget,
 } from './config.js';
+export { type LinkedAccount, LinkedAccountSchema } from './entities/linked-account.entity.js';
+export {
+  OIDC_TICKET_PURPOSES,
+  type OidcTicket,
+  type OidcTicketPurpose,
+  OidcTicketSchema,
+} from './entities/oidc-ticket.entity.js';
 export {
   ONE_TIME_TOKEN_PURPOSES,
   type OneTimeToken,
@@ -29,6 +36,8 @@ export { ACQUIRE_TIMEOUT_CODE } from './errors.js';
 export { createMigration, migrationsFolder } from './migrations.js';
 export { type PruneResult, pruneDeadRows } from './prune.js';
 export { repositoriesOf } from './repositories/index.js';
+export { LinkedAccountRepository } from './repositories/linked-account.repository.js';
+export { type NewOidcTicket, OidcTicketRepository } from './repositories/oidc-ticket.repository.js';
 export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';
 export { type SessionIdentity, SessionRepository } from './repositories/session.repository.js';
 export {

@@ -5,6 +5,8 @@ import { repositoriesOf } from './repositories/index.js';
 export interface PruneResult {
   sessions: number;
   oneTimeTokens: number;
+  /** Spent or expired OpenID Connect flows, link tickets and sign-in codes. */
+  oidcTickets: number;
 }
 
 /**
@@ -15,9 +17,10 @@ export interface PruneResult {
  * row once between them, and a failed prune is simply made again later.
  */
 export async function pruneDeadRows(em: EntityManager, now: Date = new Date()): Promise<PruneResult> {
-  const { sessions, oneTimeTokens } = repositoriesOf(em);
+  const { sessions, oneTimeTokens, oidcTickets } = repositoriesOf(em);
   return {
     sessions: await sessions.deleteExpired(now),
     oneTimeTokens: await oneTimeTokens.deleteSpentOrExpired(now),
+    oidcTickets: await oidcTickets.deleteSpentOrExpired(now),
   };
 }

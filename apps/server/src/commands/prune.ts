@@ -7,7 +7,7 @@ const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, 
 try {
   const deleted = await pruneDeadRows(orm.em.fork());
   console.log(
-    `Deleted ${deleted.sessions} expired sessions and ${deleted.oneTimeTokens} spent or expired one-time tokens`,
+    `Deleted ${deleted.sessions} expired sessions, ${deleted.oneTimeTokens} spent or expired one-time tokens and ${deleted.oidcTickets} spent or expired sign-in tickets`,
   );
 } finally {
   await orm.close();

@@ -2,6 +2,8 @@ import { router } from '../../trpc.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
 import { logoutAll } from './logout-all.js';
+import { oidcExchange } from './oidc-exchange.js';
+import { providers } from './providers.js';
 import { refresh } from './refresh.js';
 import { register } from './register.js';
 import { requestPasswordReset } from './request-password-reset.js';
@@ -19,4 +21,6 @@ export const createAuthRouter = () =>
     requestPasswordReset: requestPasswordReset(),
     resetPassword: resetPassword(),
     verifyEmail: verifyEmail(),
+    providers: providers(),
+    oidcExchange: oidcExchange(),
   });

@@ -1,10 +1,13 @@
 import { router } from '../../trpc.js';
 import { byId } from './by-id.js';
 import { changePassword } from './change-password.js';
+import { linkStart } from './link-start.js';
+import { linkedAccounts } from './linked-accounts.js';
 import { list } from './list.js';
 import { me } from './me.js';
 import { resendVerification } from './resend-verification.js';
 import { setEmail } from './set-email.js';
+import { unlinkAccount } from './unlink-account.js';
 
 /** The user procedures, built afresh on each call, input schemas included (see createAppRouter). */
 export const createUserRouter = () =>
@@ -15,4 +18,7 @@ export const createUserRouter = () =>
     changePassword: changePassword(),
     setEmail: setEmail(),
     resendVerification: resendVerification(),
+    linkedAccounts: linkedAccounts(),
+    linkStart: linkStart(),
+    unlinkAccount: unlinkAccount(),
   });

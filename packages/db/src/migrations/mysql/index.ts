@@ -4,6 +4,7 @@ import { Migration20261130152535_email_and_tokens as M1 } from './Migration20261
 import { Migration20261130153653_disable_users as M2 } from './Migration20261130153653_disable_users.js';
 import { Migration20261206031000_session_bounds as M3 } from './Migration20261206031000_session_bounds.js';
 import { Migration20261206032000_pending_email_claims as M4 } from './Migration20261206032000_pending_email_claims.js';
+import { Migration20261206040846_linked_accounts as M5 } from './Migration20261206040846_linked_accounts.js';
 
 // Kept in order by `pnpm db:migration:create`; compiled with the package, so
 // production runs the same migrations without a TypeScript loader.
@@ -13,4 +14,5 @@ export const mysqlMigrations: MigrationObject[] = [
   { name: 'Migration20261130153653_disable_users', class: M2 },
   { name: 'Migration20261206031000_session_bounds', class: M3 },
   { name: 'Migration20261206032000_pending_email_claims', class: M4 },
+  { name: 'Migration20261206040846_linked_accounts', class: M5 },
 ];
