@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { type ApiServices, errorResponseHeaders, toTRPCError } from '@repo/api';
+import { type ApiServices, errorResponseHeaders, OIDC_NAVIGATION_ROUTES, toTRPCError } from '@repo/api';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { parse as parseCookies } from 'cookie';
@@ -19,8 +19,10 @@ import { type CookieModeOptions, cookieModeOf, isSecureCookieRequest } from './c
 /** The flow cookie: `__Host-` wherever it is Secure (no sibling subdomain can plant one), else the plain name. */
 export const OIDC_FLOW_COOKIE_NAME = { secure: '__Host-oidc_flow', plain: 'oidc_flow' } as const;
 
-export const OIDC_START_PATH = '/api/auth/oidc/:provider/start';
-export const OIDC_CALLBACK_PATH = '/api/auth/oidc/:provider/callback';
+/** The document's routes (`/auth/oidc/{provider}/start`) as Express paths below /api. */
+const expressPathOf = (route: string) => `/api${route.replace(/\{(\w+)\}/g, ':$1')}`;
+export const OIDC_START_PATH = expressPathOf(OIDC_NAVIGATION_ROUTES.start.path);
+export const OIDC_CALLBACK_PATH = expressPathOf(OIDC_NAVIGATION_ROUTES.callback.path);
 
 export interface OidcRoutesOptions {
   em: EntityManager;
@@ -83,7 +85,8 @@ export function createOidcRouter(options: OidcRoutesOptions): Router {
       );
       const cookie = flowCookie(req);
       res.cookie(cookie.name, started.flowSecret, { ...cookie.attributes, maxAge: started.maxAgeMs });
-      res.redirect(302, started.url);
+      // No body: the document says a 302 is a Location and nothing else.
+      res.status(302).location(started.url).end();
     } catch (error) {
       answerError(req, res, error);
     }
@@ -101,7 +104,7 @@ export function createOidcRouter(options: OidcRoutesOptions): Router {
         { provider: providerOf(req), flowSecret, query },
         { requestId: req.id, clientAddress: req.ip },
       );
-      res.redirect(302, location);
+      res.status(302).location(location).end();
     } catch (error) {
       answerError(req, res, error);
     }

@@ -24,7 +24,7 @@ export {
 } from './cookie-mode.js';
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
-export { createOpenApiDocument, errorStatusesOf } from './openapi.js';
+export { createOpenApiDocument, errorStatusesOf, OIDC_NAVIGATION_ROUTES } from './openapi.js';
 export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
 export {
