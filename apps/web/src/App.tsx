@@ -6,7 +6,7 @@ import { Button } from './components/Button.js';
 import { Toast } from './components/Toast.js';
 import {
   hrefOf,
-  isEmailRoute,
+  isOpenRoute,
   isSignedInRoute,
   type Route,
   replaceRoute,
@@ -17,6 +17,7 @@ import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from './
 import { PasswordScreen } from './screens/PasswordScreen.js';
 import { ProfileScreen } from './screens/ProfileScreen.js';
 import { RegisterScreen } from './screens/RegisterScreen.js';
+import { SignedInScreen } from './screens/SignedInScreen.js';
 import { SignInScreen } from './screens/SignInScreen.js';
 import { UsersScreen } from './screens/UsersScreen.js';
 
@@ -32,6 +33,7 @@ const SCREENS: Record<Route, () => ReactNode> = {
   'forgot-password': () => <ForgotPasswordScreen />,
   'reset-password': () => <ResetPasswordScreen />,
   'verify-email': () => <VerifyEmailScreen />,
+  'signed-in': () => <SignedInScreen />,
 };
 
 export function App() {
@@ -41,7 +43,7 @@ export function App() {
   // Signed out, every signed-in screen shows sign-in and keeps its URL, so
   // signing in (again, after a session ended) returns to it.
   // The screens of emailed links open signed in or out.
-  const screen: Route = isEmailRoute(route)
+  const screen: Route = isOpenRoute(route)
     ? route
     : isSignedIn
       ? isSignedInRoute(route)

@@ -53,6 +53,11 @@ export interface ApiClient {
   register(credentials: Credentials): Promise<PublicUser>;
   login(credentials: Credentials): Promise<PublicUser>;
   /**
+   * Finishes a sign-in with an identity provider: the one-time code of the
+   * app's `#/signed-in?code=…` (60 seconds, once) becomes this client's session.
+   */
+  exchangeOidcCode(code: string): Promise<PublicUser>;
+  /**
    * Ends this session on the server and forgets it here. The local session is
    * gone even when this rejects (the server could not be reached).
    */
@@ -143,6 +148,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async login(credentials) {
       const pair = await trpc.auth.login.mutate(credentials);
+      await sessions.save(pair);
+      return pair.user;
+    },
+    async exchangeOidcCode(code) {
+      const pair = await trpc.auth.oidcExchange.mutate({ code });
       await sessions.save(pair);
       return pair.user;
     },

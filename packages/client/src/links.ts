@@ -27,6 +27,7 @@ const SESSION_PATHS: Record<TokenPairPaths<inferRouterOutputs<AppRouter>>, true>
   'auth.register': true,
   'auth.login': true,
   'auth.refresh': true,
+  'auth.oidcExchange': true,
 };
 const PUBLIC_PATHS = new Set<string>(Object.keys(SESSION_PATHS));
 

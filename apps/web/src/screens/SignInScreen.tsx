@@ -5,6 +5,7 @@ import { useApi, useNotices } from '../api-context.js';
 import { Button } from '../components/Button.js';
 import { FormMessage } from '../components/Callout.js';
 import { Field } from '../components/Field.js';
+import { ProviderButtons } from '../components/ProviderButtons.js';
 import { CardScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
 import { textOf, useFocusOnError } from '../forms.js';
@@ -63,6 +64,7 @@ export function SignInScreen() {
           Sign in
         </Button>
       </form>
+      <ProviderButtons />
     </CardScreen>
   );
 }
