@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { hashKey, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useSyncExternalStore } from 'react';
 import { useApi, useNotices, useSession, useTRPC } from './api-context.js';
 import { AppShell, NavLinks } from './components/AppShell.js';
@@ -69,10 +69,15 @@ export function App() {
   }, [screen]);
 
   // Once a user's screens are gone, so is their data: the next user never sees it.
+  // What the server tells everyone (its identity providers, which the sign-in
+  // screen is showing) stays: removed, its query would never load again.
   const queryClient = useQueryClient();
+  const trpc = useTRPC();
   useEffect(() => {
-    if (!isSignedIn) queryClient.removeQueries();
-  }, [isSignedIn, queryClient]);
+    if (isSignedIn) return;
+    const everyones = hashKey(trpc.auth.providers.queryKey());
+    queryClient.removeQueries({ predicate: (query) => query.queryHash !== everyones });
+  }, [isSignedIn, queryClient, trpc]);
 
   const isAppScreen = session !== null && isSignedInRoute(screen);
   return (
