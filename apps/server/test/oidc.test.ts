@@ -378,6 +378,44 @@ describe('sign-in with an identity provider (OpenID Connect)', () => {
     ).toBe(404);
   });
 
+  it('budgets callbacks and code exchanges per client address (429 with Retry-After)', async () => {
+    const budget = 3;
+    const port = await freePort();
+    const throttled = await startServer({
+      orm: db.orm,
+      port,
+      services: createApiServices({
+        ...apiConfig,
+        throttle: { ...apiConfig.throttle, maxOidcPerAddress: budget },
+        oidcProviders: [
+          {
+            name: PROVIDER,
+            label: 'Dev IdP',
+            issuer: idp.issuer,
+            clientId: idp.clientId,
+            clientSecret: idp.clientSecret,
+          },
+        ],
+      }),
+    });
+    try {
+      for (let i = 0; i < budget; i++) {
+        expect((await throttled.rest('POST', '/api/auth/oidc/exchange', { body: { code: 'not-a-code' } })).status).toBe(
+          400,
+        );
+      }
+      const exchange = await throttled.rest('POST', '/api/auth/oidc/exchange', { body: { code: 'not-a-code' } });
+      expect(exchange.status).toBe(429);
+      expect(Number(exchange.headers.get('retry-after'))).toBeGreaterThan(0);
+      const callback = await fetch(`${throttled.baseUrl}/api/auth/oidc/${PROVIDER}/callback?code=x&state=y`);
+      expect(callback.status).toBe(429);
+      expect(Number(callback.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await callback.json()).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    } finally {
+      await throttled.close();
+    }
+  });
+
   it('finishes on one instance a flow another began (the flow lives in the shared database)', async () => {
     const login = uniqueName('idp');
     const { browser, callbackUrl } = await toCallback(login);

@@ -16,7 +16,11 @@ type NamedErrorExamples = Record<string, ErrorExample>;
 
 /** The tags with a description of their own; a router's new tag is listed after them, described by its name. */
 const TAGS = [
-  { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out, recover by email' },
+  {
+    name: 'auth',
+    description:
+      'Accounts and sessions: register, sign in (with a password or an identity provider), refresh, sign out, recover by email',
+  },
   { name: 'users', description: 'Users, for anyone signed in' },
   { name: 'admin', description: 'What admins do to other users: roles, disabling' },
 ];

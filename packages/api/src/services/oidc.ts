@@ -289,14 +289,25 @@ export class OidcService {
       this.#emit({ type: 'oidc.link_required', provider: provider.name, ...request });
       return this.#appUrl({ link: 'required', provider: provider.name });
     }
-    const user = await this.#createAccount(em, {
-      provider: provider.name,
-      subject: claims.sub,
-      email,
-      verifiedEmail: isEmailVerified ? email : null,
-      claims,
-      now,
-    });
+    let user: User;
+    try {
+      user = await this.#createAccount(em, {
+        provider: provider.name,
+        subject: claims.sub,
+        email,
+        verifiedEmail: isEmailVerified ? email : null,
+        claims,
+        now,
+      });
+    } catch (error) {
+      // Two first sign-ins of one subject at once: the unique (provider, subject) kept one account; use it.
+      const made =
+        error instanceof UniqueConstraintViolationException
+          ? await repositoriesOf(em.fork()).linkedAccounts.findBySubject(provider.name, claims.sub)
+          : null;
+      if (!made) throw error;
+      user = made.user;
+    }
     const code = await this.#issueSignInCode(em, user.id, provider.name, now);
     this.#emit({ type: 'oidc.signed_in', userId: user.id, provider: provider.name, isNewAccount: true, ...request });
     return this.#appUrl({ code });
