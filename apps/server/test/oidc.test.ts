@@ -206,6 +206,17 @@ describe('sign-in with an identity provider (OpenID Connect)', () => {
     expect((await browser.request(callbackUrl)).status).toBe(400);
   });
 
+  it('sends the app word of a sign-in the person declined at the provider, and makes nothing', async () => {
+    const { browser, callbackUrl } = await toCallback(uniqueName('idp'));
+    const declined = new URL(callbackUrl);
+    declined.searchParams.delete('code');
+    declined.searchParams.set('error', 'access_denied');
+    expect(Object.fromEntries(landing(await browser.request(declined.href)))).toEqual({
+      error: 'provider_refused',
+      provider: PROVIDER,
+    });
+  });
+
   it('refuses a callback in a browser that did not start the flow (no flow cookie)', async () => {
     const { callbackUrl } = await toCallback(uniqueName('idp'));
     const res = await new TestBrowser().request(callbackUrl);

@@ -119,6 +119,16 @@ describe.runIf(shouldRunBrowserTests('the identity-provider browser tests'))(
       expect(watch.problems).toEqual([]);
     });
 
+    it('a provider email that is a local account’s lands on a page that asks to sign in to that account first', async () => {
+      await page.goto(`${web.origin}/#/signed-in?link=required&provider=dev`);
+      await heading('Sign in to link your account').waitFor();
+      await page.getByText('sign in to that account with its password', { exact: false }).waitFor();
+      await checkScreen(page, 'signed-in-link-required');
+      await page.getByRole('link', { name: 'Back to sign-in' }).click();
+      await heading('Sign in').waitFor();
+      expect(watch.problems).toEqual([]);
+    });
+
     it('a signed-in account links Dev IdP through the provider, signs in with it, and unlinks it', async () => {
       const credentials = newCredentials('link');
       const login = newCredentials('idp-link').username;
