@@ -31,6 +31,7 @@ import { createDocsRouter } from './docs.js';
 import { createFastTrpcHandler } from './fast-transport/index.js';
 import { pathForLog } from './logger.js';
 import { type Metrics, routeLabeler } from './metrics.js';
+import { createOidcRouter, publicOriginOf } from './oidc-routes.js';
 import { requestLog } from './request-log.js';
 import { httpTracing } from './tracing.js';
 
@@ -81,6 +82,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** A server span per request, when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing.ts). */
   isTracing?: boolean;
+  /** API_URL: the public origin of the URLs the API hands out (redirect URIs); unset: each request's own. */
+  apiUrl?: string | undefined;
 }
 
 function errorBody(message: string, code: string) {
@@ -136,6 +139,7 @@ export function requestOptions(
   em: EntityManager,
   services: ApiServices,
   cookieModeOptions: CookieModeOptions = { allowedOrigins: [], isProduction: false },
+  apiUrl?: string,
 ) {
   return {
     createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) =>
@@ -145,6 +149,7 @@ export function requestOptions(
         authorization: req.headers.authorization,
         clientAddress: (req as Request).ip,
         userAgent: req.headers['user-agent'],
+        publicOrigin: publicOriginOf(req as Request, apiUrl),
         requestId: req.id,
         cookies: cookieModeOf(req as Request, res as Response, cookieModeOptions),
       }),
@@ -245,10 +250,8 @@ export function createApp(deps: AppDeps): Express {
     res.json(API_INDEX);
   });
 
-  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services, {
-    allowedOrigins: deps.corsOrigins,
-    isProduction: deps.isProduction ?? false,
-  });
+  const cookieModeOptions = { allowedOrigins: deps.corsOrigins, isProduction: deps.isProduction ?? false };
+  const { createContext: contextOf, responseMeta } = requestOptions(orm.em, services, cookieModeOptions, deps.apiUrl);
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: IncomingMessage }) => {
     const isServerFault = error.code === 'INTERNAL_SERVER_ERROR';
     logger[isServerFault ? 'error' : 'debug'](
@@ -291,6 +294,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  // Sign-in with identity providers: two browser navigations, in front of the REST bridge.
+  app.use(createOidcRouter({ em: orm.em, services, logger, cookieMode: cookieModeOptions, apiUrl: deps.apiUrl }));
   // Swagger UI, with its own Content-Security-Policy (helmet's defaults stay everywhere else).
   app.use('/api/docs', createDocsRouter({ specUrl: '/api/openapi.json' }));
   app.use(

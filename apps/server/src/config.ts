@@ -10,6 +10,7 @@ import {
   DEFAULT_SESSION_MAX_PER_USER,
   DEFAULT_THROTTLE_WINDOW,
   DEFAULT_WEBAUTHN_RP_NAME,
+  type OidcProviderConfig,
   THROTTLE_BUDGETS,
   type ThrottleConfig,
   type WebauthnConfig,
@@ -301,6 +302,29 @@ const envSchema = z
     TRPC_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     // Only `pnpm bench` sets it: tRPC's stock Express adapter, to measure the fast transport against.
     TRANSPORT: z.enum(['fast', 'stock']).default('fast'),
+    // Identity providers: the names here; each one's OIDC_<NAME>_* variables are read by `oidcProvidersOf`.
+    OIDC_PROVIDERS: z
+      .string()
+      .optional()
+      .transform((s) =>
+        (s ?? '')
+          .split(',')
+          .map((name) => name.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be names of letters, digits and _ (such as google,keycloak)'),
+        ),
+      ),
+    OIDC_DEV: z.enum(['0', '1', 'true', 'false']).optional(),
+    OIDC_DEV_PORT: z.coerce.number().int().min(0).max(65_535).default(3010),
+    API_URL: z
+      .url({ protocol: /^https?$/, error: "must be the API's public origin, such as https://api.example.com" })
+      .refine((s) => new URL(s).pathname === '/' && !s.endsWith('/'), 'must be an origin alone: no path, no trailing /')
+      .optional(),
     SEED_ADMIN_USERNAME: z.string().optional(),
     SEED_ADMIN_PASSWORD: z.string().optional(),
   })
@@ -363,6 +387,13 @@ const envSchema = z
             message: `"${webauthn.rpId}" must be the host of every WEBAUTHN_ORIGINS origin or a parent domain of it (not of ${origin})`,
           });
         }
+      }
+      if (env.NODE_ENV === 'production' && (env.OIDC_DEV === '1' || env.OIDC_DEV === 'true')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['OIDC_DEV'],
+          message: 'is for development only (a local provider that signs anyone in)',
+        });
       }
       if (env.REFRESH_TOKEN_TTL > env.SESSION_MAX_AGE) {
         ctx.addIssue({
@@ -454,6 +485,14 @@ export interface Config {
   /** `stock`: /trpc served by tRPC's own Express adapter (what `pnpm bench` compares ours with). */
   transport: 'fast' | 'stock';
   seedAdmin: { username: string; password: string } | undefined;
+  oidc: {
+    /** The identity providers of OIDC_PROVIDERS (the local one of OIDC_DEV is added by main.ts when it starts). */
+    providers: OidcProviderConfig[];
+    /** OIDC_DEV=1: the port of the local provider `pnpm dev` starts; undefined when off. */
+    devPort: number | undefined;
+  };
+  /** API_URL: the API's public origin; undefined: each request's own. */
+  apiUrl: string | undefined;
   mail: {
     /** SMTP_URL; undefined: mail is printed in development and the email procedures answer 503 in production. */
     smtpUrl: string | undefined;
@@ -496,8 +535,20 @@ export function loadEnvFiles(rootDir: string): void {
 export function parseConfig(env: Record<string, string | undefined>, rootDir: string): Config {
   const cleaned = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, emptyAsUndefined(v)]));
   const result = envSchema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  const oidc = result.success
+    ? oidcProvidersOf(
+        cleaned as Record<string, string | undefined>,
+        result.data.OIDC_PROVIDERS,
+        result.data.NODE_ENV === 'production',
+      )
+    : { providers: [], problems: [] };
+  if (!result.success || oidc.problems.length) {
+    const lines = [
+      ...(result.success ? [] : result.error.issues).map(
+        (issue) => `  - ${issue.path.join('.') || 'environment'}: ${issue.message}`,
+      ),
+      ...oidc.problems.map((problem) => `  - ${problem}`),
+    ];
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = result.data;
@@ -556,9 +607,57 @@ export function parseConfig(env: Record<string, string | undefined>, rootDir: st
       e.SEED_ADMIN_USERNAME && e.SEED_ADMIN_PASSWORD
         ? { username: e.SEED_ADMIN_USERNAME, password: e.SEED_ADMIN_PASSWORD }
         : undefined,
+    oidc: {
+      providers: oidc.providers,
+      devPort: e.OIDC_DEV === '1' || e.OIDC_DEV === 'true' ? e.OIDC_DEV_PORT : undefined,
+    },
+    apiUrl: e.API_URL,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, appUrl: e.APP_URL ?? DEV_APP_URL },
     webauthn: webauthnOf(e),
   };
+}
+
+/** The name the local provider of OIDC_DEV is configured under. */
+export const DEV_OIDC_PROVIDER_NAME = 'dev';
+
+/**
+ * Each provider of OIDC_PROVIDERS from its OIDC_<NAME>_ISSUER, _CLIENT_ID,
+ * _CLIENT_SECRET (and optional _LABEL), or the problems that stop the start,
+ * each naming its variable.
+ */
+function oidcProvidersOf(
+  env: Record<string, string | undefined>,
+  names: string[],
+  isProduction: boolean,
+): { providers: OidcProviderConfig[]; problems: string[] } {
+  const providers: OidcProviderConfig[] = [];
+  const problems: string[] = [];
+  if (new Set(names).size !== names.length) problems.push('OIDC_PROVIDERS: names a provider twice');
+  for (const name of names) {
+    const prefix = `OIDC_${name.toUpperCase()}_`;
+    const variable = (suffix: string) => {
+      const value = env[`${prefix}${suffix}`];
+      if (value === undefined) problems.push(`${prefix}${suffix}: is required (OIDC_PROVIDERS names "${name}")`);
+      return value;
+    };
+    const issuer = variable('ISSUER');
+    const clientId = variable('CLIENT_ID');
+    const clientSecret = variable('CLIENT_SECRET');
+    const url = issuer ? URL.parse(issuer) : null;
+    if (issuer && (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))) {
+      problems.push(`${prefix}ISSUER: must be the provider's issuer URL, such as https://accounts.google.com`);
+    } else if (url?.protocol === 'http:' && isProduction) {
+      problems.push(`${prefix}ISSUER: must be an https:// URL in production (got "${issuer}")`);
+    }
+    if (name === DEV_OIDC_PROVIDER_NAME && (env.OIDC_DEV === '1' || env.OIDC_DEV === 'true')) {
+      problems.push(`OIDC_PROVIDERS: "${DEV_OIDC_PROVIDER_NAME}" is the name OIDC_DEV's local provider takes`);
+    }
+    if (issuer && clientId && clientSecret) {
+      const label = env[`${prefix}LABEL`] ?? `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+      providers.push({ name, label, issuer, clientId, clientSecret });
+    }
+  }
+  return { providers, problems };
 }
 
 /**

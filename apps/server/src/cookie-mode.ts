@@ -26,6 +26,11 @@ function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/** Whether cookies set in answer to this request are Secure: always in production; in development too, except over plain http to a host that is not loopback. */
+export function isSecureCookieRequest(req: Request, options: Pick<CookieModeOptions, 'isProduction'>): boolean {
+  return options.isProduction || req.protocol === 'https' || isLoopbackHost(req.hostname);
+}
+
 /**
  * The request's cookie-mode port, or undefined for a bearer call (neither the
  * header nor a `Cookie`): the hot path reads nothing and writes nothing.
@@ -33,8 +38,7 @@ function isLoopbackHost(hostname: string): boolean {
 export function cookieModeOf(req: Request, res: Response, options: CookieModeOptions): CookieModePort | undefined {
   const mode = req.headers['x-session-mode'];
   if (mode === undefined && req.headers.cookie === undefined) return undefined;
-  // Secure always in production; in development too, except over plain http to a host that is not loopback.
-  const isSecure = options.isProduction || req.protocol === 'https' || isLoopbackHost(req.hostname);
+  const isSecure = isSecureCookieRequest(req, options);
   const name = isSecure ? REFRESH_COOKIE_NAME.secure : REFRESH_COOKIE_NAME.plain;
   const origin = req.headers.origin;
   return {

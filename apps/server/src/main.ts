@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
-import { type Config, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
+import { type Config, DEV_OIDC_PROVIDER_NAME, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mailer.js';
 import { startPruneSchedule } from './prune-schedule.js';
@@ -61,6 +61,10 @@ const throttle =
     ? await redisModule.createRedisAuthThrottle(redis, logger, config.throttle, metrics?.observer)
     : undefined;
 
+// OIDC_DEV=1 (development only): a local identity provider, so "Continue with Dev IdP" works offline.
+// Loaded only then: oidc-provider is a development dependency.
+const devOidc = config.oidc.devPort === undefined ? undefined : await startDevOidc(config, config.oidc.devPort);
+
 const plainMailer = createMailer(config, logger);
 const mailer = plainMailer && metrics ? metrics.countingMailer(plainMailer) : plainMailer;
 const services = createApiServices(
@@ -73,6 +77,20 @@ const services = createApiServices(
     refreshReuseGraceMs: config.sessions.refreshReuseGraceMs,
     webauthn: config.webauthn,
     mfaEncryptionKey: config.mfa.encryptionKey,
+    oidcProviders: [
+      ...config.oidc.providers,
+      ...(devOidc
+        ? [
+            {
+              name: DEV_OIDC_PROVIDER_NAME,
+              label: 'Dev IdP',
+              issuer: devOidc.issuer,
+              clientId: devOidc.clientId,
+              clientSecret: devOidc.clientSecret,
+            },
+          ]
+        : []),
+    ],
   },
   {
     ...(throttle ? { throttle } : {}),
@@ -102,6 +120,7 @@ const app = createApp({
   transport: config.transport,
   ...(metrics ? { metrics } : {}),
   isTracing: tracing !== undefined,
+  apiUrl: config.apiUrl,
 });
 // Bounded headers, and bounded time to send them and the whole request: a
 // slow-drip client cannot hold a connection for Node's default 5 minutes.
@@ -162,11 +181,30 @@ async function shutdown(signal: string): Promise<void> {
     ?.shutdown()
     .catch((error: unknown) => logger.warn({ err: error }, 'tracing: the last spans could not be sent'));
   if (redis && redisModule) await redisModule.closeRedisClient(redis);
+  await devOidc?.close();
   logger.info('stopped');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+/** The local provider of OIDC_DEV, with the redirect URIs the app and the server can be reached at in development. */
+async function startDevOidc(c: Config, port: number) {
+  const { startDevOidcProvider } = await import('./dev-oidc-provider.js');
+  const origins = c.apiUrl
+    ? [c.apiUrl]
+    : ['localhost', '127.0.0.1'].flatMap((host) => [5173, 4173, c.port].map((p) => `http://${host}:${p}`));
+  const provider = await startDevOidcProvider({
+    port,
+    host: 'localhost',
+    redirectUris: origins.map((origin) => `${origin}/api/auth/oidc/${DEV_OIDC_PROVIDER_NAME}/callback`),
+  });
+  logger.warn(
+    { issuer: provider.issuer },
+    'OIDC_DEV: a local identity provider is running ("Dev IdP": any login name signs in; development only)',
+  );
+  return provider;
+}
 
 function addressPort(s: Server, c: Config): number {
   const address = s.address();

@@ -42,6 +42,7 @@ export function startPruneSchedule(options: {
           const total =
             deleted.sessions +
             deleted.oneTimeTokens +
+            deleted.oidcTickets +
             deleted.webauthnChallenges +
             deleted.mfaChallenges +
             deleted.auditEvents;

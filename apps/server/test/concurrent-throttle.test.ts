@@ -43,6 +43,7 @@ const LIMITS: ThrottleConfig = {
   maxResetRequestsPerAddress: 20,
   maxVerificationMailsPerUser: 5,
   maxMailsPerRecipient: 5,
+  maxOidcPerAddress: 60,
   windowSeconds: 900,
 };
 const WRONG = 'definitely wrong password';

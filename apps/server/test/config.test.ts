@@ -74,6 +74,7 @@ describe('parseConfig', () => {
       maxResetRequestsPerAddress: 20,
       maxVerificationMailsPerUser: 5,
       maxMailsPerRecipient: 5,
+      maxOidcPerAddress: 60,
     });
     const set = parseConfig(
       {
@@ -86,6 +87,7 @@ describe('parseConfig', () => {
         THROTTLE_RESET_PER_ADDRESS: '7',
         THROTTLE_VERIFY_PER_USER: '4',
         THROTTLE_MAIL_PER_RECIPIENT: '8',
+        THROTTLE_OIDC_PER_ADDRESS: '9',
       },
       '/repo',
     );
@@ -99,7 +101,50 @@ describe('parseConfig', () => {
       maxResetRequestsPerAddress: 7,
       maxVerificationMailsPerUser: 4,
       maxMailsPerRecipient: 8,
+      maxOidcPerAddress: 9,
     });
+  });
+
+  it('reads the identity providers of OIDC_PROVIDERS, naming each missing or bad variable', () => {
+    expect(parseConfig({}, '/repo').oidc).toEqual({ providers: [], devPort: undefined });
+    const google = {
+      OIDC_PROVIDERS: 'Google, keycloak',
+      OIDC_GOOGLE_ISSUER: 'https://accounts.google.com',
+      OIDC_GOOGLE_CLIENT_ID: 'id',
+      OIDC_GOOGLE_CLIENT_SECRET: 'secret',
+      OIDC_KEYCLOAK_ISSUER: 'https://sso.example.com/realms/app',
+      OIDC_KEYCLOAK_CLIENT_ID: 'app',
+      OIDC_KEYCLOAK_CLIENT_SECRET: 'secret',
+      OIDC_KEYCLOAK_LABEL: 'Company SSO',
+    };
+    expect(parseConfig(google, '/repo').oidc.providers).toEqual([
+      {
+        name: 'google',
+        label: 'Google',
+        issuer: 'https://accounts.google.com',
+        clientId: 'id',
+        clientSecret: 'secret',
+      },
+      {
+        name: 'keycloak',
+        label: 'Company SSO',
+        issuer: 'https://sso.example.com/realms/app',
+        clientId: 'app',
+        clientSecret: 'secret',
+      },
+    ]);
+    const missing = errorOf({ OIDC_PROVIDERS: 'google', OIDC_GOOGLE_ISSUER: 'https://accounts.google.com' }).message;
+    expect(missing).toMatch(/OIDC_GOOGLE_CLIENT_ID: is required/);
+    expect(missing).toMatch(/OIDC_GOOGLE_CLIENT_SECRET: is required/);
+    expect(errorOf({ ...google, OIDC_GOOGLE_ISSUER: 'accounts.google.com' }).message).toMatch(/OIDC_GOOGLE_ISSUER/);
+    expect(errorOf({ OIDC_PROVIDERS: 'bad name!' }).message).toMatch(/OIDC_PROVIDERS/);
+    expect(errorOf({ ...PROD, ...google, OIDC_GOOGLE_ISSUER: 'http://idp.test' }).message).toMatch(
+      /OIDC_GOOGLE_ISSUER: must be an https:\/\/ URL in production/,
+    );
+    expect(errorOf({ ...PROD, OIDC_DEV: '1' }).message).toMatch(/OIDC_DEV: is for development only/);
+    expect(parseConfig({ OIDC_DEV: '1' }, '/repo').oidc.devPort).toBe(3010);
+    expect(errorOf({ API_URL: 'https://api.example.com/v1' }).message).toMatch(/API_URL/);
+    expect(parseConfig({ API_URL: 'https://api.example.com' }, '/repo').apiUrl).toBe('https://api.example.com');
   });
 
   it('refuses a bad budget with a message naming its variable', () => {

@@ -347,6 +347,7 @@ describe('500: unexpected failures', () => {
       takePasswordResetRequest: () => Promise.resolve({ retryAfterSeconds: 0, maySend: true }),
       takeVerificationMail: () => Promise.resolve(0),
       takeMail: () => Promise.resolve(true),
+      takeOidcAttempt: () => Promise.resolve(0),
     };
     const brokenServer = await startServer({
       orm: ctx.db.orm,

@@ -4,7 +4,7 @@
  * that the test fills in with a live session when the case runs.
  */
 
-import { appRouter, createOpenApiDocument, procedureContracts, TokenService } from '@repo/api';
+import { appRouter, createOpenApiDocument, OIDC_NAVIGATION_ROUTES, procedureContracts, TokenService } from '@repo/api';
 import fc from 'fast-check';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { MAX_BATCH_SIZE } from '../src/app.js';
@@ -43,19 +43,23 @@ export const TARGETS: Record<string, Target> = (() => {
       {
         type: contract.type,
         rest: {
-          method: contract.method === 'DELETE' ? 'DELETE' : contract.method === 'GET' ? 'GET' : 'POST',
+          method: contract.method === 'GET' || contract.method === 'DELETE' ? contract.method : 'POST',
           path: `/api${contract.route}`,
         },
         fields: fieldsOf(
-          document.paths?.[contract.route]?.[
-            contract.method === 'DELETE' ? 'delete' : contract.method === 'GET' ? 'get' : 'post'
-          ],
+          document.paths?.[contract.route]?.[contract.method.toLowerCase() as 'get' | 'post' | 'delete'],
         ),
       },
     ]),
   );
 })();
 export const PROCEDURE_PATHS = Object.keys(TARGETS);
+
+/** The documented routes that are no procedure: the browser navigations of an identity-provider sign-in. */
+export const NAVIGATION_ROUTES = Object.values(OIDC_NAVIGATION_ROUTES).map((route) => ({
+  method: route.method,
+  path: `/api${route.path}`,
+}));
 
 /** Routes outside the procedures, fuzzed too. */
 export const OTHER_ROUTES = [
@@ -64,6 +68,7 @@ export const OTHER_ROUTES = [
   '/api/openapi.json',
   '/api/docs',
   '/api/docs/assets/{file}',
+  ...NAVIGATION_ROUTES.map((route) => route.path.replace('{provider}', '{file}')),
   '/nope',
 ];
 

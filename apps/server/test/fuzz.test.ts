@@ -41,6 +41,7 @@ import {
   ACTOR_NAME,
   type Case,
   decodeURIComponentSafe,
+  NAVIGATION_ROUTES,
   otherRouteCase,
   ourTokens,
   PLACEHOLDER,
@@ -358,9 +359,7 @@ describe('fuzzing', () => {
       Object.keys(item).map((method) => `${method.toUpperCase()} /api${path}`),
     );
     expect(documented.sort()).toEqual(
-      Object.values(TARGETS)
-        .map((t) => `${t.rest.method} ${t.rest.path}`)
-        .sort(),
+      [...Object.values(TARGETS).map((t) => t.rest), ...NAVIGATION_ROUTES].map((r) => `${r.method} ${r.path}`).sort(),
     );
     for (const [path, target] of Object.entries(TARGETS)) {
       // tRPC answers a GET of a mutation, and only of a mutation, with 405: its word on each type.

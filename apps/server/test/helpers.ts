@@ -63,6 +63,8 @@ export async function startServer(options: {
   /** Which handler serves /trpc (app.ts's option): the fast transport by default. */
   transport?: 'fast' | 'stock';
   metrics?: Metrics;
+  /** A port chosen ahead (a provider must know the redirect URI before the server starts); any free one by default. */
+  port?: number;
 }): Promise<TestServer> {
   const logLines: string[] = [];
   let pending = '';
@@ -90,7 +92,7 @@ export async function startServer(options: {
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
     ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
   });
-  const server = createServer(requestListener(app, logger)).listen(0, '127.0.0.1');
+  const server = createServer(requestListener(app, logger)).listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,6 +1,6 @@
 import type { PublicUser, TokenPair } from '@repo/api';
 import { describe, expect, it } from 'vitest';
-import { TARGETS } from './fuzz-arbitraries.js';
+import { NAVIGATION_ROUTES, TARGETS } from './fuzz-arbitraries.js';
 import { login, meStatus, PASSWORD, register, uniqueName, useTestServer } from './helpers.js';
 
 const ctx = useTestServer();
@@ -297,9 +297,7 @@ describe('GET /api/openapi.json', () => {
     );
     // The routes the fuzz test covers: a procedure cannot be added without joining it.
     expect(routes.sort()).toEqual(
-      Object.values(TARGETS)
-        .map((t) => `${t.rest.method} ${t.rest.path}`)
-        .sort(),
+      [...Object.values(TARGETS).map((t) => t.rest), ...NAVIGATION_ROUTES].map((r) => `${r.method} ${r.path}`).sort(),
     );
     expect(Object.values(res.body.components.securitySchemes)).toContainEqual(
       expect.objectContaining({ type: 'http', scheme: 'bearer' }),

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { hashKey, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useSyncExternalStore } from 'react';
 import { useApi, useNotices, useSession, useTRPC } from './api-context.js';
 import { AppShell, NavLinks } from './components/AppShell.js';
@@ -7,7 +7,7 @@ import { Toast } from './components/Toast.js';
 import {
   ADMIN_ROUTES,
   hrefOf,
-  isEmailRoute,
+  isOpenRoute,
   isSignedInRoute,
   type Route,
   replaceRoute,
@@ -20,6 +20,7 @@ import { PasswordScreen } from './screens/PasswordScreen.js';
 import { ProfileScreen } from './screens/ProfileScreen.js';
 import { RegisterScreen } from './screens/RegisterScreen.js';
 import { SecurityScreen } from './screens/SecurityScreen.js';
+import { SignedInScreen } from './screens/SignedInScreen.js';
 import { SignInScreen } from './screens/SignInScreen.js';
 import { UsersScreen } from './screens/UsersScreen.js';
 
@@ -37,6 +38,7 @@ const SCREENS: Record<Route, () => ReactNode> = {
   'forgot-password': () => <ForgotPasswordScreen />,
   'reset-password': () => <ResetPasswordScreen />,
   'verify-email': () => <VerifyEmailScreen />,
+  'signed-in': () => <SignedInScreen />,
 };
 
 export function App() {
@@ -47,7 +49,7 @@ export function App() {
   // Signed out, every signed-in screen shows sign-in and keeps its URL, so
   // signing in (again, after a session ended) returns to it.
   // The screens of emailed links open signed in or out.
-  const screen: Route = isEmailRoute(route)
+  const screen: Route = isOpenRoute(route)
     ? route
     : isSignedIn
       ? isSignedInRoute(route) && (isAdmin || !ADMIN_ROUTES.includes(route))
@@ -73,10 +75,15 @@ export function App() {
   }, [screen]);
 
   // Once a user's screens are gone, so is their data: the next user never sees it.
+  // What the server tells everyone (its identity providers, which the sign-in
+  // screen is showing) stays: removed, its query would never load again.
   const queryClient = useQueryClient();
+  const trpc = useTRPC();
   useEffect(() => {
-    if (!isSignedIn) queryClient.removeQueries();
-  }, [isSignedIn, queryClient]);
+    if (isSignedIn) return;
+    const everyones = hashKey(trpc.auth.providers.queryKey());
+    queryClient.removeQueries({ predicate: (query) => query.queryHash !== everyones });
+  }, [isSignedIn, queryClient, trpc]);
 
   const isAppScreen = session !== null && isSignedInRoute(screen);
   return (

@@ -7,11 +7,9 @@ import './styles/tokens.css';
 import './styles/base.css';
 import { App } from './App.js';
 import { AppProviders } from './api-context.js';
+import { API_URL } from './api-url.js';
 import { isFinalError } from './error-messages.js';
 import { createNoticeBoard } from './notices.js';
-
-/** '' (the default): the API is on this page's origin (Vite's proxy in development, the reverse proxy in production). */
-const API_URL = import.meta.env.VITE_API_URL ?? '';
 
 const notices = createNoticeBoard();
 

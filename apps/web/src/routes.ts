@@ -10,12 +10,15 @@ export const SIGNED_IN_ROUTES = ['profile', 'users', 'password', 'security', 'au
 export const ADMIN_ROUTES: readonly SignedInRoute[] = ['audit'];
 /** Screens shown signed in or out: the ones links in emails open (`#/reset-password?token=…`). */
 export const EMAIL_ROUTES = ['forgot-password', 'reset-password', 'verify-email'] as const;
+/** Where an identity provider's sign-in lands (`#/signed-in?code=…`): shown signed in or out too. */
+export const PROVIDER_ROUTES = ['signed-in'] as const;
 export type SignedOutRoute = (typeof SIGNED_OUT_ROUTES)[number];
 export type SignedInRoute = (typeof SIGNED_IN_ROUTES)[number];
 export type EmailRoute = (typeof EMAIL_ROUTES)[number];
-export type Route = SignedOutRoute | SignedInRoute | EmailRoute;
+export type ProviderRoute = (typeof PROVIDER_ROUTES)[number];
+export type Route = SignedOutRoute | SignedInRoute | EmailRoute | ProviderRoute;
 
-const ROUTES: readonly string[] = [...SIGNED_OUT_ROUTES, ...SIGNED_IN_ROUTES, ...EMAIL_ROUTES];
+const ROUTES: readonly string[] = [...SIGNED_OUT_ROUTES, ...SIGNED_IN_ROUTES, ...EMAIL_ROUTES, ...PROVIDER_ROUTES];
 
 function isRoute(name: string): name is Route {
   return ROUTES.includes(name);
@@ -27,6 +30,11 @@ export function isSignedInRoute(route: Route | null): route is SignedInRoute {
 
 export function isEmailRoute(route: Route | null): route is EmailRoute {
   return route !== null && (EMAIL_ROUTES as readonly string[]).includes(route);
+}
+
+/** The screens shown whether signed in or not: those of emailed links and the identity provider's landing. */
+export function isOpenRoute(route: Route | null): route is EmailRoute | ProviderRoute {
+  return isEmailRoute(route) || (route !== null && (PROVIDER_ROUTES as readonly string[]).includes(route));
 }
 
 export function hrefOf(route: Route): string {

@@ -5,6 +5,7 @@ import type { AdminService } from './services/admin.js';
 import type { AuditLog } from './services/audit-log.js';
 import type { AuthService } from './services/auth.js';
 import type { MfaService } from './services/mfa.js';
+import type { OidcService } from './services/oidc.js';
 import type { PasskeyService } from './services/passkeys.js';
 import type { PasswordHasher } from './services/passwords.js';
 import { MAX_USER_AGENT_LENGTH } from './services/security-events.js';
@@ -24,6 +25,8 @@ export interface ApiServices {
   passkeys: PasskeyService;
   /** Stores every security event in `audit_events`. */
   audit: AuditLog;
+  /** Sign-in with identity providers (OpenID Connect) and linked accounts. */
+  oidc: OidcService;
   /** What the composition root watches (metrics), if anything. */
   observer?: ApiObserver;
 }
@@ -53,6 +56,11 @@ export interface CreateContextOptions {
   clientAddress?: string | undefined;
   /** The raw `User-Agent` header, if any: kept with a new session (its list) and in the audit log (cut). */
   userAgent?: string | undefined;
+  /**
+   * The API's public origin (API_URL, else the request's own as TRUST_PROXY
+   * lets the server see it): where URLs the API hands out lead.
+   */
+  publicOrigin?: string | undefined;
   requestId?: string | undefined;
   /**
    * Cookie mode's request and response (cookie-mode.ts), when the
@@ -60,6 +68,9 @@ export interface CreateContextOptions {
    */
   cookies?: CookieModePort | undefined;
 }
+
+/** The public origin of an in-process caller (no request): the server's default address. */
+export const DEFAULT_PUBLIC_ORIGIN = 'http://127.0.0.1:3000';
 
 export function createContext(opts: CreateContextOptions) {
   return {
@@ -72,6 +83,7 @@ export function createContext(opts: CreateContextOptions) {
       requestId: opts.requestId,
       clientAddress: opts.clientAddress,
       userAgent: opts.userAgent?.slice(0, MAX_USER_AGENT_LENGTH),
+      publicOrigin: opts.publicOrigin ?? DEFAULT_PUBLIC_ORIGIN,
     },
     /** What a new session keeps of the client. */
     client: { userAgent: opts.userAgent },

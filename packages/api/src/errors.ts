@@ -20,6 +20,17 @@ export type AppErrorCode =
   /** The credential id is already registered (to this user or another): one credential, one user. */
   | 'PASSKEY_TAKEN'
   | 'PASSKEY_NOT_FOUND'
+  /** No identity provider of that name is configured. */
+  | 'PROVIDER_NOT_FOUND'
+  /** The identity provider could not be reached (discovery or token request failed on the network). */
+  | 'PROVIDER_UNAVAILABLE'
+  /** The provider's answer was refused: no flow in this browser, a wrong state, a bad code or ID token. */
+  | 'OIDC_REFUSED'
+  | 'NOT_LINKED'
+  /** The provider account is linked already (to this user or another), or the user has a link to that provider. */
+  | 'ALREADY_LINKED'
+  /** The change would leave the account with no way to sign in (no password, and no other link). */
+  | 'LAST_SIGN_IN_METHOD'
   | 'THROTTLED'
   | 'DATABASE_UNAVAILABLE';
 

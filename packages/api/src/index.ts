@@ -4,6 +4,7 @@ export {
   type Context,
   type CreateContextOptions,
   createContext,
+  DEFAULT_PUBLIC_ORIGIN,
   type ProcedureCall,
 } from './context.js';
 export {
@@ -25,7 +26,7 @@ export {
 } from './cookie-mode.js';
 export { errorResponseHeaders, InputValidationError, toTRPCError } from './error-mapping.js';
 export { AppError, type AppErrorCode } from './errors.js';
-export { createOpenApiDocument, errorStatusesOf } from './openapi.js';
+export { createOpenApiDocument, errorStatusesOf, OIDC_NAVIGATION_ROUTES } from './openapi.js';
 export * from './passkey-schemas.js';
 export { type AppRouter, appRouter, createAppRouter, createCaller } from './root.js';
 export * from './schemas.js';
@@ -49,12 +50,21 @@ export {
 export { type MailContext, type Mailer, type MailMessage, MailOutbox } from './services/mail.js';
 export { MFA_CHALLENGE_MAX_ATTEMPTS, MfaService, RECOVERY_CODES_PER_SET } from './services/mfa.js';
 export {
+  OIDC_FLOW_TTL_MS,
+  OIDC_LINK_TICKET_TTL_MS,
+  OIDC_SIGN_IN_CODE_TTL_MS,
+  type OidcDeps,
+  type OidcProviderConfig,
+  OidcService,
+  type OidcStart,
+} from './services/oidc.js';
+export {
   PasskeyService,
   type PasskeySummary,
   WEBAUTHN_CHALLENGE_TTL_MS,
   type WebauthnConfig,
 } from './services/passkeys.js';
-export { PasswordHasher } from './services/passwords.js';
+export { hasPassword, NO_PASSWORD_HASH, PasswordHasher } from './services/passwords.js';
 export {
   MAX_USER_AGENT_LENGTH,
   type RequestInfo,

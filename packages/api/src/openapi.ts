@@ -16,7 +16,11 @@ type NamedErrorExamples = Record<string, ErrorExample>;
 
 /** The tags with a description of their own; a router's new tag is listed after them, described by its name. */
 const TAGS = [
-  { name: 'auth', description: 'Accounts and sessions: register, sign in, refresh, sign out, recover by email' },
+  {
+    name: 'auth',
+    description:
+      'Accounts and sessions: register, sign in (with a password or an identity provider), refresh, sign out, recover by email',
+  },
   { name: 'users', description: 'Users, for anyone signed in' },
   { name: 'admin', description: 'What admins do to other users: roles, disabling' },
   { name: 'passkeys', description: 'Your passkeys: add, list, remove (signing in with one is under auth)' },
@@ -119,11 +123,147 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     documentErrorResponses(operation, contract);
     documentCookieMode(operation, contract);
   }
+  documentNavigationRoutes(document);
   const schemas = document.components?.schemas ?? {};
   for (const name of Object.keys(schemas)) {
     if (name.startsWith('error.')) delete schemas[name];
   }
   return document;
+}
+
+/**
+ * The routes of a sign-in with an identity provider that are browser
+ * navigations, not procedures (the server serves them beside the REST
+ * bridge): they answer redirects. Listed here so the document stays the
+ * whole truth, and so the server and the tests take their paths from one place.
+ */
+export const OIDC_NAVIGATION_ROUTES = {
+  start: { method: 'GET', path: '/auth/oidc/{provider}/start' },
+  callback: { method: 'GET', path: '/auth/oidc/{provider}/callback' },
+} as const;
+
+const PROVIDER_PARAMETER = {
+  name: 'provider',
+  in: 'path',
+  required: true,
+  description: 'The identity provider, as configured (OIDC_PROVIDERS; `GET /auth/oidc/providers` lists them)',
+  schema: { type: 'string' },
+  example: 'google',
+} as const;
+
+const FLOW_COOKIE_DESCRIPTION =
+  'The flow cookie (`__Host-oidc_flow`; `oidc_flow` over plain http in development): HttpOnly, SameSite=Lax, 10 minutes. Its value names the flow held by the server (state, nonce, PKCE verifier); the callback clears it.';
+
+function documentNavigationRoutes(document: OpenAPIObject): void {
+  const error = (status: ErrorStatus, description: string, examples: NamedErrorExamples) =>
+    errorResponse(description, examples, status === 429);
+  const common = {
+    404: error(404, 'No identity provider of that name is configured', {
+      noProvider: example('No identity provider named "acme" is configured', 'NOT_FOUND'),
+    }),
+    500: error(500, ERROR_DESCRIPTIONS[500], ERROR_EXAMPLES[500]),
+    503: error(503, 'The database or the identity provider is unreachable; try again shortly', {
+      ...ERROR_EXAMPLES[503],
+      providerDown: example('The identity provider "google" could not be reached', 'SERVICE_UNAVAILABLE'),
+    }),
+  };
+  const paths = document.paths ?? {};
+  document.paths = paths;
+  paths[OIDC_NAVIGATION_ROUTES.start.path] = {
+    get: {
+      operationId: 'oidc-start',
+      tags: ['auth'],
+      summary: 'Sign in with an identity provider (a browser navigation)',
+      description:
+        'Navigate the browser here (a "Continue with …" button): it is sent to the provider with an authorization code request (PKCE S256, `state`, `nonce`). With `link` (from `POST /users/me/linked-accounts/{provider}`) the flow links the provider account to the signed-in user instead; the browser must carry that user’s session cookie (cookie mode).',
+      security: [],
+      parameters: [
+        PROVIDER_PARAMETER,
+        {
+          name: 'link',
+          in: 'query',
+          required: false,
+          description: 'The one-time ticket of a `user.linkStart` URL (5 minutes)',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        302: {
+          description: `To the provider's authorization endpoint. ${FLOW_COOKIE_DESCRIPTION}`,
+          headers: {
+            Location: { description: "The provider's authorization URL", schema: { type: 'string' } },
+            'Set-Cookie': {
+              description: 'The flow cookie',
+              schema: { type: 'string' },
+              example: '__Host-oidc_flow=Qm9…; Max-Age=600; Path=/; HttpOnly; Secure; SameSite=Lax',
+            },
+          },
+        },
+        400: error(400, 'A `link` ticket that is invalid, expired or used', {
+          badLink: example('link: is invalid, expired or used; start the link again', 'BAD_REQUEST'),
+        }),
+        403: error(403, 'A `link` opened in a browser not signed in (cookie mode) to the account it links', {
+          otherBrowser: example(
+            'A link must be opened in the browser signed in to the account it links to',
+            'FORBIDDEN',
+          ),
+        }),
+        ...common,
+      },
+    },
+  };
+  paths[OIDC_NAVIGATION_ROUTES.callback.path] = {
+    get: {
+      operationId: 'oidc-callback',
+      tags: ['auth'],
+      summary: "The identity provider's redirect back (a browser navigation)",
+      description:
+        'The redirect URI registered at the provider. The flow named by the flow cookie is spent (one callback each); the provider code is exchanged with the PKCE verifier and the ID token checked (signature, issuer, audience, nonce, expiry). Then the browser goes to the app: `APP_URL#/signed-in?code=…` (a one-time code for `POST /auth/oidc/exchange`, 60 seconds) for a known or a new account; `#/signed-in?link=required&provider=…` when the provider vouches for an email that a local account has verified (nothing is linked: sign in to that account, then link the provider from it); `#/signed-in?linked=…` after a link; `#/signed-in?error=…&provider=…` (`provider_refused`, `already_linked`). Budgeted per client address (THROTTLE_OIDC_PER_ADDRESS).',
+      security: [],
+      parameters: [
+        PROVIDER_PARAMETER,
+        { name: 'code', in: 'query', required: false, description: "The provider's code", schema: { type: 'string' } },
+        { name: 'state', in: 'query', required: false, description: 'The flow’s state', schema: { type: 'string' } },
+        {
+          name: 'error',
+          in: 'query',
+          required: false,
+          description: 'The provider’s error (the person declined)',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        302: {
+          description: `To the app's \`#/signed-in\` screen (APP_URL); the flow cookie is cleared. ${FLOW_COOKIE_DESCRIPTION}`,
+          headers: {
+            Location: {
+              description: 'The app URL',
+              schema: { type: 'string' },
+              example: 'https://app.example.com/#/signed-in?code=Jx4cV0aQ9pL2mN7bR5tY8uI1oP3sD6fG0hK2jL4zX6c',
+            },
+          },
+        },
+        400: error(
+          400,
+          'No flow in this browser (no flow cookie, expired or spent), a `state` that is not the flow’s, or a code or ID token the checks refuse',
+          {
+            noFlow: example(
+              'state: no sign-in with this provider is in progress in this browser (or it expired); start again',
+              'BAD_REQUEST',
+            ),
+            badIdToken: example(
+              'The identity provider\'s answer was refused: unexpected JWT claim value encountered: unexpected JWT "aud" (audience) claim value',
+              'BAD_REQUEST',
+            ),
+          },
+        ),
+        429: error(429, 'Too many sign-ins from this address; wait for `Retry-After` seconds', {
+          throttled: example('Too many sign-ins from this address; try again in 30 s', 'TOO_MANY_REQUESTS'),
+        }),
+        ...common,
+      },
+    },
+  };
 }
 
 /** The described tags first, in their order, then any other a procedure names. */

@@ -578,3 +578,75 @@ export const auditEventsInput = () =>
     ...auditPageFields(),
   });
 export const auditEventsInputSchema = auditEventsInput();
+/** A provider's configured name: lower-case letters, digits, `_` and `-` (OIDC_PROVIDERS). */
+export const providerNameSchema = z
+  .string()
+  .min(1, 'is required')
+  .max(40, 'is not a configured provider')
+  .regex(/^[a-z0-9_-]+$/, 'is not a configured provider')
+  .meta({ description: 'The identity provider, as configured (OIDC_PROVIDERS)', example: 'google' });
+
+export const oidcProviderSchema = z
+  .object({
+    name: providerNameSchema,
+    label: z.string().meta({ description: 'What a sign-in button says after "Continue with"', example: 'Google' }),
+  })
+  .meta({ id: 'OidcProvider', description: 'An identity provider users can sign in with' });
+export type OidcProvider = z.infer<typeof oidcProviderSchema>;
+
+export const oidcProvidersOutputSchema = z.object({ providers: z.array(oidcProviderSchema) }).meta({
+  id: 'OidcProviders',
+  description: 'The configured identity providers',
+  example: { providers: [{ name: 'google', label: 'Google' }] },
+});
+
+export const oidcExchangeInput = () =>
+  z.object({
+    code: z
+      .string()
+      .min(1, 'is required')
+      .max(128, 'is invalid, expired or used')
+      .regex(/^[A-Za-z0-9_-]+$/, 'is invalid, expired or used')
+      .meta({
+        description: 'The one-time code of `#/signed-in?code=…` (60 seconds, single use)',
+        example: 'Jx4cV0aQ9pL2mN7bR5tY8uI1oP3sD6fG0hK2jL4zX6c',
+      }),
+  });
+export const oidcExchangeInputSchema = oidcExchangeInput();
+
+export const providerInput = () => z.object({ provider: providerNameSchema });
+export const providerInputSchema = providerInput();
+
+export const linkedAccountSchema = z
+  .object({
+    provider: providerNameSchema,
+    label: z.string().meta({ description: 'The provider as the app names it', example: 'Google' }),
+    email: z
+      .string()
+      .nullable()
+      .meta({ description: 'The address the provider gave when linked (shown, never used to sign in)' }),
+    createdAt: z.iso.datetime().meta({ description: 'When it was linked' }),
+  })
+  .meta({ id: 'LinkedAccount', description: 'An account at an identity provider, linked to this user' });
+export type LinkedAccount = z.infer<typeof linkedAccountSchema>;
+
+export const linkedAccountsOutputSchema = z.object({ items: z.array(linkedAccountSchema) }).meta({
+  id: 'LinkedAccounts',
+  description: "The user's linked accounts",
+  example: {
+    items: [{ provider: 'google', label: 'Google', email: 'alice@example.com', createdAt: '2026-12-06T04:00:00.000Z' }],
+  },
+});
+
+export const linkStartOutputSchema = z
+  .object({
+    url: z.url().meta({
+      description:
+        'Open it in this browser (the one signed in, in cookie mode): it leads to the provider, and back. Works once, for 5 minutes.',
+    }),
+  })
+  .meta({
+    id: 'LinkStart',
+    description: 'Where to send the browser to link the provider',
+    example: { url: 'https://api.example.com/api/auth/oidc/google/start?link=Vb2xQ…' },
+  });

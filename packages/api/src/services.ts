@@ -6,6 +6,7 @@ import { AuditLog, type AuditLogOptions } from './services/audit-log.js';
 import { AuthService, DEFAULT_SESSION_MAX_PER_USER } from './services/auth.js';
 import { type Mailer, MailOutbox } from './services/mail.js';
 import { MfaService } from './services/mfa.js';
+import { type OidcDeps, type OidcProviderConfig, OidcService } from './services/oidc.js';
 import { PasskeyService, type WebauthnConfig } from './services/passkeys.js';
 import { PasswordHasher } from './services/passwords.js';
 import type { SecurityEventSink } from './services/security-events.js';
@@ -35,6 +36,8 @@ export interface ApiConfig extends TokenConfig {
   mfaEncryptionKey?: string | undefined;
   /** The name authenticator apps show beside the account (default "Auth API"). */
   mfaIssuer?: string | undefined;
+  /** Identity providers (OIDC_PROVIDERS); none by default. */
+  oidcProviders?: readonly OidcProviderConfig[] | undefined;
 }
 
 /** Where links in emails lead when no `appUrl` is given: the web app's dev server. */
@@ -68,6 +71,8 @@ export function createApiServices(
     onAuditAppendFailed?: AuditLogOptions['onAppendFailed'];
     /** Watches procedure calls and budget refusals (the server's metrics); also given to the default throttle. */
     observer?: ApiObserver;
+    /** The fetch openid-client reaches providers with (tests rewrite their answers). */
+    oidcFetch?: OidcDeps['fetch'];
   } = {},
 ): ApiServices {
   const passwords = options.passwords ?? new PasswordHasher(config.bcryptCost);
@@ -112,6 +117,14 @@ export function createApiServices(
     issuer: config.mfaIssuer ?? 'Auth API',
     ...shared,
   });
+  const oidc = new OidcService({
+    providers: config.oidcProviders ?? [],
+    auth,
+    throttle,
+    appUrl: config.appUrl ?? DEFAULT_APP_URL,
+    ...(options.oidcFetch ? { fetch: options.oidcFetch } : {}),
+    ...shared,
+  });
   return {
     passwords,
     auth,
@@ -120,6 +133,7 @@ export function createApiServices(
     passkeys,
     mfa,
     audit,
+    oidc,
     ...(options.observer ? { observer: options.observer } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { procedureContracts } from '../src/contract.js';
-import { createOpenApiDocument } from '../src/openapi.js';
+import { createOpenApiDocument, OIDC_NAVIGATION_ROUTES } from '../src/openapi.js';
 import { appRouter } from '../src/root.js';
 import {
   adminDisableUserInputSchema,
@@ -93,6 +93,23 @@ const ROUTES: Record<string, { isProtected: boolean; errors: number[] }> = {
   'POST /users/me/email/verification': { isProtected: true, errors: [400, 401, 403, 413, 415, 429, 500, 503] },
   'POST /admin/users/{id}/role': { isProtected: true, errors: [400, 401, 403, 404, 409, 413, 415, 500, 503] },
   'POST /admin/users/{id}/disable': { isProtected: true, errors: [400, 401, 403, 404, 409, 413, 415, 500, 503] },
+  'GET /auth/oidc/providers': { isProtected: false, errors: [400, 403, 500, 503] },
+  'POST /auth/oidc/exchange': { isProtected: false, errors: [400, 403, 413, 415, 429, 500, 503] },
+  'GET /users/me/linked-accounts': { isProtected: true, errors: [400, 401, 403, 500, 503] },
+  'POST /users/me/linked-accounts/{provider}': {
+    isProtected: true,
+    errors: [400, 401, 403, 404, 409, 413, 415, 500, 503],
+  },
+  'DELETE /users/me/linked-accounts/{provider}': {
+    isProtected: true,
+    errors: [400, 401, 403, 404, 409, 413, 415, 500, 503],
+  },
+};
+
+/** The browser navigations of an identity-provider sign-in: documented by hand, no procedure behind them. */
+const NAVIGATION: Record<string, number[]> = {
+  [`GET ${OIDC_NAVIGATION_ROUTES.start.path}`]: [400, 403, 404, 500, 503],
+  [`GET ${OIDC_NAVIGATION_ROUTES.callback.path}`]: [400, 404, 429, 500, 503],
 };
 
 /** Each procedure's contract, by REST route: what the rules below are derived from. */
@@ -125,9 +142,11 @@ const CODES_OF_STATUS: Record<number, string[]> = {
   503: ['SERVICE_UNAVAILABLE'],
 };
 
-const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+const allOperations = Object.entries(doc.paths).flatMap(([path, item]) =>
   Object.entries(item).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })),
 );
+/** The operations of procedures (the navigations are held to their own rules below). */
+const operations = allOperations.filter(({ route }) => NAVIGATION[route] === undefined);
 
 function resolve(schema: Schema | undefined): Schema | undefined {
   const name = schema?.$ref?.replace('#/components/schemas/', '');
@@ -146,6 +165,27 @@ function examplesOf(media: MediaType | undefined): unknown[] {
 function responseOf(operation: Operation, status: number): Response | undefined {
   return operation.responses?.[String(status)];
 }
+
+describe('the browser navigations of an identity-provider sign-in in the OpenAPI document', () => {
+  for (const [route, errors] of Object.entries(NAVIGATION)) {
+    const operation = allOperations.find((entry) => entry.route === route)?.operation;
+    it(`${route}: a public 302 with its Location, and its errors as { message, code } with examples`, () => {
+      expect(operation?.security).toEqual([]);
+      expect(responseOf(operation ?? {}, 302)?.headers?.Location).toBeDefined();
+      const statuses = Object.keys(operation?.responses ?? {})
+        .map(Number)
+        .filter((status) => status !== 302);
+      expect(statuses.sort()).toEqual([...errors].sort());
+      for (const status of statuses) {
+        const media = responseOf(operation ?? {}, status)?.content?.['application/json'];
+        expect(media?.schema?.$ref, `${status}`).toBe('#/components/schemas/Error');
+        for (const body of examplesOf(media)) {
+          expect(CODES_OF_STATUS[status], `${status}`).toContain((body as { code: string }).code);
+        }
+      }
+    });
+  }
+});
 
 describe('the OpenAPI document', () => {
   it('has the REST routes of the contract, and one route per procedure of the router', () => {
@@ -313,6 +353,7 @@ describe('cookie mode in the OpenAPI document', () => {
     '/auth/refresh',
     '/auth/logout',
     '/auth/logout-all',
+    '/auth/oidc/exchange',
   ];
 
   it('gives every auth route the optional X-Session-Mode header parameter, and no other route', () => {

@@ -57,6 +57,7 @@ const CONFIG: ThrottleConfig = {
   maxResetRequestsPerAddress: 12,
   maxVerificationMailsPerUser: 3,
   maxMailsPerRecipient: 3,
+  maxOidcPerAddress: 10,
   windowSeconds: 900,
 };
 /** This file's run: every key it writes starts with it. */

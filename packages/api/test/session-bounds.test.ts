@@ -164,6 +164,7 @@ describe('the prune', () => {
       expect(result).toEqual({
         sessions: 0,
         oneTimeTokens: 0,
+        oidcTickets: 0,
         webauthnChallenges: 0,
         mfaChallenges: 0,
         auditEvents: 0,

@@ -74,6 +74,11 @@ export interface ApiClient {
    */
   loginWithPasskey(input: PasskeyLoginInput): Promise<PublicUser>;
   /**
+   * Finishes a sign-in with an identity provider: the one-time code of the
+   * app's `#/signed-in?code=…` (60 seconds, once) becomes this client's session.
+   */
+  exchangeOidcCode(code: string): Promise<PublicUser>;
+  /**
    * Ends this session on the server and forgets it here. The local session is
    * gone even when this rejects (the server could not be reached).
    */
@@ -178,6 +183,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async loginWithPasskey(input) {
       const pair = await trpc.auth.passkeyLogin.mutate(input);
+      await sessions.save(pair);
+      return pair.user;
+    },
+    async exchangeOidcCode(code) {
+      const pair = await trpc.auth.oidcExchange.mutate({ code });
       await sessions.save(pair);
       return pair.user;
     },

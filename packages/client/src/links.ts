@@ -33,6 +33,7 @@ const SESSION_PATHS: Record<TokenPairPaths<inferRouterOutputs<AppRouter>>, true>
   'auth.passkeyLogin': true,
   'auth.verifyMfa': true,
   'auth.refresh': true,
+  'auth.oidcExchange': true,
 };
 const PUBLIC_PATHS = new Set<string>(Object.keys(SESSION_PATHS));
 

@@ -3,7 +3,9 @@ import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
 import { driverDialectOf, driverOptionsFor } from './driver/index.js';
 import { AuditEventSchema } from './entities/audit-event.entity.js';
+import { LinkedAccountSchema } from './entities/linked-account.entity.js';
 import { MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
+import { OidcTicketSchema } from './entities/oidc-ticket.entity.js';
 import { OneTimeTokenSchema } from './entities/one-time-token.entity.js';
 import { PasskeySchema } from './entities/passkey.entity.js';
 import { RecoveryCodeSchema } from './entities/recovery-code.entity.js';
@@ -116,6 +118,8 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
       RecoveryCodeSchema,
       MfaChallengeSchema,
       AuditEventSchema,
+      LinkedAccountSchema,
+      OidcTicketSchema,
     ],
     debug: config.debug ?? false,
     // Entities are plain schemas: no reflection, no discovery by folder.

@@ -19,7 +19,14 @@ export {
   MAX_AUDIT_TYPE_LENGTH,
   MAX_AUDIT_USER_AGENT_LENGTH,
 } from './entities/audit-event.entity.js';
+export { type LinkedAccount, LinkedAccountSchema } from './entities/linked-account.entity.js';
 export { type MfaChallenge, MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
+export {
+  OIDC_TICKET_PURPOSES,
+  type OidcTicket,
+  type OidcTicketPurpose,
+  OidcTicketSchema,
+} from './entities/oidc-ticket.entity.js';
 export {
   ONE_TIME_TOKEN_PURPOSES,
   type OneTimeToken,
@@ -54,7 +61,9 @@ export {
   AuditEventRepository,
 } from './repositories/audit-event.repository.js';
 export { repositoriesOf } from './repositories/index.js';
+export { LinkedAccountRepository } from './repositories/linked-account.repository.js';
 export { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
+export { type NewOidcTicket, OidcTicketRepository } from './repositories/oidc-ticket.repository.js';
 export { OneTimeTokenRepository, type SpentToken } from './repositories/one-time-token.repository.js';
 export { PasskeyRepository } from './repositories/passkey.repository.js';
 export { RecoveryCodeRepository } from './repositories/recovery-code.repository.js';

@@ -6,6 +6,8 @@ import { repositoriesOf } from './repositories/index.js';
 export interface PruneResult {
   sessions: number;
   oneTimeTokens: number;
+  /** Spent or expired OpenID Connect flows, link tickets and sign-in codes. */
+  oidcTickets: number;
   webauthnChallenges: number;
   mfaChallenges: number;
   auditEvents: number;
@@ -30,16 +32,18 @@ export async function pruneDeadRows(
   now: Date = new Date(),
   options: PruneOptions = {},
 ): Promise<PruneResult> {
-  const { sessions, oneTimeTokens, webauthnChallenges, mfaChallenges, auditEvents } = repositoriesOf(em);
+  const { sessions, oneTimeTokens, oidcTickets, webauthnChallenges, mfaChallenges, auditEvents } = repositoriesOf(em);
   const retentionMs = options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_DAYS * 86_400_000;
   // Sessions last: a caller that sees its expired session gone knows the prune has all but finished.
   const mfaChallengesDeleted = await mfaChallenges.deleteSpentOrExpired(now);
   const webauthnChallengesDeleted = await webauthnChallenges.deleteExpired(now);
+  const oidcTicketsDeleted = await oidcTickets.deleteSpentOrExpired(now);
   const oneTimeTokensDeleted = await oneTimeTokens.deleteSpentOrExpired(now);
   const auditEventsDeleted = await auditEvents.deleteOlderThan(new Date(now.getTime() - retentionMs));
   return {
     sessions: await sessions.deleteExpired(now),
     oneTimeTokens: oneTimeTokensDeleted,
+    oidcTickets: oidcTicketsDeleted,
     webauthnChallenges: webauthnChallengesDeleted,
     mfaChallenges: mfaChallengesDeleted,
     auditEvents: auditEventsDeleted,

@@ -7,7 +7,7 @@ const orm = await createOrm({ url: config.databaseUrl, rootDir: config.rootDir, 
 try {
   const deleted = await pruneDeadRows(orm.em.fork(), new Date(), { auditRetentionMs: config.auditRetentionMs });
   console.log(
-    `Deleted ${deleted.sessions} expired sessions and ${deleted.oneTimeTokens} spent or expired one-time tokens (and ${deleted.webauthnChallenges} expired passkey challenges, ${deleted.mfaChallenges} sign-in challenges, ${deleted.auditEvents} audit events past AUDIT_RETENTION)`,
+    `Deleted ${deleted.sessions} expired sessions, ${deleted.oneTimeTokens} spent or expired one-time tokens, ${deleted.oidcTickets} spent or expired sign-in tickets, ${deleted.webauthnChallenges} expired passkey challenges, ${deleted.mfaChallenges} second-factor challenges and ${deleted.auditEvents} audit events past AUDIT_RETENTION`,
   );
 } finally {
   await orm.close();

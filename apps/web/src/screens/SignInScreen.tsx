@@ -7,6 +7,7 @@ import { useApi, useNotices } from '../api-context.js';
 import { Button } from '../components/Button.js';
 import { FormMessage } from '../components/Callout.js';
 import { Field } from '../components/Field.js';
+import { ProviderButtons } from '../components/ProviderButtons.js';
 import { CardScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
 import { textOf, useFocusOnError } from '../forms.js';
@@ -79,6 +80,7 @@ export function SignInScreen() {
           Sign in
         </Button>
       </form>
+      <ProviderButtons />
       <div className="stack passkey-sign-in">
         <FormMessage message={passkeyMessage} />
         <Button

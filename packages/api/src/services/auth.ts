@@ -279,6 +279,49 @@ export class AuthService {
     return this.#issuePair(session.user, session.id, session.refreshTokenId, now, session.expiresAt, session.rotatedAt);
   }
 
+  /**
+   * A session for a user an identity provider vouched for (the one-time code
+   * of its callback was spent): a complete sign-in, as a password's is.
+   */
+  async signInWithProvider(
+    em: EntityManager,
+    user: User,
+    provider: string,
+    request: RequestInfo = {},
+    client: ClientInfo = {},
+  ): Promise<TokenPair> {
+    if (user.disabledAt) {
+      this.#emit({ type: 'login.disabled', userId: user.id, provider, ...request });
+      throw new AppError('INVALID_INPUT', 'code: is invalid, expired or used', { field: 'code' });
+    }
+    const pair = await this.#startSession(em, user, client);
+    this.#emit({
+      type: 'oidc.exchanged',
+      userId: user.id,
+      sessionId: pair.sessionId,
+      provider,
+      ...(pair.revokedSessions ? { revokedSessions: pair.revokedSessions } : {}),
+      ...request,
+    });
+    return pair.tokens;
+  }
+
+  /**
+   * The user a refresh token's live session belongs to, or null for a token
+   * that is invalid, expired or of an ended session. (The link flow checks
+   * with it that the browser starting a link is signed in to that account.)
+   */
+  async userOfRefreshToken(em: EntityManager, refreshToken: string): Promise<string | null> {
+    let claims: ReturnType<TokenService['verifyRefreshToken']>;
+    try {
+      claims = this.deps.tokens.verifyRefreshToken(refreshToken);
+    } catch {
+      return null;
+    }
+    const session = await repositoriesOf(em).sessions.findAliveWithUser(claims.sessionId, this.#now());
+    return session && session.user.id === claims.userId ? session.user.id : null;
+  }
+
   /** Verifies an access token and checks in the database that its session is alive. */
   async authenticate(em: EntityManager, accessToken: string): Promise<AuthIdentity> {
     const claims = this.deps.tokens.verifyAccessToken(accessToken);

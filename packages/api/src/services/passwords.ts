@@ -4,6 +4,19 @@ import { inSpan } from '../tracing.js';
 
 const tracer = trace.getTracer('@repo/api');
 
+/**
+ * The stored hash of an account made through an identity provider, which has
+ * no password until a reset sets one. No bcrypt hash looks like it (they
+ * start with `$2`), so no password can ever match it; the column stays NOT
+ * NULL on every dialect (SQLite cannot relax it without rebuilding `users`).
+ */
+export const NO_PASSWORD_HASH = '!no-password';
+
+/** Whether the account has a password at all. */
+export function hasPassword(hash: string): boolean {
+  return hash.startsWith('$2');
+}
+
 export class PasswordHasher {
   #dummyHash: Promise<string> | undefined;
 
@@ -13,8 +26,11 @@ export class PasswordHasher {
     return inSpan(tracer, 'bcrypt.hash', { 'bcrypt.cost': this.cost }, () => bcrypt.hash(password, this.cost));
   }
 
+  /** False for an account without a password, after a comparison as long as a real one. */
   verify(password: string, hash: string): Promise<boolean> {
-    return inSpan(tracer, 'bcrypt.compare', { 'bcrypt.cost': this.cost }, () => bcrypt.compare(password, hash));
+    return hasPassword(hash)
+      ? inSpan(tracer, 'bcrypt.compare', { 'bcrypt.cost': this.cost }, () => bcrypt.compare(password, hash))
+      : this.verifyUnknownUser(password);
   }
 
   /** Whether a stored hash was made at a lower cost than today's (so a login should hash the password again). */

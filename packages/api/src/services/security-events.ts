@@ -59,6 +59,17 @@ export type SecurityEventType =
   | 'mfa.recovery_codes_regenerated'
   /** The user ended one of their sessions from the list. */
   | 'session.revoked'
+  /** A sign-in through an identity provider (the account found by its link, or just made: `isNewAccount`). */
+  | 'oidc.signed_in'
+  /** The provider's answer was refused (bad state, code or ID token), or the provider failed. */
+  | 'oidc.failed'
+  | 'oidc.throttled'
+  /** A new subject whose verified email is a local account's: not linked; the person must sign in to that account first. */
+  | 'oidc.link_required'
+  | 'oidc.linked'
+  | 'oidc.unlinked'
+  /** A one-time sign-in code turned into a session. */
+  | 'oidc.exchanged'
   | 'admin.role_changed'
   | 'admin.user_disabled';
 
@@ -84,6 +95,10 @@ export interface SecurityEvent extends RequestInfo {
   passkeyId?: string;
   /** Admin events: the user acted on (`userId` is the admin). */
   targetUserId?: string;
+  /** Identity-provider events: the provider's configured name. */
+  provider?: string;
+  /** `oidc.signed_in`: the account was made by this sign-in. */
+  isNewAccount?: boolean;
   /** `admin.role_changed`: the new role. */
   role?: UserRole;
 }

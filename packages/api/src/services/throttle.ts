@@ -60,6 +60,11 @@ export interface AuthThrottle {
    * together); false when spent: the message is then not sent.
    */
   takeMail(recipient: string): Promise<boolean>;
+  /**
+   * Takes one identity-provider callback or sign-in code exchange from the
+   * client address's budget; seconds to wait when spent, else 0.
+   */
+  takeOidcAttempt(address: string | undefined): Promise<number>;
 }
 
 /** The budgets, each with the variable that sets it and its default: config, `.env` and docs follow this table. */
@@ -111,6 +116,12 @@ export const THROTTLE_BUDGETS = [
     env: 'THROTTLE_MAIL_PER_RECIPIENT',
     default: 5,
     about: 'messages to any one email address, all kinds together (past it: not sent)',
+  },
+  {
+    key: 'maxOidcPerAddress',
+    env: 'THROTTLE_OIDC_PER_ADDRESS',
+    default: 60,
+    about: 'identity-provider callbacks and sign-in code exchanges per client address',
   },
 ] as const;
 
@@ -325,6 +336,7 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
   readonly #resetsByAddress: AttemptCounter;
   readonly #verificationMailsByUser: AttemptCounter;
   readonly #mailsByRecipient: AttemptCounter;
+  readonly #oidcByAddress: AttemptCounter;
 
   private constructor(config: ThrottleConfig, counter: CounterFactory, observer: ThrottleObserver = {}) {
     const budget = (keyPrefix: string, key: ThrottleBudgetKey) =>
@@ -337,6 +349,7 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
     this.#resetsByAddress = budget('reset_addr', 'maxResetRequestsPerAddress');
     this.#verificationMailsByUser = budget('verify_user', 'maxVerificationMailsPerUser');
     this.#mailsByRecipient = budget('mail_to', 'maxMailsPerRecipient');
+    this.#oidcByAddress = budget('oidc_addr', 'maxOidcPerAddress');
   }
 
   static inMemory(config: Partial<ThrottleConfig> = {}, observer: ThrottleObserver = {}): RateLimiterAuthThrottle {
@@ -348,7 +361,7 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
    * Counters in Redis under `login_user_addr:<username>@<address>`,
    * `login_user:<username>`, `login_addr:<address>`, `register_addr:<address>`,
    * `reset_email:<email>`, `reset_addr:<address>`, `verify_user:<user id>`
-   * and `mail_to:<email>` (addresses as `addressBudgetKey` gives them; behind
+   * `mail_to:<email>` and `oidc_addr:<address>` (addresses as `addressBudgetKey` gives them; behind
    * the client's own `keyPrefix`, REDIS_KEY_PREFIX), so N instances sharing
    * the Redis count as one. A call Redis fails (refused, not connected, timed
    * out: the client's options decide how fast) is answered from memory
@@ -434,5 +447,9 @@ export class RateLimiterAuthThrottle implements AuthThrottle {
 
   async takeMail(recipient: string): Promise<boolean> {
     return (await take(this.#mailsByRecipient, recipient.toLowerCase())) === 0;
+  }
+
+  async takeOidcAttempt(address: string | undefined): Promise<number> {
+    return address ? toSeconds(await take(this.#oidcByAddress, addressBudgetKey(address))) : 0;
   }
 }

@@ -1,8 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { AuditEvent } from '../entities/audit-event.entity.js';
 import { AuditEventSchema } from '../entities/audit-event.entity.js';
+import type { LinkedAccount } from '../entities/linked-account.entity.js';
+import { LinkedAccountSchema } from '../entities/linked-account.entity.js';
 import type { MfaChallenge } from '../entities/mfa-challenge.entity.js';
 import { MfaChallengeSchema } from '../entities/mfa-challenge.entity.js';
+import type { OidcTicket } from '../entities/oidc-ticket.entity.js';
+import { OidcTicketSchema } from '../entities/oidc-ticket.entity.js';
 import type { OneTimeToken } from '../entities/one-time-token.entity.js';
 import { OneTimeTokenSchema } from '../entities/one-time-token.entity.js';
 import type { Passkey } from '../entities/passkey.entity.js';
@@ -18,7 +22,9 @@ import { UserSchema } from '../entities/user.entity.js';
 import type { WebauthnChallenge } from '../entities/webauthn-challenge.entity.js';
 import { WebauthnChallengeSchema } from '../entities/webauthn-challenge.entity.js';
 import type { AuditEventRepository } from './audit-event.repository.js';
+import type { LinkedAccountRepository } from './linked-account.repository.js';
 import type { MfaChallengeRepository } from './mfa-challenge.repository.js';
+import type { OidcTicketRepository } from './oidc-ticket.repository.js';
 import type { OneTimeTokenRepository } from './one-time-token.repository.js';
 import type { PasskeyRepository } from './passkey.repository.js';
 import type { RecoveryCodeRepository } from './recovery-code.repository.js';
@@ -39,5 +45,7 @@ export function repositoriesOf(em: EntityManager) {
     recoveryCodes: em.getRepository<RecoveryCode, RecoveryCodeRepository>(RecoveryCodeSchema),
     mfaChallenges: em.getRepository<MfaChallenge, MfaChallengeRepository>(MfaChallengeSchema),
     auditEvents: em.getRepository<AuditEvent, AuditEventRepository>(AuditEventSchema),
+    linkedAccounts: em.getRepository<LinkedAccount, LinkedAccountRepository>(LinkedAccountSchema),
+    oidcTickets: em.getRepository<OidcTicket, OidcTicketRepository>(OidcTicketSchema),
   };
 }

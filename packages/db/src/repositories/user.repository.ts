@@ -100,18 +100,29 @@ export class UserRepository extends EntityRepository<User> {
    * Persists a new user; the unique index rejects a taken name at flush. A
    * new user has no address: one is claimed only by following its link.
    */
-  add(input: { username: string; passwordHash: string; role?: UserRole }): User {
+  add(input: {
+    username: string;
+    passwordHash: string;
+    role?: UserRole;
+    /** An address already verified elsewhere (an identity provider said so); the unique index still decides. */
+    verifiedEmail?: { address: string; at: Date };
+  }): User {
     return this.create({
       username: input.username,
       usernameKey: usernameKeyOf(input.username),
       passwordHash: input.passwordHash,
       role: input.role ?? 'user',
       passwordChangedAt: null,
-      email: null,
-      emailKey: null,
-      emailVerifiedAt: null,
+      email: input.verifiedEmail?.address ?? null,
+      emailKey: input.verifiedEmail ? emailKeyOf(input.verifiedEmail.address) : null,
+      emailVerifiedAt: input.verifiedEmail?.at ?? null,
       disabledAt: null,
     });
+  }
+
+  /** Whether a username (any letter case) is taken. */
+  async isUsernameTaken(username: string): Promise<boolean> {
+    return (await this.count({ usernameKey: usernameKeyOf(username) })) > 0;
   }
 
   /** The user whose verified address this is (any letter case). */

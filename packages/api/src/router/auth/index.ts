@@ -2,8 +2,10 @@ import { router } from '../../trpc.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
 import { logoutAll } from './logout-all.js';
+import { oidcExchange } from './oidc-exchange.js';
 import { passkeyLogin } from './passkey-login.js';
 import { passkeyOptions } from './passkey-options.js';
+import { providers } from './providers.js';
 import { refresh } from './refresh.js';
 import { register } from './register.js';
 import { requestPasswordReset } from './request-password-reset.js';
@@ -25,4 +27,6 @@ export const createAuthRouter = () =>
     verifyEmail: verifyEmail(),
     passkeyOptions: passkeyOptions(),
     passkeyLogin: passkeyLogin(),
+    providers: providers(),
+    oidcExchange: oidcExchange(),
   });
