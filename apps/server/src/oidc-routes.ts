@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { type ApiServices, errorResponseHeaders, OIDC_NAVIGATION_ROUTES, toTRPCError } from '@repo/api';
-import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { parse as parseCookies } from 'cookie';
 import { type Request, type Response, Router } from 'express';
@@ -42,6 +42,19 @@ function providerOf(req: Request): string {
   return String(req.params.provider ?? '').toLowerCase();
 }
 
+/** The longest query value the two routes read (a provider's code or state is far shorter); the document says so. */
+export const MAX_OIDC_QUERY_VALUE_LENGTH = 2048;
+
+/** A 400 naming the first query value past the bound, before anything reads it. */
+function refuseLongQuery(req: Request): void {
+  for (const [name, value] of Object.entries(req.query)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((item) => typeof item === 'string' && item.length > MAX_OIDC_QUERY_VALUE_LENGTH)) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `${name}: is too long` });
+    }
+  }
+}
+
 export function createOidcRouter(options: OidcRoutesOptions): Router {
   const { services, logger } = options;
   const router = Router();
@@ -71,6 +84,7 @@ export function createOidcRouter(options: OidcRoutesOptions): Router {
 
   router.get(OIDC_START_PATH, async (req, res) => {
     try {
+      refuseLongQuery(req);
       const provider = providerOf(req);
       const link = typeof req.query.link === 'string' ? req.query.link : undefined;
       const em = options.em.fork();
@@ -97,6 +111,7 @@ export function createOidcRouter(options: OidcRoutesOptions): Router {
     // Whatever the outcome, the flow is spent: the browser need not keep its cookie.
     res.cookie(cookie.name, '', { ...cookie.attributes, maxAge: 0 });
     try {
+      refuseLongQuery(req);
       const query = new URL(req.originalUrl, 'http://callback.invalid').searchParams;
       const flowSecret = req.headers.cookie ? parseCookies(req.headers.cookie)[cookie.name] || undefined : undefined;
       const location = await services.oidc.callback(

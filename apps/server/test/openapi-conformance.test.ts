@@ -77,10 +77,11 @@ afterAll(async () => {
 
 /** The documented operation a request addresses, if any: its method and path exactly (`{id}` one segment). */
 function operationOf(req: RawRequest): { route: string; operation: Operation } | undefined {
-  const path = req.path.split('?')[0] ?? '';
+  // As the server reads the path: dot segments resolved (`/users/.` is `/users/`), a trailing slash allowed.
+  const path = new URL(req.path.split('?')[0] ?? '', 'http://server').pathname;
   if (!path.startsWith('/api/')) return undefined;
   for (const [template, item] of Object.entries(doc.paths)) {
-    const pattern = new RegExp(`^/api${template.replace(/\{\w+\}/g, '[^/]+')}$`);
+    const pattern = new RegExp(`^/api${template.replace(/\{\w+\}/g, '[^/]+')}/?$`);
     const operation = item[req.method.toLowerCase()];
     if (operation && pattern.test(path)) return { route: `${req.method} ${template}`, operation };
   }

@@ -136,7 +136,7 @@ describe('pnpm db:prune', () => {
     const { code } = await proc.exited;
     expect({ code, stderr: proc.stderr() }).toEqual({ code: 0, stderr: '' });
     expect(proc.stdout()).toMatch(
-      /Deleted 1 expired sessions, 0 spent or expired one-time tokens and 0 spent or expired sign-in tickets/,
+      /Deleted 1 expired sessions, 0 spent or expired one-time tokens, 0 spent or expired sign-in tickets, 0 expired passkey challenges, 0 second-factor challenges and 0 audit events past AUDIT_RETENTION/,
     );
     expect(await isStored(expired)).toBe(false);
   }, 60_000);

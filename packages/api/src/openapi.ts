@@ -147,7 +147,7 @@ const PROVIDER_PARAMETER = {
   in: 'path',
   required: true,
   description: 'The identity provider, as configured (OIDC_PROVIDERS; `GET /auth/oidc/providers` lists them)',
-  schema: { type: 'string' },
+  schema: { type: 'string', maxLength: 40 },
   example: 'google',
 } as const;
 
@@ -184,7 +184,7 @@ function documentNavigationRoutes(document: OpenAPIObject): void {
           in: 'query',
           required: false,
           description: 'The one-time ticket of a `user.linkStart` URL (5 minutes)',
-          schema: { type: 'string' },
+          schema: { type: 'string', maxLength: 2048 },
         },
       ],
       responses: {
@@ -222,14 +222,26 @@ function documentNavigationRoutes(document: OpenAPIObject): void {
       security: [],
       parameters: [
         PROVIDER_PARAMETER,
-        { name: 'code', in: 'query', required: false, description: "The provider's code", schema: { type: 'string' } },
-        { name: 'state', in: 'query', required: false, description: 'The flow’s state', schema: { type: 'string' } },
+        {
+          name: 'code',
+          in: 'query',
+          required: false,
+          description: "The provider's code",
+          schema: { type: 'string', maxLength: 2048 },
+        },
+        {
+          name: 'state',
+          in: 'query',
+          required: false,
+          description: 'The flow’s state',
+          schema: { type: 'string', maxLength: 2048 },
+        },
         {
           name: 'error',
           in: 'query',
           required: false,
           description: 'The provider’s error (the person declined)',
-          schema: { type: 'string' },
+          schema: { type: 'string', maxLength: 2048 },
         },
       ],
       responses: {

@@ -573,8 +573,16 @@ export const auditEventsInput = () =>
       .regex(/^[a-z0-9_.]+$/, 'is not a valid event type')
       .meta({ description: 'Only events of this type, e.g. `login.failed`', example: 'login.failed' })
       .optional(),
-    from: z.iso.datetime().meta({ description: 'Only events at or after this time (ISO 8601)' }).optional(),
-    to: z.iso.datetime().meta({ description: 'Only events before this time (ISO 8601)' }).optional(),
+    from: z.iso
+      .datetime()
+      .max(40, 'must be an ISO 8601 time')
+      .meta({ description: 'Only events at or after this time (ISO 8601)' })
+      .optional(),
+    to: z.iso
+      .datetime()
+      .max(40, 'must be an ISO 8601 time')
+      .meta({ description: 'Only events before this time (ISO 8601)' })
+      .optional(),
     ...auditPageFields(),
   });
 export const auditEventsInputSchema = auditEventsInput();
@@ -648,5 +656,5 @@ export const linkStartOutputSchema = z
   .meta({
     id: 'LinkStart',
     description: 'Where to send the browser to link the provider',
-    example: { url: 'https://api.example.com/api/auth/oidc/google/start?link=Vb2xQ…' },
+    example: { url: 'https://api.example.com/api/auth/oidc/google/start?link=Vb2xQ9rTz4mWk1aF' },
   });
