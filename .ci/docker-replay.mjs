@@ -106,6 +106,8 @@ try {
     PORT: String(port),
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
+    // A prefix of this run's own: a shared Redis may hold another run's (or a deployment's) counters.
+    REDIS_KEY_PREFIX: `ci-replay:${process.pid}:${Date.now().toString(36)}:`,
     JWT_ACCESS_SECRET: `replay-access-${'a'.repeat(40)}`,
     JWT_REFRESH_SECRET: `replay-refresh-${'b'.repeat(40)}`,
     MFA_ENCRYPTION_KEY: Buffer.alloc(32, 'm').toString('base64url'),
