@@ -39,7 +39,10 @@ function writeEntity(files: Workspace, name: string): string {
   files.create(`${DB}/src/repositories/${file}.repository.ts`, repositoryOf(name, file, names));
 
   // The ORM knows entities only from this list (no discovery by folder).
-  files.edit(`${DB}/src/config.ts`, /entities: \[[^\]]*\]/, (list) => list.replace(/\]$/, `, ${names.schema}]`));
+  // One line or many (Biome writes a long list one per line, with a trailing comma): append after the last entry.
+  files.edit(`${DB}/src/config.ts`, /entities: \[[^\]]*\]/, (list) =>
+    list.replace(/,?(\s*)\]$/, (_end, space: string) => `, ${names.schema}${space.includes('\n') ? ',' : ''}${space}]`),
+  );
   files.addImports(`${DB}/src/config.ts`, [`import { ${names.schema} } from './entities/${file}.entity.js';`]);
 
   files.edit(`${DB}/src/repositories/index.ts`, /export function repositoriesOf[\s\S]*?\n {2}\};/, (body) =>
