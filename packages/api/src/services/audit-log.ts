@@ -129,7 +129,7 @@ export class AuditLog {
       clientAddress: request.clientAddress ?? null,
       userAgent: request.userAgent?.slice(0, MAX_AUDIT_USER_AGENT_LENGTH) ?? null,
       requestId: request.requestId ?? null,
-      details: detailsOf(event),
+      details: JSON.stringify(detailsOf(event)),
     };
   }
 }
@@ -170,7 +170,7 @@ const viewOf = (row: AuditEvent): AuditEventView => ({
   clientAddress: row.clientAddress ?? null,
   userAgent: row.userAgent ?? null,
   requestId: row.requestId ?? null,
-  details: row.details,
+  details: JSON.parse(row.details) as Record<string, string | number>,
 });
 
 /** The cursor is opaque to clients: the last row's time and id, base64url. */

@@ -35,7 +35,9 @@ export const AuditEventSchema = defineEntity({
     userAgent: p.string().length(MAX_AUDIT_USER_AGENT_LENGTH).nullable(),
     requestId: p.string().length(128).nullable(),
     /** The event's other fields, from an allow-list (never a secret). */
-    details: p.json<Record<string, string | number>>(),
+    // JSON text rather than a JSON column: MariaDB keeps JSON as longtext with a CHECK, which
+    // MikroORM's schema diff then takes for a change on every `db:migration:create`.
+    details: p.text(),
   }),
 });
 
