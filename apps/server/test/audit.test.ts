@@ -79,7 +79,15 @@ async function rowsAbout(userId: string): Promise<Row[]> {
     { userId },
     { orderBy: [{ at: 'asc' }, { id: 'asc' }] },
   );
-  return rows.map((row) => ({ ...row, userId: row.userId ?? null, actorId: row.actorId ?? null }) as Row);
+  return rows.map(
+    (row) =>
+      ({
+        ...row,
+        userId: row.userId ?? null,
+        actorId: row.actorId ?? null,
+        details: JSON.parse(row.details) as Row['details'],
+      }) as Row,
+  );
 }
 
 describe('the audit log over HTTP', () => {

@@ -58,7 +58,7 @@ const auditEvents = () => repositoriesOf(db.orm.em.fork()).auditEvents;
 async function addAuditEvent(at: Date): Promise<string> {
   const type = `test.${randomUUID().slice(0, 8)}`;
   await auditEvents().append([
-    { at, type, userId, actorId: userId, clientAddress: null, userAgent: null, requestId: null, details: {} },
+    { at, type, userId, actorId: userId, clientAddress: null, userAgent: null, requestId: null, details: '{}' },
   ]);
   return type;
 }

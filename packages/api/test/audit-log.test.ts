@@ -28,8 +28,15 @@ afterAll(async () => {
 });
 
 /** The audit rows about a user, oldest first, read straight from the table. */
-async function rowsAbout(userId: string): Promise<AuditEvent[]> {
-  return repositoriesOf(h.db.orm.em.fork()).auditEvents.find({ userId }, { orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+/** The rows about a user, oldest first, their details (JSON text) read. */
+async function rowsAbout(
+  userId: string,
+): Promise<(Omit<AuditEvent, 'details'> & { details: Record<string, unknown> })[]> {
+  const rows = await repositoriesOf(h.db.orm.em.fork()).auditEvents.find(
+    { userId },
+    { orderBy: [{ at: 'asc' }, { id: 'asc' }] },
+  );
+  return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
 }
 
 const typesOf = (rows: { type: string }[]) => rows.map((row) => row.type);
@@ -104,9 +111,7 @@ describe('the audit log', () => {
     await h.caller(admin.accessToken).admin.setRole({ id: bob.user.id, role: 'user' });
     await h.caller(admin.accessToken).admin.disableUser({ id: bob.user.id });
     const rows = (await rowsAbout(bob.user.id)).filter((row) => row.type.startsWith('admin.'));
-    expect(
-      rows.map((row) => [row.type, row.actorId, (JSON.parse(row.details) as { role?: string }).role ?? null]),
-    ).toEqual([
+    expect(rows.map((row) => [row.type, row.actorId, row.details.role ?? null])).toEqual([
       ['admin.role_changed', admin.user.id, 'admin'],
       ['admin.role_changed', admin.user.id, 'user'],
       ['admin.user_disabled', admin.user.id, null],
