@@ -164,6 +164,14 @@ const PARTS = {
         blocks: [[/^## Performance$/, /^\[bench\/README\.md\]\(bench\/README\.md\)\.$/]],
         replace: [['\n\n\n## More', '\n\n## More']],
       },
+      'packages/db/README.md': {
+        replace: [
+          [
+            '\n3. `pnpm bench`, and read `user.me on MariaDB ÷ user.me on SQLite` beside the\n   other budget lines.\n',
+            '\n',
+          ],
+        ],
+      },
       'apps/server/README.md': {
         lines: [/^\| `pnpm bench` \|/],
         replace: [
