@@ -1,6 +1,6 @@
-import { errorExample as example } from '../../contract.js';
 import { mfaChangeInput, successOutputSchema } from '../../schemas.js';
 import { protectedProcedure } from '../../trpc.js';
+import { mfaChangeErrors } from './change-errors.js';
 
 export const disable = () =>
   protectedProcedure
@@ -15,17 +15,7 @@ export const disable = () =>
         successDescription: 'TOTP is off',
       },
       isThrottled: true,
-      errors: {
-        400: {
-          description: 'Wrong current password or wrong code; the message names the field',
-          examples: {
-            wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST'),
-            wrongCode: example('code: is incorrect', 'BAD_REQUEST'),
-          },
-        },
-        409: { description: 'TOTP is not on', examples: { notOn: example('TOTP is not on', 'CONFLICT') } },
-        429: { description: 'Too many wrong codes or passwords for this user; wait for `Retry-After` seconds' },
-      },
+      errors: mfaChangeErrors,
     })
     .input(mfaChangeInput())
     .output(successOutputSchema)
