@@ -185,15 +185,19 @@ export const refreshInput = () =>
   });
 export const refreshInputSchema = refreshInput();
 
+/** The page size of every list: 1 to 100, 20 by default. */
+const pageLimit = () =>
+  z
+    .number()
+    .int()
+    .min(1, 'must be 1 to 100')
+    .max(100, 'must be 1 to 100')
+    .default(20)
+    .meta({ description: 'Page size, 1 to 100', example: 20 });
+
 export const listUsersInput = () =>
   z.object({
-    limit: z
-      .number()
-      .int()
-      .min(1, 'must be 1 to 100')
-      .max(100, 'must be 1 to 100')
-      .default(20)
-      .meta({ description: 'Page size, 1 to 100', example: 20 }),
+    limit: pageLimit(),
     cursor: z
       .string()
       .min(1)
@@ -538,13 +542,7 @@ export const auditEventPageSchema = z
 
 /** Page and cursor of the audit lists (the cursor is opaque, base64url). */
 const auditPageFields = () => ({
-  limit: z
-    .number()
-    .int()
-    .min(1, 'must be 1 to 100')
-    .max(100, 'must be 1 to 100')
-    .default(20)
-    .meta({ description: 'Page size, 1 to 100', example: 20 }),
+  limit: pageLimit(),
   cursor: z
     .string()
     .min(1)
