@@ -29,3 +29,27 @@ if [ "$code" -ne 0 ]; then
   exit 1
 fi
 echo "server stopped cleanly after SIGTERM"
+
+# `pnpm start` as a process manager that signals one pid runs it: pnpm passes
+# the SIGTERM on (through turbo) to the server, which drains and stops; nothing
+# is left holding the port.
+log=$(mktemp)
+LOG_LEVEL=info pnpm start >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 150); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+  sleep 0.2
+done
+kill -TERM "$pid"
+wait "$pid" || true
+if ! grep -q '"msg":"stopped"' "$log"; then
+  echo "pnpm start: the server did not drain and stop after a SIGTERM to pnpm's pid:"
+  cat "$log"
+  exit 1
+fi
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
+  echo "pnpm start: something still answers on port $PORT after the SIGTERM"
+  exit 1
+fi
+rm -f "$log"
+echo "pnpm start drained and stopped after a SIGTERM to pnpm's own pid"

@@ -690,6 +690,11 @@ export function loadConfig(): Config {
 }
 
 /** For process entry points: the config, or a clear message and exit code 1. */
+/** What the server says when its port is taken: a setting to change, not a crash. */
+export function busyPortMessage(config: Pick<Config, 'port' | 'host'>): string {
+  return `port ${config.port} on ${config.host} is in use: stop what holds it, or set PORT to another port`;
+}
+
 export function loadConfigOrExit(): Config {
   try {
     return loadConfig();

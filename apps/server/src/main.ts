@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
-import { type Config, DEV_OIDC_PROVIDER_NAME, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
+import { busyPortMessage, type Config, DEV_OIDC_PROVIDER_NAME, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mailer.js';
 import { startPruneSchedule } from './prune-schedule.js';
@@ -144,7 +144,7 @@ const pruneSchedule = startPruneSchedule({ orm, logger, auditRetentionMs: config
 server.on('error', (error: NodeJS.ErrnoException) => {
   // A busy port is a setting, not a crash: one line that says which to change.
   if (error.code === 'EADDRINUSE') {
-    logger.fatal(`port ${config.port} on ${config.host} is in use: stop what holds it, or set PORT to another port`);
+    logger.fatal(busyPortMessage(config));
   } else {
     logger.fatal({ err: error }, 'server failed to listen');
   }

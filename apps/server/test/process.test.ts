@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase, testDialect } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueName } from './helpers.js';
-import { freePort, type Spawned, spawnServer, waitForOk } from './server-process.js';
+import { freePort, type Spawned, spawnScript, spawnServer, waitForOk } from './server-process.js';
 
 /** Polls until `check` holds, or fails with `what` after `attempts` tries. */
 async function waitUntil(check: () => boolean, what: string, attempts = 300): Promise<void> {
@@ -132,6 +132,33 @@ describe('starting on a port that is in use', () => {
       await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));
     }
   }, 30_000);
+});
+
+describe('`pnpm dev` on a port that is in use', () => {
+  it('runs the port check before the watcher, which exits 1 with the same one line', async () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as {
+      scripts: { dev: string };
+    };
+    // Without the check first, the watcher would outlive the server (and Vite would keep running).
+    expect(manifest.scripts.dev).toMatch(/^tsx --conditions=source src\/commands\/check-port\.ts && tsx watch /);
+    const holder = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolveListen) => holder.listen(port, '127.0.0.1', resolveListen));
+    try {
+      const check = spawnScript('src/commands/check-port.ts', { HOST: '127.0.0.1', PORT: String(port) });
+      const { code } = await check.exited;
+      expect(code).toBe(1);
+      expect(check.stderr().trim().split('\n')).toEqual([
+        `port ${port} on 127.0.0.1 is in use: stop what holds it, or set PORT to another port`,
+      ]);
+    } finally {
+      await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));
+    }
+    // Free again: the check passes and leaves the port free for the server.
+    const free = spawnScript('src/commands/check-port.ts', { HOST: '127.0.0.1', PORT: String(port) });
+    expect((await free.exited).code).toBe(0);
+    expect(await connectOutcome(port)).toBe('refused');
+  }, 60_000);
 });
 
 describe('the running process', () => {
