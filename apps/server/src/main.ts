@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
 import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
-import { busyPortMessage, type Config, DEV_OIDC_PROVIDER_NAME, keepGeneratedSecrets, loadConfigOrExit } from './config.js';
+import {
+  busyPortMessage,
+  type Config,
+  DEV_OIDC_PROVIDER_NAME,
+  keepGeneratedSecrets,
+  loadConfigOrExit,
+} from './config.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mailer.js';
 import { startPruneSchedule } from './prune-schedule.js';
