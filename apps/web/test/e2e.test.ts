@@ -641,11 +641,10 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
       const { username, password } = newCredentials('stash');
       await page.goto(`${web.origin}/#/register`);
       await heading('Create an account').waitFor();
-      // The profile's own requests (providers, linked accounts) finish before the reload below, which would cut them (net::ERR_ABORTED).
-      const profileLoaded = page.waitForResponse((r) => r.url().includes('user.linkedAccounts'));
       const accessToken = await registerAndCapture(username, password);
       await heading('Your profile').waitFor();
-      await profileLoaded;
+      // The profile's request has its answer before the reload below, which would cut it (net::ERR_ABORTED).
+      await page.locator('.profile').getByText(username, { exact: true }).waitFor();
 
       const cookie = await sessionCookie();
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
@@ -782,10 +781,10 @@ describe.runIf(shouldRunBrowserTests("the web app's browser tests"))('the web ap
       await crossHeading('Create an account').waitFor();
       await crossPage.getByLabel('Username').fill(username);
       await crossPage.getByLabel('Password', { exact: true }).fill(password);
-      const profileLoaded = crossPage.waitForResponse((r) => r.url().includes('user.linkedAccounts'));
       await crossPage.getByRole('button', { name: 'Create account' }).click();
       await crossHeading('Your profile').waitFor();
-      await profileLoaded;
+      // The profile's request has its answer before the reload below, which would cut it (net::ERR_ABORTED).
+      await crossPage.locator('.profile').getByText(username, { exact: true }).waitFor();
       expect(await tokensReadableBy(crossPage, [])).toEqual([]);
 
       await crossPage.reload();

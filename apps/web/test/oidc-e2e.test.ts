@@ -104,8 +104,11 @@ describe.runIf(shouldRunBrowserTests('the identity-provider browser tests'))(
       await page.getByText(login, { exact: true }).first().waitFor();
       // Cookie mode: the session is the HttpOnly cookie, the one-time code spent.
       expect(await sessionCookie()).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict' });
+      // Linked accounts are listed under Security.
+      await page.getByRole('link', { name: 'Security' }).click();
+      await heading('Security').waitFor();
       await page.getByText(`linked as ${login}@dev-idp.test`, { exact: false }).waitFor();
-      await checkScreen(page, 'profile-linked-accounts');
+      await checkScreen(page, 'security-linked-accounts');
 
       // No password and one link: unlinking it would lock the account out (409, said on the page).
       const refused = watch.allow(409, 'user.unlinkAccount');
@@ -115,7 +118,7 @@ describe.runIf(shouldRunBrowserTests('the identity-provider browser tests'))(
 
       // A reload stays signed in (the cookie resumes the session).
       await page.reload();
-      await heading('Your profile').waitFor();
+      await heading('Security').waitFor();
       expect(watch.problems).toEqual([]);
     });
 
@@ -138,13 +141,15 @@ describe.runIf(shouldRunBrowserTests('the identity-provider browser tests'))(
       await page.getByLabel('Password', { exact: true }).fill(credentials.password);
       await page.getByRole('button', { name: 'Create account' }).click();
       await heading('Your profile').waitFor();
+      await page.getByRole('link', { name: 'Security' }).click();
+      await heading('Security').waitFor();
 
       await page.getByRole('button', { name: 'Link Dev IdP' }).click();
       await signInAtProvider(login);
       await heading('Dev IdP is linked').waitFor();
       await checkScreen(page, 'signed-in-linked');
-      await page.getByRole('link', { name: 'Go to your profile' }).click();
-      await heading('Your profile').waitFor();
+      await page.getByRole('link', { name: 'Back to Security' }).click();
+      await heading('Security').waitFor();
       await page.getByText(`linked as ${login}@dev-idp.test`, { exact: false }).waitFor();
 
       // Signed out, the provider signs in to this very account.
@@ -155,6 +160,8 @@ describe.runIf(shouldRunBrowserTests('the identity-provider browser tests'))(
       await heading('Your profile').waitFor();
       await page.getByText(credentials.username, { exact: true }).first().waitFor();
 
+      await page.getByRole('link', { name: 'Security' }).click();
+      await heading('Security').waitFor();
       await page.getByRole('button', { name: 'Unlink Dev IdP' }).click();
       await page.getByRole('button', { name: 'Link Dev IdP' }).waitFor();
       expect(watch.problems).toEqual([]);

@@ -8,7 +8,6 @@ import { Field } from '../components/Field.js';
 import { PageScreen } from '../components/Screen.js';
 import { describeError } from '../error-messages.js';
 import { textOf, useFocusOnError } from '../forms.js';
-import { LinkedAccounts } from './LinkedAccounts.js';
 import './ProfileScreen.css';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
@@ -62,7 +61,6 @@ export function ProfileScreen() {
         </Card>
       )}
       {me.data ? <EmailForm hasPending={me.data.pendingEmail !== null} /> : null}
-      {me.data ? <LinkedAccounts /> : null}
     </PageScreen>
   );
 }

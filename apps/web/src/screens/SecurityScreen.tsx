@@ -2,6 +2,7 @@ import { PasskeysSection } from '../components/PasskeysSection.js';
 import { PageScreen } from '../components/Screen.js';
 import { SecurityActivitySection } from '../components/SecurityActivitySection.js';
 import { DevicesSection } from './security/DevicesSection.js';
+import { LinkedAccountsSection } from './security/LinkedAccountsSection.js';
 import { TotpSection } from './security/TotpSection.js';
 
 /**
@@ -18,6 +19,7 @@ export function SecurityScreen() {
     >
       <TotpSection />
       <PasskeysSection />
+      <LinkedAccountsSection />
       <DevicesSection />
       <SecurityActivitySection />
     </PageScreen>

@@ -59,7 +59,10 @@ export function SignedInScreen() {
       : params.linked
         ? `${provider} is linked`
         : 'This sign-in did not work';
-  const next = session ? hrefOf('profile') : hrefOf('sign-in');
+  // Signed in, a link (or a refused one) was started from Security: back there.
+  const isLinking = session && (params.linked !== null || params.error !== null);
+  const next = session ? hrefOf(isLinking ? 'security' : 'profile') : hrefOf('sign-in');
+  const nextLabel = session ? (isLinking ? 'Back to Security' : 'Go to your profile') : 'Back to sign-in';
   return (
     <CardScreen
       titleId="signed-in-title"
@@ -67,7 +70,7 @@ export function SignedInScreen() {
       busy={exchange.isPending}
       footer={
         <p>
-          <a href={next}>{session ? 'Go to your profile' : 'Back to sign-in'}</a>
+          <a href={next}>{nextLabel}</a>
         </p>
       }
     >
@@ -84,7 +87,7 @@ export function SignedInScreen() {
       ) : params.link === 'required' ? (
         <Callout tone="info" role="status">
           An account here already uses the email address of your {provider} account. To use {provider} with it, sign in
-          to that account with its password, then link {provider} from your profile. (An email address alone never links
+          to that account with its password, then link {provider} under Security. (An email address alone never links
           accounts: it keeps your account safe from anyone else holding that address at {provider}.)
         </Callout>
       ) : params.linked ? (

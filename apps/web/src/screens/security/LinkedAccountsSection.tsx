@@ -1,19 +1,20 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useTRPC } from '../api-context.js';
-import { Button } from '../components/Button.js';
-import { FormMessage } from '../components/Callout.js';
-import { Card, CardHeader } from '../components/Card.js';
-import { describeError } from '../error-messages.js';
+import { useTRPC } from '../../api-context.js';
+import { Button } from '../../components/Button.js';
+import { FormMessage } from '../../components/Callout.js';
+import { Card, CardHeader } from '../../components/Card.js';
+import { describeError } from '../../error-messages.js';
+import './Security.css';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 /**
  * The account's links to identity providers: each configured provider,
  * linked (with Unlink) or not (with Link, which navigates through the
- * provider and back to `#/signed-in?linked=…`). A section of its own, so it
- * moves to another screen with one line.
+ * provider and back to `#/signed-in?linked=…`). Nothing when no provider
+ * is configured.
  */
-export function LinkedAccounts() {
+export function LinkedAccountsSection() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const providers = useQuery(trpc.auth.providers.queryOptions());
