@@ -295,7 +295,7 @@ describe('GET queries', () => {
     expect((await expectSameAnswer({ path: '/auth.logout', headers: auth() })).status).toBe(405);
   });
 
-  // createFastTrpcHandler answers a lone GET query itself (answerSingleQuery) and leaves
+  // createFastTrpcHandler answers a lone GET query itself (answerQueries) and leaves
   // everything else to resolveResponse: both sides of that line, alike.
   it('user.byId: found (200), and an unknown id failing inside the procedure (404)', async () => {
     expect(
@@ -776,6 +776,38 @@ describe('a response that cannot be built (responseMeta throws)', () => {
     }
     const [stock, ours] = answers;
     expect(stock?.status).toBe(500);
+    expect(ours).toEqual(stock);
+  });
+});
+
+describe('a query whose data only a stream can carry (a promise inside), without a streaming link', () => {
+  it.each([
+    ['alone', '/deferred'],
+    ['in a batch', '/ping,deferred?batch=1&input={}'],
+  ])('%s: the same error answer from both, and the same reports to onError', async (_how, path) => {
+    const t = initTRPC.create();
+    const router = t.router({
+      ping: t.procedure.query(() => 'pong'),
+      deferred: t.procedure.query(() => ({ later: Promise.resolve(1) })),
+    });
+    const answers: { status: number; body: unknown; reported: string[] }[] = [];
+    for (const name of ADAPTER_NAMES) {
+      const reported: string[] = [];
+      const options = {
+        router,
+        createContext: () => ({}),
+        onError: ({ error, path: at }: { error: { code: string }; path?: string }) => {
+          reported.push(`${error.code} ${at ?? '-'}`);
+        },
+      };
+      await withAdapter(name, options, async (baseUrl) => {
+        const res = await fetch(`${baseUrl}/trpc${path}`);
+        const body = (await res.text()).replace(/"stack":"(?:[^"\\]|\\.)*"/g, '"stack":"…"');
+        answers.push({ status: res.status, body: parse(body), reported });
+      });
+    }
+    const [stock, ours] = answers;
+    expect(stock?.reported).toHaveLength(path.includes('batch') ? 0 : 1);
     expect(ours).toEqual(stock);
   });
 });

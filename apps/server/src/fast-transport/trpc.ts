@@ -189,13 +189,18 @@ function queriesOf(
 }
 
 type Settled = readonly [error: TRPCError, data: undefined] | readonly [error: undefined, data: unknown];
+type Envelope = { result: { data: unknown } } | { error: unknown };
+/** The context, or the error `createContext` threw (each call then fails with it). */
+type Created = { ctx: unknown; error?: undefined } | { ctx: undefined; error: TRPCError };
 
 /**
  * What `resolveResponse` does for queries answered as one JSON document, step
- * for step (context, calls, error shapes, `onError`, `responseMeta`, status,
- * headers, body), on Node's objects directly: no `Request`, `Headers`,
- * `Response` or stream. The differential test (test/fast-transport-trpc.test.ts)
- * holds both to tRPC's own Express adapter.
+ * for step and in functions named after its steps: the request info, the
+ * context, the calls (with `onError`), the response handlers of `httpLink` and
+ * `httpBatchLink` (error shapes), then `initResponse` (status, headers,
+ * `responseMeta`) and the body; on Node's objects directly: no `Request`,
+ * `Headers`, `Response` or stream. The differential test
+ * (test/fast-transport-trpc.test.ts) holds both to tRPC's own Express adapter.
  */
 async function answerQueries<TRouter extends AnyTRPCRouter>(
   opts: FastTrpcHandlerOptions<TRouter>,
@@ -203,11 +208,28 @@ async function answerQueries<TRouter extends AnyTRPCRouter>(
   req: ExpressRequest,
   res: ExpressResponse,
 ): Promise<void> {
-  const config = opts.router._def._config;
-  const signal = abortedWhenClientGoes(res);
-  // tRPC reads every input of a request at once, the first time a call asks for its own.
+  const info = getRequestInfo(queries, abortedWhenClientGoes(res));
+  const created = await createContext(opts, info, req, res);
+  const settled = await callProcedures(opts, queries, info, created, req);
+  const { envelopes, errors } = queries.isBatchCall
+    ? batchResponse(opts, info, created, settled)
+    : singleResponse(opts, info, created, settled, req);
+  try {
+    respond(opts, info, created, res, queries.isBatchCall ? envelopes : envelopes[0], envelopes, errors);
+  } catch (cause) {
+    // As resolveResponse's last catch: the failure is reported, then answered as the request's
+    // error (and should `responseMeta` throw again, answerUnexpected answers).
+    const error = getTRPCErrorFromUnknown(cause);
+    opts.onError?.({ error, path: undefined, input: undefined, ctx: created.ctx, type: 'query', req });
+    const envelope = { error: errorShape(opts, created, error) };
+    respond(opts, info, created, res, envelope, [envelope], [error]);
+  }
+}
+
+/** `getRequestInfo`: the calls with their inputs (read all at once, the first time a call asks for its own). */
+function getRequestInfo(queries: Queries, signal: AbortSignal): TRPCRequestInfo {
   let inputsRead = false;
-  const info: TRPCRequestInfo = {
+  return {
     accept: null,
     type: 'query',
     isBatchCall: queries.isBatchCall,
@@ -225,14 +247,32 @@ async function answerQueries<TRouter extends AnyTRPCRouter>(
     signal,
     url: queries.url,
   };
-  let ctx: unknown;
-  let contextError: TRPCError | undefined;
+}
+
+/** `ctxManager.create`: the context once for every call of the request. */
+async function createContext<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+  info: TRPCRequestInfo,
+  req: ExpressRequest,
+  res: ExpressResponse,
+): Promise<Created> {
   try {
-    ctx = await opts.createContext?.({ req, res, info });
+    return { ctx: await opts.createContext?.({ req, res, info }) };
   } catch (cause) {
-    contextError = getTRPCErrorFromUnknown(cause);
+    return { ctx: undefined, error: getTRPCErrorFromUnknown(cause) };
   }
-  const settled = await Promise.all(
+}
+
+/** `rpcCalls`: every procedure at once, each failure reported to `onError` with its path and input. */
+function callProcedures<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+  queries: Queries,
+  info: TRPCRequestInfo,
+  { ctx, error: contextError }: Created,
+  req: ExpressRequest,
+): Promise<Settled[]> {
+  const signal = info.signal;
+  return Promise.all(
     info.calls.map(async (call, batchIndex): Promise<Settled> => {
       try {
         if (contextError) throw contextError;
@@ -246,74 +286,102 @@ async function answerQueries<TRouter extends AnyTRPCRouter>(
       }
     }),
   );
-  const streamLike = () =>
-    new TRPCError({
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
-    });
-  const shapeOf = (error: TRPCError, call?: TRPCRequestInfo['calls'][number]) =>
-    getTRPCErrorShape({ config, error, type: 'query', path: call?.path, input: call?.result(), ctx });
+}
 
-  let envelopes: ({ result: { data: unknown } } | { error: unknown })[];
-  let errors: (TRPCError | undefined)[];
+interface Answered {
+  envelopes: Envelope[];
+  errors: (TRPCError | undefined)[];
+}
+
+const streamLike = () =>
+  new TRPCError({
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
+  });
+
+function errorShape<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+  { ctx }: Created,
+  error: TRPCError,
+  call?: TRPCRequestInfo['calls'][number],
+): unknown {
+  const config = opts.router._def._config;
+  return getTRPCErrorShape({ config, error, type: 'query', path: call?.path, input: call?.result(), ctx });
+}
+
+/** The `httpLink` handler: one call; data only a stream can carry is an error thrown past the call. */
+function singleResponse<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+  info: TRPCRequestInfo,
+  created: Created,
+  settled: Settled[],
+  req: ExpressRequest,
+): Answered {
   const [first] = settled;
-  if (!queries.isBatchCall && first && !first[0] && isDataStream(first[1])) {
+  if (first && !first[0] && isDataStream(first[1])) {
     // resolveResponse throws this one past the call: reported without its path or input.
     const error = streamLike();
-    opts.onError?.({ error, path: undefined, input: undefined, ctx, type: 'query', req });
-    envelopes = [{ error: shapeOf(error) }];
-    errors = [error];
-  } else {
-    errors = settled.map(
-      ([error, data]) => error ?? (queries.isBatchCall && isDataStream(data) ? streamLike() : undefined),
-    );
-    envelopes = settled.map(([, data], index) => {
-      const error = errors[index];
-      return error ? { error: shapeOf(error, info.calls[index]) } : { result: { data } };
-    });
+    opts.onError?.({ error, path: undefined, input: undefined, ctx: created.ctx, type: 'query', req });
+    return { envelopes: [{ error: errorShape(opts, created, error) }], errors: [error] };
   }
-  /** Status and headers (with `responseMeta`'s), then the body: resolveResponse's `initResponse`. */
-  const respond = (body: unknown, forStatus: unknown, data: unknown[], errors: (TRPCError | undefined)[]) => {
-    const headers = new Map<string, string[]>([
-      ['vary', ['trpc-accept, accept']],
-      ['content-type', ['application/json']],
-    ]);
-    let status = getHTTPStatusCode(forStatus as Parameters<typeof getHTTPStatusCode>[0], errors as TRPCError[]);
-    const meta = opts.responseMeta?.({
-      ctx: ctx as never,
-      info,
-      paths: info.calls.map((call) => call.path),
-      type: 'query',
-      data: data as never,
-      errors: errors.filter((error): error is TRPCError => error !== undefined),
-      eagerGeneration: false,
-    });
-    if (meta?.headers) {
-      const fromHeaders = meta.headers instanceof Headers;
-      const entries = fromHeaders ? [...(meta.headers as Headers).entries()] : Object.entries(meta.headers);
-      for (const [name, value] of entries) {
-        const key = name.toLowerCase();
-        if (Array.isArray(value)) headers.set(key, [...(headers.get(key) ?? []), ...value]);
-        else if (typeof value === 'string')
-          headers.set(key, fromHeaders ? [...(headers.get(key) ?? []), value] : [value]);
-      }
+  return batchResponse(opts, info, created, settled);
+}
+
+/** The `httpBatchLink` handler: an envelope per call; data only a stream can carry is that call's error. */
+function batchResponse<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+  info: TRPCRequestInfo,
+  created: Created,
+  settled: Settled[],
+): Answered {
+  const errors = settled.map(
+    ([error, data]) => error ?? (info.isBatchCall && isDataStream(data) ? streamLike() : undefined),
+  );
+  const envelopes = settled.map(([, data], index): Envelope => {
+    const error = errors[index];
+    return error ? { error: errorShape(opts, created, error, info.calls[index]) } : { result: { data } };
+  });
+  return { envelopes, errors };
+}
+
+/** `initResponse` (status, headers with `responseMeta`'s), then the body, as it is: no transformer (refused at construction). */
+function respond<TRouter extends AnyTRPCRouter>(
+  opts: FastTrpcHandlerOptions<TRouter>,
+  info: TRPCRequestInfo,
+  { ctx }: Created,
+  res: ExpressResponse,
+  body: unknown,
+  data: unknown[],
+  errors: (TRPCError | undefined)[],
+): void {
+  const headers = new Map<string, string[]>([
+    ['vary', ['trpc-accept, accept']],
+    ['content-type', ['application/json']],
+  ]);
+  let status = getHTTPStatusCode(data as Parameters<typeof getHTTPStatusCode>[0], errors as TRPCError[]);
+  const meta = opts.responseMeta?.({
+    ctx: ctx as never,
+    info,
+    paths: info.calls.map((call) => call.path),
+    type: 'query',
+    data: data as never,
+    errors: errors.filter((error): error is TRPCError => error !== undefined),
+    eagerGeneration: false,
+  });
+  if (meta?.headers) {
+    const fromHeaders = meta.headers instanceof Headers;
+    const entries = fromHeaders ? [...(meta.headers as Headers).entries()] : Object.entries(meta.headers);
+    for (const [name, value] of entries) {
+      const key = name.toLowerCase();
+      if (Array.isArray(value)) headers.set(key, [...(headers.get(key) ?? []), ...value]);
+      else if (typeof value === 'string')
+        headers.set(key, fromHeaders ? [...(headers.get(key) ?? []), value] : [value]);
     }
-    if (meta?.status) status = meta.status;
-    if (res.statusCode === 200) res.statusCode = status;
-    for (const [name, values] of headers) res.setHeader(name, name === 'set-cookie' ? values : values.join(', '));
-    // No transformer (refused at construction): the body is sent as it is.
-    res.end(JSON.stringify(body));
-  };
-  try {
-    respond(queries.isBatchCall ? envelopes : envelopes[0], envelopes, envelopes, errors);
-  } catch (cause) {
-    // As resolveResponse: the failure is reported, then answered as the request's error (and
-    // should `responseMeta` throw again, answerUnexpected answers).
-    const error = getTRPCErrorFromUnknown(cause);
-    opts.onError?.({ error, path: undefined, input: undefined, ctx, type: 'query', req });
-    const envelope = { error: shapeOf(error) };
-    respond(envelope, envelope, [envelope], [error]);
   }
+  if (meta?.status) status = meta.status;
+  if (res.statusCode === 200) res.statusCode = status;
+  for (const [name, values] of headers) res.setHeader(name, name === 'set-cookie' ? values : values.join(', '));
+  res.end(JSON.stringify(body));
 }
 
 /** tRPC's test for data only a stream can carry: an async iterable, or an object holding promises or iterables. */
