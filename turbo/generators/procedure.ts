@@ -118,6 +118,7 @@ import { ${BUILDER[access]} } from '../../trpc.js';
 
 // \`${router}.${name}\` (made by \`pnpm turbo gen procedure\`): replace the example field with yours.
 // The input is made by a function: each router built by createAppRouter gets its own (root.ts says why).
+// Its schemas live here; fields several procedures share (usernameSchema, emailSchema, pageLimit…) are in src/fields.ts.
 export const ${name}Input = () =>
   z.object({
     text: z

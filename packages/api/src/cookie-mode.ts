@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import type { ProcedureMeta } from './contract.js';
 import { InputValidationError } from './error-mapping.js';
 import { AppError } from './errors.js';
-import { MAX_REFRESH_TOKEN_LENGTH } from './schemas.js';
+import { MAX_REFRESH_TOKEN_LENGTH } from './fields.js';
 
 /**
  * Cookie mode (API.md, "Browser sessions (cookie mode)"): for browser

@@ -7,8 +7,8 @@ import {
   procedureContracts,
 } from './contract.js';
 import { REFRESH_COOKIE_NAME, SESSION_MODE_HEADER } from './cookie-mode.js';
+import { errorSchema, MAX_REFRESH_TOKEN_LENGTH } from './fields.js';
 import { appRouter } from './root.js';
-import { errorSchema, MAX_REFRESH_TOKEN_LENGTH } from './schemas.js';
 
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['get']>;
 type Responses = NonNullable<Operation['responses']>;

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { procedureContracts } from '../src/contract.js';
-import { createOpenApiDocument, OIDC_NAVIGATION_ROUTES } from '../src/openapi.js';
-import { appRouter } from '../src/root.js';
 import {
   adminDisableUserInputSchema,
   adminDisableUserOutputSchema,
@@ -18,7 +16,9 @@ import {
   tokenPairSchema,
   userIdInputSchema,
   userPageSchema,
-} from '../src/schemas.js';
+} from '../src/index.js';
+import { createOpenApiDocument, OIDC_NAVIGATION_ROUTES } from '../src/openapi.js';
+import { appRouter } from '../src/root.js';
 
 /** The parts of an OpenAPI 3.1 document these tests read. */
 interface Schema {

@@ -1,14 +1,25 @@
 import { DeadlockException, type EntityManager } from '@mikro-orm/core';
-import { repositoriesOf } from '@repo/db';
+import { repositoriesOf, type UserRole } from '@repo/db';
 import { AppError } from '../errors.js';
-import type {
-  AdminDisableUserInput,
-  AdminDisableUserOutput,
-  AdminSetRoleInput,
-  AdminSetRoleOutput,
-} from '../schemas.js';
+import type { PublicUser } from '../fields.js';
 import { type AuthIdentity, toPublicUser } from './auth.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
+
+// Declared here, not imported from the procedure (services/auth.ts says why).
+export interface AdminSetRoleInput {
+  id: string;
+  role: UserRole;
+}
+export type AdminSetRoleOutput = PublicUser;
+export interface AdminDisableUserInput {
+  id: string;
+}
+export interface AdminDisableUserOutput {
+  id: string;
+  /** ISO 8601. */
+  disabledAt: string;
+  revokedSessions: number;
+}
 
 const noSuchUser = () => new AppError('USER_NOT_FOUND', 'No such user');
 const lastAdmin = (change: string) =>

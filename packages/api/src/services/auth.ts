@@ -3,19 +3,44 @@ import type { EntityManager } from '@mikro-orm/core';
 import { repositoriesOf, type SessionIdentity, USER_AGENT_MAX_LENGTH, type User, usernameKeyOf } from '@repo/db';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, invalidCredentials } from '../errors.js';
-import type {
-  Credentials,
-  MfaChallengeAnswer,
-  MfaMethod,
-  PublicUser,
-  RegisterInput,
-  SessionInfo,
-  TokenPair,
-} from '../schemas.js';
+import type { MfaMethod, PublicUser, TokenPair } from '../fields.js';
 import type { PasswordHasher } from './passwords.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import type { AuthThrottle, ThrottleKeys } from './throttle.js';
 import type { TokenService } from './tokens.js';
+
+/*
+ * What the service takes and answers is declared here, not imported from the
+ * procedures (the arrow is router -> service): each procedure's zod schema
+ * says it on the wire, and the compiler holds the two together where the
+ * resolver calls the service.
+ */
+
+/** What auth.login takes. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+/** What auth.register takes. */
+export interface RegisterInput extends Credentials {
+  email?: string;
+}
+/** A signed-in device, as user.sessions answers it. */
+export interface SessionInfo {
+  id: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  lastUsedAt: string;
+  userAgent: string | null;
+  current: boolean;
+}
+/** What auth.login answers when the account has a second factor (no tokens yet). */
+export interface MfaChallengeAnswer {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: MfaMethod[];
+}
 
 export interface AuthDeps {
   tokens: TokenService;

@@ -2,11 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { repositoriesOf, type User, usernameKeyOf } from '@repo/db';
 import { AppError } from '../errors.js';
-import type { TokenPair, VerifyMfaInput } from '../schemas.js';
+import type { TokenPair } from '../fields.js';
 import { type AuthIdentity, type AuthService, type ClientInfo, hashMfaToken } from './auth.js';
 import type { MailMessage, MailOutbox, MailPurpose } from './mail.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import { newTotpSecret, otpauthUrlOf, type SecretCipher, stepOfCode } from './totp.js';
+
+// Declared here, not imported from the procedure (services/auth.ts says why).
+/** The second factor of a sign-in (auth.verifyMfa's input): a TOTP code or a recovery code. */
+export interface VerifyMfaInput {
+  mfaToken: string;
+  code?: string;
+  recoveryCode?: string;
+}
 
 /** Recovery codes per set. */
 export const RECOVERY_CODES_PER_SET = 10;

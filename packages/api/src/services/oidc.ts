@@ -3,11 +3,27 @@ import { type EntityManager, UniqueConstraintViolationException } from '@mikro-o
 import { repositoriesOf, type User } from '@repo/db';
 import * as client from 'openid-client';
 import { AppError } from '../errors.js';
-import type { LinkedAccount, OidcProvider, TokenPair } from '../schemas.js';
+import type { TokenPair } from '../fields.js';
 import type { AuthIdentity, AuthService, ClientInfo } from './auth.js';
 import { hasPassword, NO_PASSWORD_HASH } from './passwords.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import type { AuthThrottle } from './throttle.js';
+
+// Declared here, not imported from the procedure (services/auth.ts says why).
+/** An identity provider users can sign in with (auth.providers answers them). */
+export interface OidcProvider {
+  name: string;
+  label: string;
+}
+
+/** An account at an identity provider, linked to a user (user.linkedAccounts answers them). */
+export interface LinkedAccount {
+  provider: string;
+  label: string;
+  email: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+}
 
 /** An identity provider as configured (OIDC_PROVIDERS and OIDC_<NAME>_*). */
 export interface OidcProviderConfig {

@@ -13,7 +13,7 @@ import {
 } from '@simplewebauthn/server';
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import { AppError } from '../errors.js';
-import type { TokenPair } from '../schemas.js';
+import type { TokenPair } from '../fields.js';
 import type { AuthIdentity, AuthService, ClientInfo } from './auth.js';
 import type { MailContext, MailMessage, MailOutbox } from './mail.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';

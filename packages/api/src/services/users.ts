@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { repositoriesOf } from '@repo/db';
 import { AppError } from '../errors.js';
-import type { PublicUser } from '../schemas.js';
+import type { PublicUser } from '../fields.js';
 import { toPublicUser } from './auth.js';
 
 export async function findUserById(em: EntityManager, id: string): Promise<PublicUser> {

@@ -1,6 +1,24 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { adminDisableUserInput, adminDisableUserOutputSchema } from '../../schemas.js';
+import { EXAMPLE_OTHER_USER, userIdInput } from '../../fields.js';
 import { adminProcedure } from '../../trpc.js';
+
+export const adminDisableUserInput = userIdInput;
+export const adminDisableUserInputSchema = adminDisableUserInput();
+
+export const adminDisableUserOutputSchema = z
+  .object({
+    id: z.string().meta({ description: 'The user disabled' }),
+    disabledAt: z.iso
+      .datetime()
+      .meta({ description: 'ISO-8601 time it was disabled (the first time, if disabled twice)' }),
+    revokedSessions: z.number().int().meta({ description: 'How many of its sessions this call ended' }),
+  })
+  .meta({
+    id: 'DisabledUser',
+    description: 'A user who can no longer sign in, and whose sessions have ended',
+    example: { id: EXAMPLE_OTHER_USER.id, disabledAt: '2026-11-27T09:30:00.000Z', revokedSessions: 2 },
+  });
 
 export const disableUser = () =>
   adminProcedure

@@ -1,6 +1,14 @@
+import { USER_ROLES } from '@repo/db';
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { adminSetRoleInput, publicUserSchema } from '../../schemas.js';
+import { publicUserSchema, userIdInput } from '../../fields.js';
 import { adminProcedure } from '../../trpc.js';
+
+export const adminSetRoleInput = () =>
+  userIdInput().extend({
+    role: z.enum(USER_ROLES).meta({ description: 'The new role', example: 'admin' }),
+  });
+export const adminSetRoleInputSchema = adminSetRoleInput();
 
 export const setRole = () =>
   adminProcedure

@@ -1,6 +1,35 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { credentialsInput, loginOutputSchema } from '../../schemas.js';
+import { EXAMPLE_MFA_TOKEN, MFA_METHODS, passwordSchema, tokenPairSchema, usernameSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const credentialsInput = () =>
+  z.object({ username: usernameSchema, password: passwordSchema }).meta({
+    id: 'Credentials',
+    example: { username: 'alice', password: 'correct horse battery' },
+  });
+export const credentialsSchema = credentialsInput();
+
+export const mfaChallengeSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z
+      .string()
+      .meta({ description: 'Send to `POST /auth/mfa` with a code; works once, for 5 minutes and 5 wrong codes' }),
+    methods: z.array(z.enum(MFA_METHODS)).meta({ description: 'The second factors this account can answer with' }),
+  })
+  .meta({
+    id: 'MfaChallenge',
+    description: 'The password was right; the sign-in waits for the second factor (no tokens yet)',
+    example: { mfaRequired: true, mfaToken: EXAMPLE_MFA_TOKEN, methods: ['totp', 'recovery'] },
+  });
+
+/** What login answers: a session, or (an account with a second factor) the step that asks for it. */
+export const loginOutputSchema = z.xor([tokenPairSchema, mfaChallengeSchema]).meta({
+  id: 'LoginResult',
+  description: 'Either the token pair of a new session, or `{ mfaRequired: true, … }` when a second factor is needed',
+  example: tokenPairSchema.meta()?.example,
+});
 
 export const login = () =>
   publicProcedure

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { revokedSessionsOutputSchema } from '../../schemas.js';
+import { revokedSessionsOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 
 export const logoutAll = () =>

@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { logoutOutputSchema } from '../../schemas.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const logoutOutputSchema = z
+  .object({ success: z.literal(true) })
+  .meta({ id: 'LogoutResult', description: 'The session has ended', example: { success: true } });
 
 export const logout = () =>
   protectedProcedure

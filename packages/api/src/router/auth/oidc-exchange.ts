@@ -1,6 +1,21 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { oidcExchangeInput, tokenPairSchema } from '../../schemas.js';
+import { tokenPairSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const oidcExchangeInput = () =>
+  z.object({
+    code: z
+      .string()
+      .min(1, 'is required')
+      .max(128, 'is invalid, expired or used')
+      .regex(/^[A-Za-z0-9_-]+$/, 'is invalid, expired or used')
+      .meta({
+        description: 'The one-time code of `#/signed-in?code=…` (60 seconds, single use)',
+        example: 'Jx4cV0aQ9pL2mN7bR5tY8uI1oP3sD6fG0hK2jL4zX6c',
+      }),
+  });
+export const oidcExchangeInputSchema = oidcExchangeInput();
 
 export const oidcExchange = () =>
   publicProcedure

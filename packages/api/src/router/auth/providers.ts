@@ -1,6 +1,19 @@
 import { z } from 'zod';
-import { oidcProvidersOutputSchema } from '../../schemas.js';
+import { providerNameSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const oidcProviderSchema = z
+  .object({
+    name: providerNameSchema,
+    label: z.string().meta({ description: 'What a sign-in button says after "Continue with"', example: 'Google' }),
+  })
+  .meta({ id: 'OidcProvider', description: 'An identity provider users can sign in with' });
+
+export const oidcProvidersOutputSchema = z.object({ providers: z.array(oidcProviderSchema) }).meta({
+  id: 'OidcProviders',
+  description: 'The configured identity providers',
+  example: { providers: [{ name: 'google', label: 'Google' }] },
+});
 
 export const providers = () =>
   publicProcedure

@@ -1,7 +1,18 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
 import { refreshTokenFromCookie } from '../../cookie-mode.js';
-import { refreshInput, tokenPairSchema } from '../../schemas.js';
+import { EXAMPLE_REFRESH_TOKEN, MAX_REFRESH_TOKEN_LENGTH, tokenPairSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const refreshInput = () =>
+  z.object({
+    refreshToken: z.string().min(1, 'is required').max(MAX_REFRESH_TOKEN_LENGTH, 'is too long').optional().meta({
+      description:
+        'The refresh token of the latest pair (single use). Required, except in cookie mode (`X-Session-Mode: cookie`), where leaving it out reads the refresh token cookie',
+      example: EXAMPLE_REFRESH_TOKEN,
+    }),
+  });
+export const refreshInputSchema = refreshInput();
 
 export const refresh = () =>
   publicProcedure

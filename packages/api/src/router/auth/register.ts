@@ -1,6 +1,20 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { registerInput, tokenPairSchema } from '../../schemas.js';
+import { emailSchema, passwordSchema, tokenPairSchema, usernameSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const registerInput = () =>
+  z
+    .object({
+      username: usernameSchema,
+      password: passwordSchema,
+      email: emailSchema.optional().meta({ description: 'Optional: an address for account recovery' }),
+    })
+    .meta({
+      id: 'Registration',
+      example: { username: 'alice', password: 'correct horse battery', email: 'alice@example.com' },
+    });
+export const registerInputSchema = registerInput();
 
 export const register = () =>
   publicProcedure

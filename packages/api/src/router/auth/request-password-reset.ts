@@ -1,6 +1,13 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { requestPasswordResetInput, successOutputSchema } from '../../schemas.js';
+import { emailSchema, successOutputSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const requestPasswordResetInput = () =>
+  z.object({
+    email: emailSchema.meta({ description: 'The verified address of the account', example: 'alice@example.com' }),
+  });
+export const requestPasswordResetInputSchema = requestPasswordResetInput();
 
 export const requestPasswordReset = () =>
   publicProcedure

@@ -1,6 +1,10 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { resetPasswordInput, successOutputSchema } from '../../schemas.js';
+import { emailedTokenSchema, newPasswordInput, successOutputSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const resetPasswordInput = () => z.object({ token: emailedTokenSchema, newPassword: newPasswordInput() });
+export const resetPasswordInputSchema = resetPasswordInput();
 
 export const resetPassword = () =>
   publicProcedure

@@ -1,6 +1,10 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { successOutputSchema, verifyEmailInput } from '../../schemas.js';
+import { emailedTokenSchema, successOutputSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+export const verifyEmailInput = () => z.object({ token: emailedTokenSchema });
+export const verifyEmailInputSchema = verifyEmailInput();
 
 export const verifyEmail = () =>
   publicProcedure

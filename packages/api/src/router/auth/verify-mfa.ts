@@ -1,6 +1,37 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { tokenPairSchema, verifyMfaInput } from '../../schemas.js';
+import { EXAMPLE_MFA_TOKEN, EXAMPLE_RECOVERY_CODE, tokenPairSchema, totpCodeSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
+
+const mfaTokenSchema = z
+  .string()
+  .min(1, 'is required')
+  .max(128, 'is invalid or expired')
+  .meta({ description: '`mfaToken` of the login answer', example: EXAMPLE_MFA_TOKEN });
+
+/** A recovery code as shown (letter case, spaces and dashes do not matter). */
+export const recoveryCodeSchema = z
+  .string()
+  .min(1, 'is required')
+  .max(64, 'is invalid or already used')
+  .meta({ description: 'One of your recovery codes (each works once)', example: EXAMPLE_RECOVERY_CODE });
+
+export const verifyMfaInput = () =>
+  z
+    .object({
+      mfaToken: mfaTokenSchema,
+      code: totpCodeSchema.optional(),
+      recoveryCode: recoveryCodeSchema.optional(),
+    })
+    .refine((input) => (input.code === undefined) !== (input.recoveryCode === undefined), {
+      message: 'send exactly one of code and recoveryCode',
+      path: ['code'],
+    })
+    .meta({
+      id: 'MfaAnswer',
+      description: '`mfaToken` with either `code` (authenticator app) or `recoveryCode`',
+      example: { mfaToken: EXAMPLE_MFA_TOKEN, code: '492039' },
+    });
 
 export const verifyMfa = () =>
   publicProcedure

@@ -1,6 +1,6 @@
-import { mfaChangeInput, successOutputSchema } from '../../schemas.js';
+import { successOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
-import { mfaChangeErrors } from './change-errors.js';
+import { mfaChangeErrors, mfaChangeInput } from './change.js';
 
 export const disable = () =>
   protectedProcedure

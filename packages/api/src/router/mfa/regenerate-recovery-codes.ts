@@ -1,6 +1,6 @@
-import { mfaChangeInput, recoveryCodesOutputSchema } from '../../schemas.js';
+import { recoveryCodesOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
-import { mfaChangeErrors } from './change-errors.js';
+import { mfaChangeErrors, mfaChangeInput } from './change.js';
 
 export const regenerateRecoveryCodes = () =>
   protectedProcedure

@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { mfaStatusSchema } from '../../schemas.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const mfaStatusSchema = z
+  .object({
+    totp: z.boolean().meta({ description: 'Whether sign-in asks for a code of an authenticator app' }),
+    recoveryCodesLeft: z.int().meta({ description: 'Recovery codes not used yet' }),
+  })
+  .meta({ id: 'MfaStatus', description: 'Your second factor', example: { totp: true, recoveryCodesLeft: 10 } });
 
 export const status = () =>
   protectedProcedure

@@ -1,6 +1,9 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { recoveryCodesOutputSchema, totpConfirmInput } from '../../schemas.js';
+import { recoveryCodesOutputSchema, totpCodeSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const totpConfirmInput = () => z.object({ code: totpCodeSchema });
 
 export const totpConfirm = () =>
   protectedProcedure

@@ -1,6 +1,24 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { totpSetupInput, totpSetupOutputSchema } from '../../schemas.js';
+import { currentPasswordInput } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
+
+const EXAMPLE_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+export const totpSetupInput = () => z.object({ currentPassword: currentPasswordInput() });
+export const totpSetupOutputSchema = z
+  .object({
+    secret: z.string().meta({ description: 'The new secret, base32 (to type into an authenticator app)' }),
+    otpauthUrl: z.string().meta({ description: 'The `otpauth://totp/…` URL of the secret, for a QR code' }),
+  })
+  .meta({
+    id: 'TotpSetup',
+    description: 'A pending TOTP secret: on once `POST /users/me/mfa/totp/confirm` gets a valid code',
+    example: {
+      secret: EXAMPLE_TOTP_SECRET,
+      otpauthUrl: `otpauth://totp/Auth%20API:alice?issuer=Auth%20API&secret=${EXAMPLE_TOTP_SECRET}&algorithm=SHA1&digits=6&period=30`,
+    },
+  });
 
 export const totpSetup = () =>
   protectedProcedure

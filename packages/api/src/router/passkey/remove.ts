@@ -1,7 +1,17 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { passkeyIdInput } from '../../passkey-schemas.js';
-import { successOutputSchema } from '../../schemas.js';
+import { EXAMPLE_PASSKEY_ID, successOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const passkeyIdInput = () =>
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid passkey id')
+      .regex(/^[0-9A-Za-z-]+$/, 'is not a valid passkey id')
+      .meta({ description: 'Passkey id (from `passkey.list`)', example: EXAMPLE_PASSKEY_ID }),
+  });
 
 export const remove = () =>
   protectedProcedure

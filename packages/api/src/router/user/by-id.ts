@@ -1,5 +1,5 @@
 import { errorExample as example } from '../../contract.js';
-import { publicUserSchema, userIdInput } from '../../schemas.js';
+import { publicUserSchema, userIdInput } from '../../fields.js';
 import { findUserById } from '../../services/users.js';
 import { protectedProcedure } from '../../trpc.js';
 

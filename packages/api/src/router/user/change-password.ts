@@ -1,6 +1,11 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { changePasswordInput, revokedSessionsOutputSchema } from '../../schemas.js';
+import { currentPasswordInput, newPasswordInput, revokedSessionsOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const changePasswordInput = () =>
+  z.object({ currentPassword: currentPasswordInput(), newPassword: newPasswordInput() });
+export const changePasswordInputSchema = changePasswordInput();
 
 export const changePassword = () =>
   protectedProcedure

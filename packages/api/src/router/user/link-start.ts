@@ -1,6 +1,20 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { linkStartOutputSchema, providerInput } from '../../schemas.js';
+import { providerInput } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const linkStartOutputSchema = z
+  .object({
+    url: z.url().meta({
+      description:
+        'Open it in this browser (the one signed in, in cookie mode): it leads to the provider, and back. Works once, for 5 minutes.',
+    }),
+  })
+  .meta({
+    id: 'LinkStart',
+    description: 'Where to send the browser to link the provider',
+    example: { url: 'https://api.example.com/api/auth/oidc/google/start?link=Vb2xQ9rTz4mWk1aF' },
+  });
 
 export const linkStart = () =>
   protectedProcedure

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { successOutputSchema } from '../../schemas.js';
+import { successOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 
 export const resendVerification = () =>

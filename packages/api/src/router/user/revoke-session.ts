@@ -1,6 +1,17 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { sessionIdInput, successOutputSchema } from '../../schemas.js';
+import { isPrintable, successOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const sessionIdInput = () =>
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64, 'is not a valid session id')
+      .refine(isPrintable, 'is not a valid session id')
+      .meta({ description: 'Session id', example: '019ac0a5-1c2d-7e3f-8a4b-5c6d7e8f9a0b' }),
+  });
 
 export const revokeSession = () =>
   protectedProcedure

@@ -1,7 +1,11 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { auditEventPageSchema, securityActivityInput } from '../../schemas.js';
+import { auditEventPageSchema, auditPageFields } from '../../fields.js';
 import { auditEventPage } from '../../services/audit-log.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const securityActivityInput = () => z.object(auditPageFields());
+export const securityActivityInputSchema = securityActivityInput();
 
 export const securityActivity = () =>
   protectedProcedure

@@ -1,6 +1,10 @@
+import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
-import { setEmailInput, successOutputSchema } from '../../schemas.js';
+import { currentPasswordInput, emailSchema, successOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
+
+export const setEmailInput = () => z.object({ email: emailSchema, currentPassword: currentPasswordInput() });
+export const setEmailInputSchema = setEmailInput();
 
 export const setEmail = () =>
   protectedProcedure

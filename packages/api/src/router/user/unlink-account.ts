@@ -1,5 +1,5 @@
 import { errorExample as example } from '../../contract.js';
-import { providerInput, successOutputSchema } from '../../schemas.js';
+import { providerInput, successOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 
 export const unlinkAccount = () =>
