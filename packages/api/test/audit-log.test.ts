@@ -172,6 +172,29 @@ describe('the audit log', () => {
     ).toBe('BAD_REQUEST');
   });
 
+  it('keeps no row of a change that failed after its event was emitted: a taken name registers nobody', async () => {
+    const pair = await signUp(h);
+    const registered = async () => await repositoriesOf(h.db.orm.em.fork()).auditEvents.count({ type: 'register' });
+    const before = await registered();
+    // The unique index refuses the user at the flush that also holds the session and the audit row.
+    const taken = h.caller().auth.register({ username: pair.user.username.toUpperCase(), password: PASSWORD });
+    expect((await rejection(taken)).code).toBe('CONFLICT');
+    expect(await registered()).toBe(before);
+  });
+
+  it('writes a sign-in past the session limit as its row, then the sessions it ended as session.revoked', async () => {
+    const small = await createHarness({ db: h.db, now: () => clock, config: { sessionMaxPerUser: 2 } });
+    const pair = await small.caller().auth.register({ username: uniqueName('limit'), password: PASSWORD });
+    await small.caller().auth.login({ username: pair.user.username, password: PASSWORD });
+    await small.caller().auth.login({ username: pair.user.username, password: PASSWORD });
+    const rows = await rowsAbout(pair.user.id);
+    expect(typesOf(rows)).toEqual(['register', 'login.succeeded', 'login.succeeded', 'session.revoked']);
+    expect(rows[3]).toMatchObject({
+      actorId: pair.user.id,
+      details: { reason: 'session_limit', revokedSessions: 1 },
+    });
+  });
+
   it('is pruned past the retention, and only past it', async () => {
     const start = clock;
     clock = new Date(start.getTime() - 401 * 86_400_000);
@@ -186,10 +209,10 @@ describe('the audit log', () => {
 });
 
 describe('when the audit insert fails', () => {
-  it('answers a call whose change is already made, and reports the rows lost; a change whose row is in its transaction fails whole', async () => {
+  it('answers a refusal and reports its row lost; a change whose row is in its unit of work fails whole and changes nothing', async () => {
     const db = await createTestDatabase();
     try {
-      const lost: unknown[] = [];
+      const lost: { type: string }[] = [];
       const services = createApiServices(config, {
         throttle: RateLimiterAuthThrottle.inMemory({ maxRegistrationsPerAddress: 1000 }),
         onAuditAppendFailed: (_error, rows) => lost.push(...rows),
@@ -203,23 +226,61 @@ describe('when the audit insert fails', () => {
             clientAddress: '192.0.2.1',
           }),
         );
+      const repos = () => repositoriesOf(db.orm.em.fork());
+      const liveSessionsOf = (userId: string) => repos().sessions.count({ user: userId, revokedAt: null });
+      const failsWhole = async (call: Promise<unknown>) =>
+        expect((await rejection(call)).code).toBe('INTERNAL_SERVER_ERROR');
+
+      // Made while the table is there: two accounts, an admin, and sessions to end.
       const pair = await caller().auth.register({ username: uniqueName(), password: PASSWORD });
+      const admin = await caller().auth.register({ username: uniqueName('admin'), password: PASSWORD });
+      await repos().users.nativeUpdate({ id: admin.user.id }, { role: 'admin' });
+      const other = signedIn(await caller().auth.login({ username: pair.user.username, password: PASSWORD }));
+      const retired = refreshTokenOf(other);
+      const rotated = await caller().auth.refresh({ refreshToken: retired });
       await db.orm.em.getConnection().execute('drop table audit_events');
-      // Appended after the call: the sign-in stands, the row is reported (the server logs it at error).
-      const session = signedIn(await caller().auth.login({ username: pair.user.username, password: PASSWORD }));
-      expect(session.accessToken).toEqual(expect.any(String));
-      expect(lost).toEqual([expect.objectContaining({ type: 'login.succeeded', userId: pair.user.id })]);
-      // In the change's transaction: no row, no change.
-      const change = caller(pair.accessToken).user.changePassword({
-        currentPassword: PASSWORD,
-        newPassword: 'another long password',
-      });
-      expect((await rejection(change)).code).toBe('INTERNAL_SERVER_ERROR');
-      expect(signedIn(await caller().auth.login({ username: pair.user.username, password: PASSWORD })).user.id).toBe(
-        pair.user.id,
+
+      // Appended after the call: the refusal is answered as usual, the row is reported (the server logs it at error).
+      await rejection(caller().auth.login({ username: pair.user.username, password: 'not the password' }));
+      expect(lost.map((row) => row.type)).toEqual(['login.failed']);
+
+      // In the change's unit of work: no row, no change.
+      const name = uniqueName('nobody');
+      await failsWhole(caller().auth.register({ username: name, password: PASSWORD }));
+      expect(await repos().users.count({ usernameKey: name.toLowerCase() })).toBe(0);
+      const sessionsBefore = await liveSessionsOf(pair.user.id);
+      expect(sessionsBefore).toBe(2);
+      await failsWhole(caller().auth.login({ username: pair.user.username, password: PASSWORD }));
+      expect(await liveSessionsOf(pair.user.id)).toBe(sessionsBefore);
+      await failsWhole(caller(pair.accessToken).auth.logout());
+      await failsWhole(caller(pair.accessToken).auth.logoutAll());
+      await failsWhole(caller(pair.accessToken).user.revokeSession({ id: sessionIdOf(rotated.accessToken) }));
+      // The retired refresh token again: the revocation for reuse is rolled back with its row.
+      await failsWhole(caller().auth.refresh({ refreshToken: retired }));
+      expect(await liveSessionsOf(pair.user.id)).toBe(sessionsBefore);
+      expect((await caller(pair.accessToken).user.me()).id).toBe(pair.user.id);
+      expect((await caller(rotated.accessToken).user.me()).id).toBe(pair.user.id);
+      await failsWhole(caller(admin.accessToken).admin.setRole({ id: pair.user.id, role: 'admin' }));
+      expect((await repos().users.findOneOrFail({ id: pair.user.id })).role).toBe('user');
+      await failsWhole(
+        caller(pair.accessToken).user.changePassword({
+          currentPassword: PASSWORD,
+          newPassword: 'another long password',
+        }),
       );
+      await failsWhole(caller(admin.accessToken).admin.disableUser({ id: pair.user.id }));
+      expect((await repos().users.findOneOrFail({ id: pair.user.id })).disabledAt).toBeNull();
+      // Still the old password, the same sessions: nothing changed.
+      expect(await liveSessionsOf(pair.user.id)).toBe(sessionsBefore);
+      expect(lost.map((row) => row.type)).toEqual(['login.failed']);
     } finally {
       await db.destroy();
     }
   });
 });
+
+/** The session id an access token names. */
+function sessionIdOf(accessToken: string): string {
+  const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sid?: string };
+  return payload.sid ?? '';
+}

@@ -84,17 +84,16 @@ export class AccountEmailService {
   ): Promise<void> {
     this.#requireMail();
     const user = await this.deps.auth.confirmCurrentPassword(em, identity, input.currentPassword, request);
-    if (user.emailKey === emailKeyOf(input.email)) {
-      // Back to the verified address: whatever was pending is dropped, nothing is mailed.
-      await repositoriesOf(em).oneTimeTokens.retireAll(user.id, this.#now());
-      this.#emit({ type: 'email.set', userId: user.id, sessionId: identity.sessionId, ...request });
-      return;
-    }
-    await this.#takeVerificationMail(user.id, request);
-    // A reset link mailed before the change dies with it, as does a link for an earlier claim.
-    await repositoriesOf(em).oneTimeTokens.retireAll(user.id, this.#now());
-    this.#emit({ type: 'email.set', userId: user.id, sessionId: identity.sessionId, ...request });
-    await this.#claim(em, user, input.email, request);
+    const isVerified = user.emailKey === emailKeyOf(input.email);
+    // Back to the verified address: whatever was pending is dropped, nothing is mailed.
+    if (!isVerified) await this.#takeVerificationMail(user.id, request);
+    // A reset link mailed before the change dies with it, as does a link for an earlier claim
+    // (the audit row in the same transaction).
+    await em.transactional(async (tx) => {
+      await repositoriesOf(tx).oneTimeTokens.retireAll(user.id, this.#now());
+      this.#emit({ type: 'email.set', userId: user.id, sessionId: identity.sessionId, ...request }, tx);
+    });
+    if (!isVerified) await this.#claim(em, user, input.email, request);
   }
 
   /** Sends the link of the pending address again (a new link retires the previous one). */
@@ -131,13 +130,14 @@ export class AccountEmailService {
         // Thrown, so the transaction rolls back the token's spend too.
         throw new AppError('EMAIL_TAKEN', 'email: is already verified on another account', { field: 'email' });
       }
+      // In the transaction: the audit row commits with the address, or neither does.
+      this.#emit({ type: 'email.verified', userId: spent.userId, ...request }, tx);
       return { userId: spent.userId, username: user.username, email: spent.email, previous };
     });
     if (!result) {
       this.#emit({ type: 'token.refused', purpose: 'verify_email', ...request });
       throw invalidToken();
     }
-    this.#emit({ type: 'email.verified', userId: result.userId, ...request });
     if (result.previous && emailKeyOf(result.previous) !== emailKeyOf(result.email)) {
       this.#dispatch(changedMessage(result.previous, result.username, this.#link('forgot-password')), {
         userId: result.userId,

@@ -67,20 +67,30 @@ export class AdminService {
     if (input.id === admin.user.id) {
       throw new AppError('INVALID_INPUT', 'id: an admin cannot change their own role', { field: 'id' });
     }
-    const { users } = repositoriesOf(em);
-    const isChanged = await retryingDeadlocks(() => users.setRoleKeepingAnAdmin(input.id, input.role, this.#now()));
-    const user = await users.findOne({ id: input.id }, { refresh: true });
-    if (!user) throw noSuchUser();
-    // Unchanged and not already so: it was the last enabled admin.
-    if (!isChanged && user.role !== input.role) throw lastAdmin('Demoting this user');
-    this.#emit({
-      type: 'admin.role_changed',
-      userId: admin.user.id,
-      sessionId: admin.sessionId,
-      targetUserId: user.id,
-      role: input.role,
-      ...request,
-    });
+    const now = this.#now();
+    const user = await retryingDeadlocks(() =>
+      em.transactional(async (tx) => {
+        const { users } = repositoriesOf(tx);
+        const isChanged = await users.setRoleKeepingAnAdmin(input.id, input.role, now);
+        const changed = await users.findOne({ id: input.id }, { refresh: true });
+        if (!changed) throw noSuchUser();
+        // Unchanged and not already so: it was the last enabled admin.
+        if (!isChanged && changed.role !== input.role) throw lastAdmin('Demoting this user');
+        // In the transaction: the audit row commits with the change, or neither does.
+        this.#emit(
+          {
+            type: 'admin.role_changed',
+            userId: admin.user.id,
+            sessionId: admin.sessionId,
+            targetUserId: changed.id,
+            role: input.role,
+            ...request,
+          },
+          tx,
+        );
+        return changed;
+      }),
+    );
     return toPublicUser(user);
   }
 

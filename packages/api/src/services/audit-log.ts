@@ -57,12 +57,31 @@ export interface AuditLogOptions {
 }
 
 /**
- * Stores every security event in `audit_events`. Events of a procedure call
- * are collected while it runs (an AsyncLocalStorage scope the procedure
- * builders open) and appended through the call's fork when it has finished,
- * succeeded or not; an event emitted with a unit of work (the service's
- * transaction) is written by that transaction's flush instead, so it commits
- * or rolls back with the change it records.
+ * Stores every security event in `audit_events`.
+ *
+ * An event that records a change to stored state is emitted with the unit of
+ * work that makes the change (the service's transaction, or the flush that
+ * stores it): its row is written by that flush, so it commits or rolls back
+ * with the change, and a failing insert fails the call with nothing changed.
+ * These are: register, login.succeeded and oidc.exchanged (in the flush that
+ * stores the session, and the user for register), session.revoked (by the
+ * user, or `session_limit`: the trim after a sign-in, in its own
+ * transaction), refresh.reuse_detected, logout, logout_all,
+ * password.changed, password_reset.completed, email.set, email.verified,
+ * mfa.challenged, mfa.totp_enabled, mfa.totp_disabled,
+ * mfa.recovery_codes_regenerated, mfa.recovery_code_used, passkey.added,
+ * passkey.removed, oidc.signed_in (with its sign-in code, and the new
+ * account), oidc.linked, oidc.unlinked, admin.role_changed and
+ * admin.user_disabled.
+ *
+ * Every other event is collected while its procedure call runs (an
+ * AsyncLocalStorage scope the procedure builders open) and appended through
+ * the call's fork when it has finished, succeeded or not: the refusals that
+ * change nothing (failed, throttled, suppressed, refused), the replay of
+ * refresh.reuse_within_grace, the mail events, and two changes made with an
+ * update-then-insert that must stay outside a transaction (a MySQL
+ * transaction would hold the update's gap lock and deadlock two racing
+ * requests): password_reset.requested and email.verification_sent.
  */
 export class AuditLog {
   readonly #scopes = new AsyncLocalStorage<AuditScope>();

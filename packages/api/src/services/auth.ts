@@ -5,7 +5,12 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, invalidCredentials } from '../errors.js';
 import type { MfaMethod, PublicUser, TokenPair } from '../fields.js';
 import type { PasswordHasher } from './passwords.js';
-import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
+import {
+  ignoreSecurityEvents,
+  type RequestInfo,
+  type SecurityEvent,
+  type SecurityEventSink,
+} from './security-events.js';
 import type { AuthThrottle, ThrottleKeys } from './throttle.js';
 import type { TokenService } from './tokens.js';
 
@@ -116,9 +121,13 @@ export class AuthService {
       username: credentials.username,
       passwordHash: await this.deps.passwords.hash(credentials.password),
     });
-    // One flush for user and session: a taken name (unique index) stores neither.
-    const pair = await this.#startSession(em, user, client);
-    this.#emit({ type: 'register', userId: user.id, sessionId: pair.sessionId, ...request });
+    // One flush for user, session and audit row: a taken name (unique index) stores none of them.
+    const pair = await this.#startSession(em, user, client, request, (sessionId) => ({
+      type: 'register',
+      userId: user.id,
+      sessionId,
+      ...request,
+    }));
     return pair.tokens;
   }
 
@@ -154,28 +163,33 @@ export class AuthService {
       const passwordHash = await this.deps.passwords.hash(credentials.password);
       await repositoriesOf(em).users.nativeUpdate({ id: user.id }, { passwordHash });
     }
-    const challenge = await this.#challengeIfSecondFactor(em, user.id);
-    if (challenge) {
-      this.#emit({ type: 'mfa.challenged', userId: user.id, ...request });
-      return challenge;
-    }
+    const challenge = await this.#challengeIfSecondFactor(em, user.id, request);
+    if (challenge) return challenge;
     await this.deps.throttle.passwordAccepted(keys);
     return { mfaRequired: false, tokens: await this.completeSignIn(em, user, request, client) };
   }
 
   /** A challenge for the second factor when the user has one, with the methods the user can answer with. */
-  async #challengeIfSecondFactor(em: EntityManager, userId: string): Promise<MfaChallengeAnswer | null> {
-    const { totpCredentials, recoveryCodes, mfaChallenges } = repositoriesOf(em);
+  async #challengeIfSecondFactor(
+    em: EntityManager,
+    userId: string,
+    request: RequestInfo,
+  ): Promise<MfaChallengeAnswer | null> {
+    const { totpCredentials, recoveryCodes } = repositoriesOf(em);
     if (!(await totpCredentials.isEnabledFor(userId))) return null;
     const methods: MfaMethod[] = ['totp'];
     if ((await recoveryCodes.countUnused(userId)) > 0) methods.push('recovery');
     const mfaToken = randomBytes(32).toString('base64url');
     const now = this.#now();
-    await mfaChallenges.add({
-      userId,
-      tokenHash: hashMfaToken(mfaToken),
-      expiresAt: new Date(now.getTime() + MFA_CHALLENGE_TTL_MS),
-      now,
+    // The challenge and its audit row commit together, or neither is stored.
+    await em.transactional(async (tx) => {
+      await repositoriesOf(tx).mfaChallenges.add({
+        userId,
+        tokenHash: hashMfaToken(mfaToken),
+        expiresAt: new Date(now.getTime() + MFA_CHALLENGE_TTL_MS),
+        now,
+      });
+      this.#emit({ type: 'mfa.challenged', userId, ...request }, tx);
     });
     return { mfaRequired: true, mfaToken, methods };
   }
@@ -191,15 +205,13 @@ export class AuthService {
     client: ClientInfo,
     method?: 'passkey',
   ): Promise<TokenPair> {
-    const pair = await this.#startSession(em, user, client);
-    this.#emit({
+    const pair = await this.#startSession(em, user, client, request, (sessionId) => ({
       type: 'login.succeeded',
       userId: user.id,
-      sessionId: pair.sessionId,
+      sessionId,
       ...(method ? { method } : {}),
-      ...(pair.revokedSessions ? { revokedSessions: pair.revokedSessions } : {}),
       ...request,
-    });
+    }));
     return pair.tokens;
   }
 
@@ -222,14 +234,17 @@ export class AuthService {
     sessionId: string,
     request: RequestInfo = {},
   ): Promise<void> {
-    const isRevoked = await repositoriesOf(em).sessions.revokeOfUser({
-      id: sessionId,
-      userId: identity.user.id,
-      reason: 'revoked_by_user',
-      now: this.#now(),
+    const isRevoked = await em.transactional(async (tx) => {
+      const isEnded = await repositoriesOf(tx).sessions.revokeOfUser({
+        id: sessionId,
+        userId: identity.user.id,
+        reason: 'revoked_by_user',
+        now: this.#now(),
+      });
+      if (isEnded) this.#emit({ type: 'session.revoked', userId: identity.user.id, sessionId, ...request }, tx);
+      return isEnded;
     });
     if (!isRevoked) throw new AppError('SESSION_NOT_FOUND', 'No such session');
-    this.#emit({ type: 'session.revoked', userId: identity.user.id, sessionId, ...request });
   }
 
   async refresh(em: EntityManager, refreshToken: string, request: RequestInfo = {}): Promise<TokenPair> {
@@ -262,14 +277,20 @@ export class AuthService {
         return replayed;
       }
       // A retired refresh token came back: whoever holds it, the session is
-      // no longer trustworthy. End it, for the thief and the owner alike.
-      await sessions.revoke(session.id, 'refresh_reuse', now);
-      this.#emit({
-        type: 'refresh.reuse_detected',
-        userId: session.user.id,
-        sessionId: session.id,
-        revokedSessions: 1,
-        ...request,
+      // no longer trustworthy. End it, for the thief and the owner alike
+      // (the audit row in the revocation's transaction).
+      await em.transactional(async (tx) => {
+        await repositoriesOf(tx).sessions.revoke(session.id, 'refresh_reuse', now);
+        this.#emit(
+          {
+            type: 'refresh.reuse_detected',
+            userId: session.user.id,
+            sessionId: session.id,
+            revokedSessions: 1,
+            ...request,
+          },
+          tx,
+        );
       });
       throw new AppError('SESSION_REVOKED', 'Refresh token reuse detected; the session has been revoked');
     }
@@ -319,15 +340,13 @@ export class AuthService {
       this.#emit({ type: 'login.disabled', userId: user.id, provider, ...request });
       throw new AppError('INVALID_INPUT', 'code: is invalid, expired or used', { field: 'code' });
     }
-    const pair = await this.#startSession(em, user, client);
-    this.#emit({
+    const pair = await this.#startSession(em, user, client, request, (sessionId) => ({
       type: 'oidc.exchanged',
       userId: user.id,
-      sessionId: pair.sessionId,
+      sessionId,
       provider,
-      ...(pair.revokedSessions ? { revokedSessions: pair.revokedSessions } : {}),
       ...request,
-    });
+    }));
     return pair.tokens;
   }
 
@@ -358,24 +377,25 @@ export class AuthService {
   }
 
   async logout(em: EntityManager, identity: AuthIdentity, request: RequestInfo = {}): Promise<void> {
-    await repositoriesOf(em).sessions.revoke(identity.sessionId, 'logout', this.#now());
-    this.#emit({ type: 'logout', userId: identity.user.id, sessionId: identity.sessionId, ...request });
+    await em.transactional(async (tx) => {
+      await repositoriesOf(tx).sessions.revoke(identity.sessionId, 'logout', this.#now());
+      this.#emit({ type: 'logout', userId: identity.user.id, sessionId: identity.sessionId, ...request }, tx);
+    });
   }
 
   async logoutAll(em: EntityManager, identity: AuthIdentity, request: RequestInfo = {}): Promise<number> {
-    const revokedSessions = await repositoriesOf(em).sessions.revokeAllOfUser({
-      userId: identity.user.id,
-      reason: 'logout_all',
-      now: this.#now(),
+    return em.transactional(async (tx) => {
+      const revokedSessions = await repositoriesOf(tx).sessions.revokeAllOfUser({
+        userId: identity.user.id,
+        reason: 'logout_all',
+        now: this.#now(),
+      });
+      this.#emit(
+        { type: 'logout_all', userId: identity.user.id, sessionId: identity.sessionId, revokedSessions, ...request },
+        tx,
+      );
+      return revokedSessions;
     });
-    this.#emit({
-      type: 'logout_all',
-      userId: identity.user.id,
-      sessionId: identity.sessionId,
-      revokedSessions,
-      ...request,
-    });
-    return revokedSessions;
   }
 
   /** Changes the password, ends every other session of the user and retires every link mailed to it. */
@@ -458,15 +478,24 @@ export class AuthService {
     return this.deps.throttle.passwordAccepted(keys);
   }
 
+  /**
+   * Stores a new session with the audit row of the sign-in that made it
+   * (`eventOf`, told the session id) in one flush: both are stored or
+   * neither is. Then ends the sessions past the limit, in a transaction of
+   * its own with its `session.revoked` row.
+   */
   async #startSession(
     em: EntityManager,
     user: User,
     client: ClientInfo,
-  ): Promise<{ tokens: TokenPair; sessionId: string; revokedSessions: number }> {
+    request: RequestInfo,
+    eventOf: (sessionId: string) => SecurityEvent,
+  ): Promise<{ tokens: TokenPair; sessionId: string }> {
     const now = this.#now();
     const refreshTokenId = uuidv7();
     const expiresAt = this.deps.tokens.refreshExpiry(now, now);
     const session = repositoriesOf(em).sessions.create({
+      id: uuidv7(),
       user,
       refreshTokenId,
       expiresAt,
@@ -476,19 +505,25 @@ export class AuthService {
       revokedReason: null,
       userAgent: client.userAgent ? client.userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null,
     });
+    this.#emit(eventOf(session.id), em);
     await em.flush();
-    // After the insert, so that racing sign-ins of one user converge on the limit (see revokeLeastRecentlyUsed).
-    const revokedSessions = await repositoriesOf(em).sessions.revokeLeastRecentlyUsed({
-      userId: user.id,
-      keepSessionId: session.id,
-      max: this.#sessionMaxPerUser,
-      now,
+    // After the insert has committed, so that racing sign-ins of one user
+    // converge on the limit (see revokeLeastRecentlyUsed): not in its flush.
+    await em.transactional(async (tx) => {
+      const revokedSessions = await repositoriesOf(tx).sessions.revokeLeastRecentlyUsed({
+        userId: user.id,
+        keepSessionId: session.id,
+        max: this.#sessionMaxPerUser,
+        now,
+      });
+      if (revokedSessions > 0) {
+        this.#emit(
+          { type: 'session.revoked', userId: user.id, reason: 'session_limit', revokedSessions, ...request },
+          tx,
+        );
+      }
     });
-    return {
-      tokens: this.#issuePair(user, session.id, refreshTokenId, now, expiresAt),
-      sessionId: session.id,
-      revokedSessions,
-    };
+    return { tokens: this.#issuePair(user, session.id, refreshTokenId, now, expiresAt), sessionId: session.id };
   }
 
   /** A new access token, and the refresh token `refreshTokenId` as issued at `refreshIssuedAt`. */

@@ -126,6 +126,8 @@ export class MfaService {
         const repos = repositoriesOf(tx);
         if (!(await repos.totpCredentials.acceptStep({ id: credential.id, step, now, pending: true }))) return false;
         await repos.recoveryCodes.replaceSet(userId, codes.map(hashRecoveryCode), now);
+        // In the transaction: the audit row commits with the change, or neither does.
+        this.#emit({ type: 'mfa.totp_enabled', userId, sessionId: identity.sessionId, ...request }, tx);
         return true;
       }));
     if (!isConfirmed) {
@@ -133,7 +135,6 @@ export class MfaService {
       throw wrongCode();
     }
     await this.deps.auth.passwordAccepted(keys);
-    this.#emit({ type: 'mfa.totp_enabled', userId, sessionId: identity.sessionId, ...request });
     this.#notify(identity.user, 'totp_enabled');
     return codes;
   }
@@ -150,8 +151,8 @@ export class MfaService {
       const repos = repositoriesOf(tx);
       await repos.totpCredentials.removeOfUser(user.id);
       await repos.recoveryCodes.removeOfUser(user.id);
+      this.#emit({ type: 'mfa.totp_disabled', userId: user.id, sessionId: identity.sessionId, ...request }, tx);
     });
-    this.#emit({ type: 'mfa.totp_disabled', userId: user.id, sessionId: identity.sessionId, ...request });
     this.#notify(user, 'totp_disabled');
   }
 
@@ -164,10 +165,13 @@ export class MfaService {
   ): Promise<string[]> {
     const user = await this.#confirmBothFactors(em, identity, input, request);
     const codes = newRecoveryCodes();
-    await em.transactional((tx) =>
-      repositoriesOf(tx).recoveryCodes.replaceSet(user.id, codes.map(hashRecoveryCode), this.#now()),
-    );
-    this.#emit({ type: 'mfa.recovery_codes_regenerated', userId: user.id, sessionId: identity.sessionId, ...request });
+    await em.transactional(async (tx) => {
+      await repositoriesOf(tx).recoveryCodes.replaceSet(user.id, codes.map(hashRecoveryCode), this.#now());
+      this.#emit(
+        { type: 'mfa.recovery_codes_regenerated', userId: user.id, sessionId: identity.sessionId, ...request },
+        tx,
+      );
+    });
     this.#notify(user, 'recovery_codes_regenerated');
     return codes;
   }
@@ -194,7 +198,7 @@ export class MfaService {
     await this.deps.auth.takePasswordAttempt(keys, 'login.throttled', request);
     if (!(await mfaChallenges.takeAttempt(tokenHash, MFA_CHALLENGE_MAX_ATTEMPTS, now))) throw wrongSignInCode();
     const factor: Factor = input.code !== undefined ? { code: input.code } : { recoveryCode: input.recoveryCode ?? '' };
-    const method = await this.#verifyFactor(em, user.id, factor, now);
+    const method = await this.#verifyFactor(em, user.id, factor, now, request);
     if (!method) {
       this.#emit({ type: 'mfa.failed', userId: user.id, ...request });
       throw wrongSignInCode();
@@ -203,7 +207,7 @@ export class MfaService {
     // disabled since the password step is refused like a wrong code.
     if (!(await mfaChallenges.spend(tokenHash, now)) || user.disabledAt) throw wrongSignInCode();
     await this.deps.auth.passwordAccepted(keys);
-    if (method === 'recovery') this.#recoveryCodeUsed(user, request);
+    if (method === 'recovery') this.#notify(user, 'recovery_code_used');
     return this.deps.auth.completeSignIn(em, user, request, client);
   }
 
@@ -224,37 +228,43 @@ export class MfaService {
     const factor: Factor = /^\s*\d{6}\s*$/.test(input.code)
       ? { code: input.code.trim() }
       : { recoveryCode: input.code };
-    const method = await this.#verifyFactor(em, user.id, factor, this.#now());
+    const method = await this.#verifyFactor(em, user.id, factor, this.#now(), request);
     if (!method) {
       this.#emit({ type: 'mfa.failed', userId: user.id, sessionId: identity.sessionId, ...request });
       throw wrongCode();
     }
     await this.deps.auth.passwordAccepted(keys);
-    if (method === 'recovery') this.#recoveryCodeUsed(user, request);
+    if (method === 'recovery') this.#notify(user, 'recovery_code_used');
     return user;
   }
 
-  /** Accepts the factor once (a TOTP step later than the last, or an unused recovery code); null when it is wrong or spent. */
+  /**
+   * Accepts the factor once (a TOTP step later than the last, or an unused
+   * recovery code); null when it is wrong or spent. A recovery code is spent
+   * in a transaction with its `mfa.recovery_code_used` row.
+   */
   async #verifyFactor(
     em: EntityManager,
     userId: string,
     factor: Factor,
     now: Date,
+    request: RequestInfo,
   ): Promise<'totp' | 'recovery' | null> {
-    const { totpCredentials, recoveryCodes } = repositoriesOf(em);
+    const { totpCredentials } = repositoriesOf(em);
     if ('recoveryCode' in factor) {
-      return (await recoveryCodes.spend(userId, hashRecoveryCode(factor.recoveryCode), now)) ? 'recovery' : null;
+      const codeHash = hashRecoveryCode(factor.recoveryCode);
+      const isSpent = await em.transactional(async (tx) => {
+        if (!(await repositoriesOf(tx).recoveryCodes.spend(userId, codeHash, now))) return false;
+        this.#emit({ type: 'mfa.recovery_code_used', userId, ...request }, tx);
+        return true;
+      });
+      return isSpent ? 'recovery' : null;
     }
     const credential = await totpCredentials.findOfUser(userId);
     if (!credential?.confirmedAt) return null;
     const step = stepOfCode(this.deps.cipher.decrypt(credential.encryptedSecret, userId), factor.code, now);
     if (step === null) return null;
     return (await totpCredentials.acceptStep({ id: credential.id, step, now, pending: false })) ? 'totp' : null;
-  }
-
-  #recoveryCodeUsed(user: Pick<User, 'id' | 'username' | 'email'>, request: RequestInfo): void {
-    this.#emit({ type: 'mfa.recovery_code_used', userId: user.id, ...request });
-    this.#notify(user, 'recovery_code_used');
   }
 
   /** A notice to the user's verified address, if any (the outbox applies the recipient's budget). */

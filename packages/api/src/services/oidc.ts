@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { repositoriesOf, type User } from '@repo/db';
+import { repositoriesOf } from '@repo/db';
 import * as client from 'openid-client';
 import { AppError } from '../errors.js';
 import type { TokenPair } from '../fields.js';
@@ -295,8 +295,13 @@ export class OidcService {
     const { linkedAccounts, users } = repositoriesOf(em);
     const link = await linkedAccounts.findBySubject(provider.name, claims.sub);
     if (link) {
-      const code = await this.#issueSignInCode(em, link.user.id, provider.name, now);
-      this.#emit({ type: 'oidc.signed_in', userId: link.user.id, provider: provider.name, ...request });
+      const userId = link.user.id;
+      // The code and its audit row commit together, or neither is stored.
+      const code = await em.transactional(async (tx) => {
+        const issued = await this.#issueSignInCode(tx, userId, provider.name, now);
+        this.#emit({ type: 'oidc.signed_in', userId, provider: provider.name, ...request }, tx);
+        return issued;
+      });
       return this.#appUrl({ code });
     }
     if (isEmailVerified && (await users.findByEmail(email))) {
@@ -305,16 +310,20 @@ export class OidcService {
       this.#emit({ type: 'oidc.link_required', provider: provider.name, ...request });
       return this.#appUrl({ link: 'required', provider: provider.name });
     }
-    let user: User;
+    let code: string;
     try {
-      user = await this.#createAccount(em, {
-        provider: provider.name,
-        subject: claims.sub,
-        email,
-        verifiedEmail: isEmailVerified ? email : null,
-        claims,
-        now,
-      });
+      code = await this.#createAccount(
+        em,
+        {
+          provider: provider.name,
+          subject: claims.sub,
+          email,
+          verifiedEmail: isEmailVerified ? email : null,
+          claims,
+          now,
+        },
+        request,
+      );
     } catch (error) {
       // Two first sign-ins of one subject at once: the unique (provider, subject) kept one account; use it.
       const made =
@@ -322,10 +331,13 @@ export class OidcService {
           ? await repositoriesOf(em.fork()).linkedAccounts.findBySubject(provider.name, claims.sub)
           : null;
       if (!made) throw error;
-      user = made.user;
+      const userId = made.user.id;
+      code = await em.transactional(async (tx) => {
+        const issued = await this.#issueSignInCode(tx, userId, provider.name, now);
+        this.#emit({ type: 'oidc.signed_in', userId, provider: provider.name, isNewAccount: true, ...request }, tx);
+        return issued;
+      });
     }
-    const code = await this.#issueSignInCode(em, user.id, provider.name, now);
-    this.#emit({ type: 'oidc.signed_in', userId: user.id, provider: provider.name, isNewAccount: true, ...request });
     return this.#appUrl({ code });
   }
 
@@ -394,7 +406,14 @@ export class OidcService {
     const { users, linkedAccounts } = repositoriesOf(em);
     const user = await users.findByIdWithHash(identity.user.id);
     if (!user) throw new AppError('SESSION_REVOKED', 'The session has ended; sign in again');
-    const removed = await linkedAccounts.unlink(user.id, provider, !hasPassword(user.passwordHash));
+    const removed = await em.transactional(async (tx) => {
+      const count = await repositoriesOf(tx).linkedAccounts.unlink(user.id, provider, !hasPassword(user.passwordHash));
+      // In the transaction: the audit row commits with the removal, or neither does.
+      if (count > 0) {
+        this.#emit({ type: 'oidc.unlinked', userId: user.id, sessionId: identity.sessionId, provider, ...request }, tx);
+      }
+      return count;
+    });
     if (removed === 0) {
       if ((await linkedAccounts.count({ user: user.id, provider })) > 0) {
         throw new AppError(
@@ -404,7 +423,6 @@ export class OidcService {
       }
       throw new AppError('NOT_LINKED', `This account has no link to "${provider}"`);
     }
-    this.#emit({ type: 'oidc.unlinked', userId: user.id, sessionId: identity.sessionId, provider, ...request });
   }
 
   async #linkTo(
@@ -414,17 +432,24 @@ export class OidcService {
     request: RequestInfo,
   ): Promise<string> {
     try {
-      await repositoriesOf(em).linkedAccounts.link({ userId, ...account, now: this.#now() });
+      // The link and its audit row commit together, or neither is stored.
+      await em.transactional(async (tx) => {
+        await repositoriesOf(tx).linkedAccounts.link({ userId, ...account, now: this.#now() });
+        this.#emit({ type: 'oidc.linked', userId, provider: account.provider, ...request }, tx);
+      });
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       this.#emit({ type: 'oidc.failed', userId, provider: account.provider, reason: 'already linked', ...request });
       return this.#appUrl({ error: 'already_linked', provider: account.provider });
     }
-    this.#emit({ type: 'oidc.linked', userId, provider: account.provider, ...request });
     return this.#appUrl({ linked: account.provider });
   }
 
-  /** A new account for a new subject: a unique username from its claims, no password, the link, in one transaction. */
+  /**
+   * A new account for a new subject: a unique username from its claims, no
+   * password, the link, the one-time sign-in code and the `oidc.signed_in`
+   * audit row, in one transaction. Returns the code.
+   */
   async #createAccount(
     em: EntityManager,
     input: {
@@ -435,7 +460,8 @@ export class OidcService {
       claims: client.IDToken;
       now: Date;
     },
-  ): Promise<User> {
+    request: RequestInfo,
+  ): Promise<string> {
     const base = usernameBaseOf(input.claims);
     const { users } = repositoriesOf(em);
     let username = base;
@@ -460,7 +486,12 @@ export class OidcService {
         email: input.email,
         now: input.now,
       });
-      return user;
+      const code = await this.#issueSignInCode(tx, user.id, input.provider, input.now);
+      this.#emit(
+        { type: 'oidc.signed_in', userId: user.id, provider: input.provider, isNewAccount: true, ...request },
+        tx,
+      );
+      return code;
     });
   }
 

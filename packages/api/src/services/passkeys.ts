@@ -151,7 +151,7 @@ export class PasskeyService {
     input: { response: RegistrationResponseJSON; name?: string | undefined },
     request: RequestInfo = {},
   ): Promise<PasskeySummary> {
-    const { passkeys, webauthnChallenges } = repositoriesOf(em);
+    const { webauthnChallenges } = repositoriesOf(em);
     const now = this.#now();
     const challenge = challengeOf(input.response.response.clientDataJSON);
     // Used before it is verified: a wrong answer spends the challenge too.
@@ -184,14 +184,28 @@ export class PasskeyService {
     const name = input.name?.trim() || 'Passkey';
     let id: string;
     try {
-      id = await passkeys.add({
-        userId: identity.user.id,
-        credentialId: credential.id,
-        publicKey: Buffer.from(credential.publicKey).toString('base64url'),
-        counter: credential.counter,
-        transports: credential.transports ?? [],
-        name,
-        now,
+      // The passkey and its audit row commit together, or neither is stored.
+      id = await em.transactional(async (tx) => {
+        const added = await repositoriesOf(tx).passkeys.add({
+          userId: identity.user.id,
+          credentialId: credential.id,
+          publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+          counter: credential.counter,
+          transports: credential.transports ?? [],
+          name,
+          now,
+        });
+        this.#emit(
+          {
+            type: 'passkey.added',
+            userId: identity.user.id,
+            sessionId: identity.sessionId,
+            passkeyId: added,
+            ...request,
+          },
+          tx,
+        );
+        return added;
       });
     } catch (error) {
       // The unique index decides: a credential belongs to one user only.
@@ -199,13 +213,6 @@ export class PasskeyService {
       this.#emit({ type: 'passkey.register_failed', userId: identity.user.id, reason: 'credential taken', ...request });
       throw new AppError('PASSKEY_TAKEN', 'response: this passkey is already registered', { field: 'response' });
     }
-    this.#emit({
-      type: 'passkey.added',
-      userId: identity.user.id,
-      sessionId: identity.sessionId,
-      passkeyId: id,
-      ...request,
-    });
     this.#notify(identity, 'passkey_added', name);
     return { id, name, createdAt: now.toISOString(), lastUsedAt: null };
   }
@@ -214,16 +221,23 @@ export class PasskeyService {
     const { passkeys } = repositoriesOf(em);
     const passkey = await passkeys.findOne({ id, user: identity.user.id }, { fields: ['name'] });
     // Someone else's passkey is as absent as one that never was.
-    if (!passkey || !(await passkeys.removeOfUser(id, identity.user.id))) {
-      throw new AppError('PASSKEY_NOT_FOUND', 'No such passkey');
-    }
-    this.#emit({
-      type: 'passkey.removed',
-      userId: identity.user.id,
-      sessionId: identity.sessionId,
-      passkeyId: id,
-      ...request,
-    });
+    const isRemoved =
+      passkey !== null &&
+      (await em.transactional(async (tx) => {
+        if (!(await repositoriesOf(tx).passkeys.removeOfUser(id, identity.user.id))) return false;
+        this.#emit(
+          {
+            type: 'passkey.removed',
+            userId: identity.user.id,
+            sessionId: identity.sessionId,
+            passkeyId: id,
+            ...request,
+          },
+          tx,
+        );
+        return true;
+      }));
+    if (!passkey || !isRemoved) throw new AppError('PASSKEY_NOT_FOUND', 'No such passkey');
     this.#notify(identity, 'passkey_removed', passkey.name);
   }
 

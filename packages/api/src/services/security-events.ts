@@ -57,7 +57,11 @@ export type SecurityEventType =
   | 'mfa.totp_disabled'
   | 'mfa.recovery_code_used'
   | 'mfa.recovery_codes_regenerated'
-  /** The user ended one of their sessions from the list. */
+  /**
+   * The user ended one of their sessions from the list (`sessionId`); or a
+   * sign-in past the session limit ended the least recently used ones
+   * (`reason: 'session_limit'`, `revokedSessions`).
+   */
   | 'session.revoked'
   /** A sign-in through an identity provider (the account found by its link, or just made: `isNewAccount`). */
   | 'oidc.signed_in'
@@ -83,11 +87,14 @@ export interface SecurityEvent extends RequestInfo {
   sessionId?: string;
   /** The (lower-cased) username tried, for failed and throttled password checks. */
   username?: string;
-  /** Sessions ended by the event (logout-all, password change, reuse, disable, a sign-in past the session limit). */
+  /** Sessions ended by the event (logout-all, password change, reset, reuse, disable, the session limit). */
   revokedSessions?: number;
   /** Which emailed token or message an event is about. */
   purpose?: MailPurpose;
-  /** Why a mail could not be sent (the transport's error message; never the message itself), or why a passkey response was refused. */
+  /**
+   * Why a mail could not be sent (the transport's error message; never the
+   * message itself), why a passkey response was refused, or `session_limit`.
+   */
   reason?: string;
   /** How a sign-in was made, when not by password. */
   method?: 'passkey';
