@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { createApiServices } from '@repo/api';
-import { createOrm, migrateToLatest, resolveDatabaseTarget } from '@repo/db';
+import { createOrm, migrateToLatest, poolUseOf, resolveDatabaseTarget } from '@repo/db';
 import { createApp, MAX_HEADER_BYTES, requestListener } from './app.js';
 import {
   busyPortMessage,
@@ -52,7 +52,8 @@ if (shouldMigrate) {
 }
 
 // Prometheus metrics on METRICS_PORT only: loaded (and their default collectors run) only when asked for.
-const metrics = config.metricsPort === undefined ? undefined : (await import('./metrics.js')).createMetrics();
+const metrics =
+  config.metricsPort === undefined ? undefined : (await import('./metrics.js')).createMetrics({ pool: poolUseOf(orm) });
 
 // Password and registration throttling: shared by every instance in Redis when REDIS_URL is set
 // (with an in-memory fallback while Redis is unreachable), per process otherwise.

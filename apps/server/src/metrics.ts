@@ -1,13 +1,14 @@
 /**
  * Prometheus metrics (METRICS_PORT, API.md "Audit log, metrics and traces"):
  * one registry per server, fed by the API's observer (procedure calls, budget
- * refusals), the security events (sign-in outcomes), the mailer and an HTTP
- * layer; served on a port of its own, never the public one.
+ * refusals), the security events (sign-in outcomes), the mailer, an HTTP
+ * layer and the MySQL pool; served on a port of its own, never the public one.
  */
 import { createServer, type Server } from 'node:http';
 import type { ApiObserver, Mailer, SecurityEvent, ThrottleBudgetKey } from '@repo/api';
+import type { PoolUse } from '@repo/db';
 import type { RequestHandler } from 'express';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Seconds; from a fast session check to a slow bcrypt at cost 12 and beyond. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -32,9 +33,40 @@ export interface Metrics {
   httpMiddleware(routeOf: (method: string, path: string) => string): RequestHandler;
 }
 
-export function createMetrics(): Metrics {
+/** `pool`: the MySQL pool's use (`poolUseOf(orm)`), read at each scrape; none on SQLite. */
+export function createMetrics(options: { pool?: Readonly<PoolUse> | undefined } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const { pool } = options;
+  if (pool) {
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'MySQL pool connections: in use (handed out, not yet given back) and the most the pool opens (max)',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        this.set({ state: 'in_use' }, pool.inUse);
+        this.set({ state: 'max' }, pool.max);
+      },
+    });
+    new Gauge({
+      name: 'db_pool_waiting_requests',
+      help: 'Callers waiting for a MySQL pool connection (each for at most DB_ACQUIRE_TIMEOUT)',
+      registers: [registry],
+      collect() {
+        this.set(pool.waiting);
+      },
+    });
+    new Counter({
+      name: 'db_pool_acquire_timeouts_total',
+      help: 'Waits for a MySQL pool connection given up at DB_ACQUIRE_TIMEOUT (the request answered 503)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(pool.acquireTimeouts);
+      },
+    });
+  }
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP requests by method, route (a route template or procedure path, never the raw URL) and status',

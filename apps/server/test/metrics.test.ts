@@ -4,12 +4,9 @@
  * counter and histogram count must have moved by exactly that much. And the
  * process: /metrics on METRICS_PORT only, never on the public port.
  */
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createApiServices, type TokenPair } from '@repo/api';
+import { createTestDatabase, type TestDatabase } from '@repo/db/testing';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, serveMetrics } from '../src/metrics.js';
@@ -124,32 +121,55 @@ describe('the metrics after a known set of calls', () => {
   });
 });
 
-describe('the server process', () => {
-  const files: string[] = [];
-  afterAll(() => {
-    for (const file of files)
-      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+describe('the MySQL pool gauges', () => {
+  it("read the pool's use at each scrape", async () => {
+    const pool = { max: 4, inUse: 0, waiting: 0, acquireTimeouts: 0 };
+    const { registry } = createMetrics({ pool });
+    const read = async () => {
+      const families = parse(await registry.metrics());
+      return [
+        sampleValue(families, 'db_pool_connections', { state: 'in_use' }),
+        sampleValue(families, 'db_pool_connections', { state: 'max' }),
+        sampleValue(families, 'db_pool_waiting_requests', {}),
+        sampleValue(families, 'db_pool_acquire_timeouts_total', {}),
+      ];
+    };
+    expect(await read()).toEqual([0, 4, 0, 0]);
+    Object.assign(pool, { inUse: 4, waiting: 2, acquireTimeouts: 3 });
+    expect(await read()).toEqual([4, 4, 2, 3]);
+    Object.assign(pool, { inUse: 1, waiting: 0 });
+    expect(await read()).toEqual([1, 4, 0, 3]);
   });
 
-  it('serves /metrics on METRICS_PORT and never on the public port', async () => {
+  it('are not there without a pool (SQLite)', async () => {
+    const text = await createMetrics().registry.metrics();
+    expect(text).not.toContain('db_pool_');
+  });
+});
+
+describe('the server process', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('serves /metrics on METRICS_PORT and never on the public port, with the pool gauges on MySQL', async () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const file = join(tmpdir(), `metrics-process-${randomBytes(6).toString('hex')}.sqlite`);
-    files.push(file);
-    const proc = spawnServer(
-      {
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: `sqlite:${file}`,
-        JWT_ACCESS_SECRET: 'metrics-process-access-secret-of-32-bytes',
-        JWT_REFRESH_SECRET: 'metrics-process-refresh-secret-of-32-bytes',
-        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
-        BCRYPT_COST: '10',
-      },
-      ['--migrate'],
-    );
+    const proc = spawnServer({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: db.url,
+      JWT_ACCESS_SECRET: 'metrics-process-access-secret-of-32-bytes',
+      JWT_REFRESH_SECRET: 'metrics-process-refresh-secret-of-32-bytes',
+      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
+      BCRYPT_COST: '10',
+    });
     try {
       await waitForOk(`http://127.0.0.1:${port}/healthz`, proc);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
@@ -164,6 +184,14 @@ describe('the server process', () => {
           status: '200',
         }),
       ).toBe(1);
+      const max = families.find((family) => family.name === 'db_pool_connections');
+      if (db.dialect === 'mysql') {
+        // The pool's size (10, createOrm's default); the readiness ping gave its connection back.
+        expect(sampleValue(families, 'db_pool_connections', { state: 'max' })).toBe(10);
+        expect(sampleValue(families, 'db_pool_connections', { state: 'in_use' })).toBe(0);
+      } else {
+        expect(max).toBeUndefined();
+      }
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toEqual({ code: 0, signal: null });
     } finally {

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import type { MySqlConnection } from '@mikro-orm/mysql';
-import { driverDialectOf, driverOptionsFor } from './driver/index.js';
+import { driverDialectOf, driverOptionsFor, type PoolUse } from './driver/index.js';
 import { AuditEventSchema } from './entities/audit-event.entity.js';
 import { LinkedAccountSchema } from './entities/linked-account.entity.js';
 import { MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
@@ -77,6 +77,9 @@ interface QueryBounds {
 
 const boundsOfOptions = new WeakMap<Partial<Options>, QueryBounds>();
 const boundsOfOrm = new WeakMap<MikroORM, QueryBounds>();
+/** The MySQL pool's use, counted by the driver (`poolUseOf`); none on SQLite, one connection with no pool. */
+const poolUseOfOptions = new WeakMap<Partial<Options>, PoolUse>();
+const poolUseOfOrm = new WeakMap<MikroORM, PoolUse>();
 
 export type DatabaseTarget = { dialect: 'mysql'; url: string } | { dialect: 'sqlite'; file: string };
 
@@ -158,6 +161,8 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
       });
     };
     const migrations = await migrator('mysql', false);
+    const poolMax = config.poolMax ?? 10;
+    const use: PoolUse = { max: poolMax, inUse: 0, waiting: 0, acquireTimeouts: 0 };
     const options: Partial<Options> = {
       ...common,
       ...(await driverOptionsFor({
@@ -167,14 +172,16 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
           acquireTimeoutMs: config.acquireTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.acquireTimeoutMs,
           queryTimeoutMs: () => (bounds.unbounded > 0 ? 0 : bounds.queryTimeoutMs),
         },
+        use,
       })),
       clientUrl: target.url,
-      pool: { min: 0, max: config.poolMax ?? 10 },
+      pool: { min: 0, max: poolMax },
       // MySQL commits DDL implicitly: a transaction around it would be a pretence.
       ...migrations,
       extensions: [owner, ...(migrations.extensions ?? [])],
     };
     boundsOfOptions.set(options, bounds);
+    poolUseOfOptions.set(options, use);
     return options;
   }
 
@@ -212,7 +219,14 @@ export async function createOrm(config: DatabaseConfig): Promise<MikroORM> {
   const orm = await MikroORM.init(options);
   const bounds = boundsOfOptions.get(options);
   if (bounds) boundsOfOrm.set(orm, bounds);
+  const use = poolUseOfOptions.get(options);
+  if (use) poolUseOfOrm.set(orm, use);
   return orm;
+}
+
+/** The MySQL pool's use as it is now (for metrics); undefined on SQLite or for an ORM not made by `createOrm`. */
+export function poolUseOf(orm: MikroORM): Readonly<PoolUse> | undefined {
+  return poolUseOfOrm.get(orm);
 }
 
 /** The dialect DATABASE_URL chose for an ORM made by `createOrm`. */

@@ -10,8 +10,10 @@ export {
   dialectOf,
   migrateToLatest,
   pingDatabase,
+  poolUseOf,
   resolveDatabaseTarget,
 } from './config.js';
+export type { PoolUse } from './driver/index.js';
 export {
   type AuditEvent,
   AuditEventSchema,

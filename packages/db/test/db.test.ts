@@ -3,9 +3,11 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readRows } from '../src/driver/index.js';
 import {
+  ACQUIRE_TIMEOUT_CODE,
   createOrm,
   migrateToLatest,
   pingDatabase,
+  poolUseOf,
   repositoriesOf,
   resolveDatabaseTarget,
   seedUsers,
@@ -156,6 +158,49 @@ describe.runIf(testDialect() === 'mysql')('the query timeout (MySQL)', () => {
       await empty.destroy();
     }
   });
+});
+
+describe("the pool's use (metrics)", () => {
+  it.runIf(testDialect() === 'sqlite')('is not counted on SQLite (one connection, no pool)', () => {
+    expect(poolUseOf(db.orm)).toBeUndefined();
+  });
+
+  it.runIf(testDialect() === 'mysql')(
+    'counts connections held, callers waiting and waits given up, and connections given back',
+    async () => {
+      const orm = await createOrm({ url: db.url, rootDir: tmpdir(), quiet: true, poolMax: 2, acquireTimeoutMs: 400 });
+      const use = poolUseOf(orm);
+      try {
+        expect(use).toEqual({ max: 2, inUse: 0, waiting: 0, acquireTimeouts: 0 });
+        // Two transactions hold both connections until `release` is called.
+        let release = () => {};
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const holders = [0, 1].map(() =>
+          orm.em.fork().transactional(async (em) => {
+            await em.getConnection().execute('select 1', [], 'all', em.getTransactionContext());
+            await released;
+          }),
+        );
+        await vi.waitFor(() => expect(use?.inUse).toBe(2));
+        // A third caller waits, then gives up at the acquire timeout.
+        const third = orm.em.getConnection().execute('select 1');
+        await vi.waitFor(() => expect(use?.waiting).toBe(1));
+        await expect(third).rejects.toMatchObject({ code: ACQUIRE_TIMEOUT_CODE });
+        expect(use).toMatchObject({ inUse: 2, waiting: 0, acquireTimeouts: 1 });
+        release();
+        await Promise.all(holders);
+        expect(use).toMatchObject({ inUse: 0, waiting: 0 });
+        // A statement alone takes a connection and gives it back.
+        await orm.em.getConnection().execute('select 1');
+        expect(use).toEqual({ max: 2, inUse: 0, waiting: 0, acquireTimeouts: 1 });
+      } finally {
+        await orm.close(true);
+      }
+    },
+    20_000,
+  );
 });
 
 describe('users', () => {

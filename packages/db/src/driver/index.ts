@@ -8,10 +8,10 @@
 import type { Options } from '@mikro-orm/core';
 import type { PoolOptions } from 'mysql2';
 import { registerDriverOptions } from './dialects.js';
-import type { MysqlPoolBounds } from './mysql-pool.js';
+import type { MysqlPoolBounds, PoolUse } from './mysql-pool.js';
 
 export { driverDialectOf } from './dialects.js';
-export type { MysqlPoolBounds } from './mysql-pool.js';
+export type { MysqlPoolBounds, PoolUse } from './mysql-pool.js';
 export { readRows } from './read-rows.js';
 
 /** What the driver needs to open the database the URL named. */
@@ -21,6 +21,8 @@ export type DriverTarget =
       /** mysql2's options for a pool, made by MikroORM from its configuration; called when the pool is made. */
       poolOptions: () => PoolOptions;
       bounds: MysqlPoolBounds;
+      /** Counted by the pool as it works; read by metrics. */
+      use: PoolUse;
     }
   | { dialect: 'sqlite'; file: string };
 
@@ -36,7 +38,7 @@ export async function driverOptionsFor(target: DriverTarget): Promise<Pick<Optio
     ]);
     return {
       driver: MySqlDriver,
-      driverOptions: registerDriverOptions(boundedMysqlDialect(target.poolOptions, target.bounds), 'mysql'),
+      driverOptions: registerDriverOptions(boundedMysqlDialect(target.poolOptions, target.bounds, target.use), 'mysql'),
     };
   }
   const [{ LibSqlDriver }, { statementCachingSqliteDialect }] = await Promise.all([

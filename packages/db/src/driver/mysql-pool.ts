@@ -30,6 +30,18 @@ export interface MysqlPoolBounds {
   queryTimeoutMs(): number;
 }
 
+/**
+ * What the pool is doing, read when metrics are scraped: connections handed
+ * out and not yet given back, callers waiting for one, and those who gave up.
+ */
+export interface PoolUse {
+  /** The most connections the pool opens (MikroORM's `pool.max`). */
+  readonly max: number;
+  inUse: number;
+  waiting: number;
+  acquireTimeouts: number;
+}
+
 /** The connection's pool could not hand out a connection in time. */
 export class AcquireTimeoutError extends Error {
   override name = 'AcquireTimeoutError';
@@ -55,7 +67,11 @@ function queryTimeoutError(): Error {
 }
 
 /** One statement at a time with the current timeout; a timed-out connection is destroyed, not reused. */
-function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds): MysqlPoolConnection {
+function boundedConnection(
+  connection: PoolConnection,
+  bounds: MysqlPoolBounds,
+  givenBack: () => void,
+): MysqlPoolConnection {
   return {
     get config() {
       return connection.config;
@@ -64,8 +80,14 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
       return connection.threadId;
     },
     connect: (callback) => connection.connect(callback),
-    destroy: () => connection.destroy(),
-    release: () => connection.release(),
+    destroy: () => {
+      givenBack();
+      connection.destroy();
+    },
+    release: () => {
+      givenBack();
+      connection.release();
+    },
     query(sql: string, values: QueryOptions['values'], done?: QueryCallback) {
       const timeout = bounds.queryTimeoutMs();
       // Streams (no callback) stay unbounded: they may run long on purpose.
@@ -88,7 +110,10 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
         clearTimeout(timer);
         // mysql2 fails the statement but keeps its connection, whose late (or
         // never coming) answer would block the next statement sent on it.
-        if (isQueryTimeout(error)) connection.destroy();
+        if (isQueryTimeout(error)) {
+          givenBack();
+          connection.destroy();
+        }
         callback(error, result);
       };
       // mysql2's own `timeout` covers the execution only, not the PREPARE an
@@ -101,15 +126,23 @@ function boundedConnection(connection: PoolConnection, bounds: MysqlPoolBounds):
   } as MysqlPoolConnection;
 }
 
-/** mysql2's pool, with a bound on how long `getConnection` may wait. */
-function boundedPool(pool: Pool, bounds: MysqlPoolBounds): MysqlPool {
+/** mysql2's pool, with a bound on how long `getConnection` may wait, and its use counted. */
+function boundedPool(pool: Pool, bounds: MysqlPoolBounds, use: PoolUse): MysqlPool {
   // Kysely keeps its per-connection state by the object it gets: one per connection.
   const wrapped = new WeakMap<PoolConnection, MysqlPoolConnection>();
+  // Handed out and not yet back: a timed-out statement destroys its connection, and Kysely then releases it too.
+  const held = new Set<PoolConnection>();
+  const giveBack = (connection: PoolConnection) => {
+    if (held.delete(connection)) use.inUse = held.size;
+  };
   return {
     getConnection(callback) {
       let isSettled = false;
+      use.waiting += 1;
       const timer = setTimeout(() => {
         isSettled = true;
+        use.waiting -= 1;
+        use.acquireTimeouts += 1;
         callback(new AcquireTimeoutError(bounds.acquireTimeoutMs), undefined as never);
       }, bounds.acquireTimeoutMs);
       pool.getConnection((error, connection) => {
@@ -119,13 +152,16 @@ function boundedPool(pool: Pool, bounds: MysqlPoolBounds): MysqlPool {
           return;
         }
         isSettled = true;
+        use.waiting -= 1;
         clearTimeout(timer);
         if (error) return callback(error, undefined as never);
         let bounded = wrapped.get(connection);
         if (!bounded) {
-          bounded = boundedConnection(connection, bounds);
+          bounded = boundedConnection(connection, bounds, () => giveBack(connection));
           wrapped.set(connection, bounded);
         }
+        held.add(connection);
+        use.inUse = held.size;
         callback(null, bounded);
       });
     },
@@ -139,9 +175,13 @@ function boundedPool(pool: Pool, bounds: MysqlPoolBounds): MysqlPool {
  * mysql2 options for its configuration (`MySqlConnection.mapOptions`), so the
  * connection URL, pool size, time zone and type parsing stay MikroORM's.
  */
-export function boundedMysqlDialect(poolOptions: () => PoolOptions, bounds: MysqlPoolBounds): MysqlDialect {
+export function boundedMysqlDialect(
+  poolOptions: () => PoolOptions,
+  bounds: MysqlPoolBounds,
+  use: PoolUse,
+): MysqlDialect {
   return new MysqlDialect({
-    pool: async () => boundedPool(createPool(poolOptions()), bounds),
+    pool: async () => boundedPool(createPool(poolOptions()), bounds, use),
     // Kysely cancels a statement (KILL QUERY) over a connection of its own, as MikroORM sets it up.
     controlConnection: createConnection,
   });
