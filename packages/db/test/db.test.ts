@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type MikroORM, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readRows } from '../src/driver/index.js';
 import {
@@ -168,38 +168,67 @@ describe("the pool's use (metrics)", () => {
   it.runIf(testDialect() === 'mysql')(
     'counts connections held, callers waiting and waits given up, and connections given back',
     async () => {
-      const orm = await createOrm({ url: db.url, rootDir: tmpdir(), quiet: true, poolMax: 2, acquireTimeoutMs: 400 });
-      const use = poolUseOf(orm);
-      try {
-        expect(use).toEqual({ max: 2, inUse: 0, waiting: 0, acquireTimeouts: 0 });
-        // Two transactions hold both connections until `release` is called.
+      /** Two transactions that hold both connections of a pool of 2 until `release()`. */
+      const holdBoth = (orm: MikroORM) => {
         let release = () => {};
         const released = new Promise<void>((resolve) => {
           release = resolve;
         });
-        const holders = [0, 1].map(() =>
-          orm.em.fork().transactional(async (em) => {
-            await em.getConnection().execute('select 1', [], 'all', em.getTransactionContext());
-            await released;
-          }),
+        const done = Promise.all(
+          [0, 1].map(() =>
+            orm.em.fork().transactional(async (em) => {
+              await em.getConnection().execute('select 1', [], 'all', em.getTransactionContext());
+              await released;
+            }),
+          ),
         );
-        await vi.waitFor(() => expect(use?.inUse).toBe(2));
-        // A third caller waits, then gives up at the acquire timeout.
-        const third = orm.em.getConnection().execute('select 1');
-        await vi.waitFor(() => expect(use?.waiting).toBe(1));
-        await expect(third).rejects.toMatchObject({ code: ACQUIRE_TIMEOUT_CODE });
-        expect(use).toMatchObject({ inUse: 2, waiting: 0, acquireTimeouts: 1 });
-        release();
-        await Promise.all(holders);
-        expect(use).toMatchObject({ inUse: 0, waiting: 0 });
-        // A statement alone takes a connection and gives it back.
-        await orm.em.getConnection().execute('select 1');
-        expect(use).toEqual({ max: 2, inUse: 0, waiting: 0, acquireTimeouts: 1 });
+        return { release, done };
+      };
+      const soon = { timeout: 15_000 };
+      // A wait far longer than the test: the third caller waits until a connection is given back.
+      const patient = await createOrm({
+        url: db.url,
+        rootDir: tmpdir(),
+        quiet: true,
+        poolMax: 2,
+        acquireTimeoutMs: 60_000,
+      });
+      // A wait of 2 s: time enough to open a connection, and a caller behind a held one gives up.
+      const hasty = await createOrm({
+        url: db.url,
+        rootDir: tmpdir(),
+        quiet: true,
+        poolMax: 2,
+        acquireTimeoutMs: 2000,
+      });
+      try {
+        const use = poolUseOf(patient);
+        expect(use).toEqual({ max: 2, inUse: 0, waiting: 0, acquireTimeouts: 0 });
+        const held = holdBoth(patient);
+        await vi.waitFor(() => expect(use?.inUse).toBe(2), soon);
+        const third = patient.em.getConnection().execute('select 1');
+        await vi.waitFor(() => expect(use?.waiting).toBe(1), soon);
+        held.release();
+        await held.done;
+        await third;
+        expect(use).toEqual({ max: 2, inUse: 0, waiting: 0, acquireTimeouts: 0 });
+
+        const hastyUse = poolUseOf(hasty);
+        const hastyHeld = holdBoth(hasty);
+        await vi.waitFor(() => expect(hastyUse?.inUse).toBe(2), soon);
+        await expect(hasty.em.getConnection().execute('select 1')).rejects.toMatchObject({
+          code: ACQUIRE_TIMEOUT_CODE,
+        });
+        expect(hastyUse).toMatchObject({ inUse: 2, waiting: 0, acquireTimeouts: 1 });
+        hastyHeld.release();
+        await hastyHeld.done;
+        expect(hastyUse).toEqual({ max: 2, inUse: 0, waiting: 0, acquireTimeouts: 1 });
       } finally {
-        await orm.close(true);
+        await patient.close(true);
+        await hasty.close(true);
       }
     },
-    20_000,
+    60_000,
   );
 });
 
