@@ -71,8 +71,8 @@ type Names = { schema: string; repository: string; table: string; key: string };
 
 function entityOf(name: string, n: Names): string {
   return `import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { ${n.repository} } from '../repositories/${kebabCase(lowerFirst(name))}.repository.js';
+import { uuidPrimaryKey } from './columns.js';
 
 // Made by \`pnpm turbo gen entity\`: add your properties, then write the
 // migrations with \`pnpm db:migration:create <name>\` (README "Make it yours").
@@ -81,12 +81,9 @@ export const ${n.schema} = defineEntity({
   tableName: '${n.table}',
   repository: () => ${n.repository},
   properties: (p) => ({
-    // UUID v7: opaque, yet time-ordered (a stable cursor for pagination).
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
+    // UUID v7: opaque, yet time-ordered (a stable cursor for pagination). A row of a
+    // user's: \`user: userReference()\` (from './user.entity.js'), deleted with them.
+    id: uuidPrimaryKey(),
     createdAt: p.datetime(3).onCreate(() => new Date()),
     updatedAt: p
       .datetime(3)

@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { AuditEventRepository } from '../repositories/audit-event.repository.js';
+import { uuidPrimaryKey } from './columns.js';
 
 /** The longest event type stored (`type` is free text: new event types need no migration). */
 export const MAX_AUDIT_TYPE_LENGTH = 64;
@@ -19,11 +19,7 @@ export const AuditEventSchema = defineEntity({
   tableName: 'audit_events',
   repository: () => AuditEventRepository,
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
+    id: uuidPrimaryKey(),
     // Indexed for the prune, which deletes by it, and for the newest-first pages.
     at: p.datetime(3).index('audit_events_at_index'),
     type: p.string().length(MAX_AUDIT_TYPE_LENGTH),

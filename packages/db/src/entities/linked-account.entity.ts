@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { LinkedAccountRepository } from '../repositories/linked-account.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 /**
  * An account at an identity provider (OpenID Connect) linked to a user: a
@@ -18,12 +18,8 @@ export const LinkedAccountSchema = defineEntity({
     { name: 'linked_accounts_user_provider_unique', properties: ['user', 'provider'] },
   ],
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade'),
+    id: uuidPrimaryKey(),
+    user: userReference(),
     /** The provider's configured name (OIDC_PROVIDERS), lower-case. */
     provider: p.string().length(40),
     /** The ID token's `sub`: stable and unique at that provider (OIDC Core 1.0 §2 allows up to 255 ASCII characters). */

@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { MfaChallengeRepository } from '../repositories/mfa-challenge.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 /**
  * A sign-in that passed the password step and waits for its second factor:
@@ -13,12 +13,8 @@ export const MfaChallengeSchema = defineEntity({
   tableName: 'mfa_challenges',
   repository: () => MfaChallengeRepository,
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').index('mfa_challenges_user_id_index'),
+    id: uuidPrimaryKey(),
+    user: userReference().index('mfa_challenges_user_id_index'),
     /** Hex SHA-256 of the mfaToken. */
     tokenHash: p.string().length(64).unique('mfa_challenges_token_hash_unique'),
     /** Codes tried with it, counted before each is checked. */

@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { OidcTicketRepository } from '../repositories/oidc-ticket.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 /**
  * What a ticket is for:
@@ -25,18 +25,14 @@ export const OidcTicketSchema = defineEntity({
   tableName: 'oidc_tickets',
   repository: () => OidcTicketRepository,
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
+    id: uuidPrimaryKey(),
     /** Hex SHA-256 of the secret. */
     secretHash: p.string().length(64).unique('oidc_tickets_secret_hash_unique'),
     // A plain string rather than an enum: a new purpose needs no table rebuild on SQLite.
     purpose: p.string().length(16).$type<OidcTicketPurpose>(),
     provider: p.string().length(40),
     /** The signed-in user a `link` ticket or flow links to; the user a `sign_in` code signs in. */
-    user: p.manyToOne(UserSchema).nullable().deleteRule('cascade').updateRule('cascade'),
+    user: userReference().nullable(),
     /** `flow` only: the values the provider's answer is checked against. */
     state: p.string().length(128).nullable(),
     nonce: p.string().length(128).nullable(),

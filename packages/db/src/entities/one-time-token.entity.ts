@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { OneTimeTokenRepository } from '../repositories/one-time-token.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 export const ONE_TIME_TOKEN_PURPOSES = ['verify_email', 'reset_password'] as const;
 export type OneTimeTokenPurpose = (typeof ONE_TIME_TOKEN_PURPOSES)[number];
@@ -17,12 +17,8 @@ export const OneTimeTokenSchema = defineEntity({
   repository: () => OneTimeTokenRepository,
   uniques: [{ name: 'one_time_tokens_user_purpose_unique', properties: ['user', 'purpose'] }],
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade'),
+    id: uuidPrimaryKey(),
+    user: userReference(),
     purpose: p.enum([...ONE_TIME_TOKEN_PURPOSES]),
     /** Hex SHA-256 of the token. */
     tokenHash: p.string().length(64).unique('one_time_tokens_token_hash_unique'),

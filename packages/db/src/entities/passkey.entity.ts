@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { PasskeyRepository } from '../repositories/passkey.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 /**
  * The longest credential id stored, base64url: 512 characters (384 bytes).
@@ -16,12 +16,8 @@ export const PasskeySchema = defineEntity({
   tableName: 'passkeys',
   repository: () => PasskeyRepository,
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').index('passkeys_user_id_index'),
+    id: uuidPrimaryKey(),
+    user: userReference().index('passkeys_user_id_index'),
     /** The credential id, base64url. Unique: a credential belongs to one user only. */
     credentialId: p.string().length(MAX_CREDENTIAL_ID_LENGTH).unique('passkeys_credential_id_unique'),
     /** The COSE public key, base64url. */

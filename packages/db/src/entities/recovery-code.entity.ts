@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 /** One recovery code of a user's current set, stored as its SHA-256 only; it works once. */
 export const RecoveryCodeSchema = defineEntity({
@@ -9,12 +9,8 @@ export const RecoveryCodeSchema = defineEntity({
   tableName: 'recovery_codes',
   repository: () => RecoveryCodeRepository,
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').index('recovery_codes_user_id_index'),
+    id: uuidPrimaryKey(),
+    user: userReference().index('recovery_codes_user_id_index'),
     /** Hex SHA-256 of the code. */
     codeHash: p.string().length(64).unique('recovery_codes_code_hash_unique'),
     usedAt: p.datetime(3).nullable(),

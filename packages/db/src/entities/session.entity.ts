@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { SessionRepository } from '../repositories/session.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 export const SESSION_REVOKE_REASONS = [
   'logout',
@@ -25,13 +25,9 @@ export const SessionSchema = defineEntity({
   tableName: 'sessions',
   repository: () => SessionRepository,
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
+    id: uuidPrimaryKey(),
     // Both rules explicit: MikroORM 7 infers neither, and the migrations made both cascade.
-    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').index('sessions_user_id_index'),
+    user: userReference().index('sessions_user_id_index'),
     /** `jti` of the only refresh token that may still be exchanged. */
     refreshTokenId: p.string().length(36),
     /**

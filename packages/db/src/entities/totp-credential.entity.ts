@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
 import { TotpCredentialRepository } from '../repositories/totp-credential.repository.js';
-import { UserSchema } from './user.entity.js';
+import { uuidPrimaryKey } from './columns.js';
+import { userReference } from './user.entity.js';
 
 /**
  * A user's TOTP authenticator: at most one row per user (the unique index),
@@ -13,12 +13,8 @@ export const TotpCredentialSchema = defineEntity({
   tableName: 'totp_credentials',
   repository: () => TotpCredentialRepository,
   properties: (p) => ({
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
-    user: p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade').unique('totp_credentials_user_id_unique'),
+    id: uuidPrimaryKey(),
+    user: userReference().unique('totp_credentials_user_id_unique'),
     /** The encrypted secret, as the API's cipher writes it (printable ASCII). */
     encryptedSecret: p.string().length(255),
     /** When a first valid code turned it on; null while the setup is pending. */

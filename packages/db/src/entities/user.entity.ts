@@ -1,6 +1,6 @@
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { UserRepository } from '../repositories/user.repository.js';
+import { uuidPrimaryKey } from './columns.js';
 
 export const USER_ROLES = ['user', 'admin'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -12,11 +12,7 @@ export const UserSchema = defineEntity({
   properties: (p) => ({
     // UUID v7: opaque and unguessable, yet time-ordered, so it doubles as a
     // stable pagination cursor.
-    id: p
-      .string()
-      .length(36)
-      .primary()
-      .onCreate(() => uuidv7()),
+    id: uuidPrimaryKey(),
     username: p.string().length(40),
     // Lower-cased username. The unique index lives on this column, so
     // "Alice" and "alice" collide in the database on every dialect,
@@ -45,3 +41,6 @@ export const UserSchema = defineEntity({
 });
 
 export type User = InferEntity<typeof UserSchema>;
+
+/** A row that belongs to a user: deleted with the user, and following a change of its id. */
+export const userReference = () => p.manyToOne(UserSchema).deleteRule('cascade').updateRule('cascade');

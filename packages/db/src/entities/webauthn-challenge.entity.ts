@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { WebauthnChallengeRepository } from '../repositories/webauthn-challenge.repository.js';
-import { UserSchema } from './user.entity.js';
+import { userReference } from './user.entity.js';
 
 export const WEBAUTHN_CHALLENGE_PURPOSES = ['registration', 'authentication'] as const;
 export type WebauthnChallengePurpose = (typeof WEBAUTHN_CHALLENGE_PURPOSES)[number];
@@ -20,12 +20,7 @@ export const WebauthnChallengeSchema = defineEntity({
     challenge: p.string().length(128).unique('webauthn_challenges_challenge_unique'),
     purpose: p.enum([...WEBAUTHN_CHALLENGE_PURPOSES]),
     /** Registration: the user it was issued to. Authentication: null (anyone may answer it). */
-    user: p
-      .manyToOne(UserSchema)
-      .nullable()
-      .deleteRule('cascade')
-      .updateRule('cascade')
-      .index('webauthn_challenges_user_id_index'),
+    user: userReference().nullable().index('webauthn_challenges_user_id_index'),
     // Indexed for the prune, which deletes by it.
     expiresAt: p.datetime(3).index('webauthn_challenges_expires_at_index'),
     createdAt: p.datetime(3),
