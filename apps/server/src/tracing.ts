@@ -1,7 +1,8 @@
 /**
  * Traces with OpenTelemetry (API.md "Audit log, metrics and traces"), only
- * when OTEL_EXPORTER_OTLP_ENDPOINT is set: the Node SDK exports over OTLP/HTTP
- * and reads the standard OTEL_* variables itself. Spans: the HTTP request
+ * when OTEL_EXPORTER_OTLP_ENDPOINT is set: the Node SDK picks its exporter
+ * from the standard OTEL_* variables itself (OTLP over HTTP with protobuf by
+ * default; `OTEL_EXPORTER_OTLP_PROTOCOL=http/json` or `grpc` as they say). Spans: the HTTP request
  * (here), each procedure and each bcrypt run (@repo/api), each statement
  * (@repo/db's driver); W3C `traceparent` is honoured and returned, and log
  * lines carry the trace id (logger.ts).
@@ -14,14 +15,11 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Starts the SDK: a tracer provider, the AsyncLocalStorage context, W3C propagation, the OTLP exporter. */
+/** Starts the SDK: a tracer provider, the AsyncLocalStorage context, W3C propagation, the exporter the variables name. */
 export async function startTracing(serviceName: string): Promise<Tracing> {
-  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
-    import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-  ]);
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
   // No auto-instrumentation: the spans this service makes are its own, and ESM needs no loader hook then.
-  const sdk = new NodeSDK({ serviceName, traceExporter: new OTLPTraceExporter(), instrumentations: [] });
+  const sdk = new NodeSDK({ serviceName, instrumentations: [] });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }

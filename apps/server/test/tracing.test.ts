@@ -78,6 +78,8 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
         MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
         BCRYPT_COST: '10',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        // A standard variable the SDK reads (the default is protobuf): the receiver here reads JSON.
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         // Export every 100 ms rather than every 5 s: the test waits for the spans.
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
