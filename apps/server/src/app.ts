@@ -290,9 +290,11 @@ export function createApp(deps: AppDeps): Express {
     trpc(req, res, next);
   });
 
-  const openApiDocument = createOpenApiDocument('/api');
+  // Made at the first request for it, then kept as text: most servers are never asked.
+  let openApiJson: string | undefined;
   app.get('/api/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+    openApiJson ??= JSON.stringify(createOpenApiDocument('/api'));
+    res.type('application/json').send(openApiJson);
   });
   // Sign-in with identity providers: two browser navigations, in front of the REST bridge.
   app.use(createOidcRouter({ em: orm.em, services, logger, cookieMode: cookieModeOptions, apiUrl: deps.apiUrl }));

@@ -1,13 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { repositoriesOf } from '@repo/db';
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import { AppError } from '../errors.js';
 import type { TokenPair } from '../fields.js';
 import type { AuthIdentity, AuthService, ClientInfo } from './auth.js';
 import { hasPassword, NO_PASSWORD_HASH } from './passwords.js';
 import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
 import type { AuthThrottle } from './throttle.js';
+
+/** openid-client, loaded at the first provider call: a server with no provider configured never needs it. */
+let openidClientLibrary: Promise<typeof import('openid-client')> | undefined;
+const openidClient = () => (openidClientLibrary ??= import('openid-client'));
 
 // Declared here, not imported from the procedure (services/auth.ts says why).
 /** An identity provider users can sign in with (auth.providers answers them). */
@@ -136,12 +140,14 @@ export class OidcService {
     let configuration = this.#configurations.get(provider.name);
     if (!configuration) {
       const isPlainHttp = new URL(provider.issuer).protocol === 'http:';
-      configuration = client
-        .discovery(new URL(provider.issuer), provider.clientId, provider.clientSecret, undefined, {
-          // Plain http only for a local issuer (config.ts refuses it in production).
-          ...(isPlainHttp ? { execute: [client.allowInsecureRequests] } : {}),
-          ...(this.deps.fetch ? { [client.customFetch]: this.deps.fetch } : {}),
-        })
+      configuration = openidClient()
+        .then((oidc) =>
+          oidc.discovery(new URL(provider.issuer), provider.clientId, provider.clientSecret, undefined, {
+            // Plain http only for a local issuer (config.ts refuses it in production).
+            ...(isPlainHttp ? { execute: [oidc.allowInsecureRequests] } : {}),
+            ...(this.deps.fetch ? { [oidc.customFetch]: this.deps.fetch } : {}),
+          }),
+        )
         .catch((error: unknown) => {
           this.#configurations.delete(provider.name);
           throw new AppError(
@@ -185,9 +191,10 @@ export class OidcService {
       userId = ticket.user.id;
     }
     const configuration = await this.#configuration(provider);
-    const codeVerifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
+    const oidc = await openidClient();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
     const flowSecret = newSecret();
     await oidcTickets.issue({
       secretHash: hashOf(flowSecret),
@@ -201,10 +208,10 @@ export class OidcService {
       expiresAt: new Date(now.getTime() + OIDC_FLOW_TTL_MS),
       now,
     });
-    const url = client.buildAuthorizationUrl(configuration, {
+    const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: input.redirectUri,
       scope: SCOPE,
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
       state,
       nonce,
@@ -265,19 +272,20 @@ export class OidcService {
       });
     }
     const configuration = await this.#configuration(provider);
+    const oidc = await openidClient();
     // The redirect URI exactly as sent at the start, with the provider's parameters.
     const currentUrl = new URL(flow.redirectUri);
     currentUrl.search = input.query.toString();
     let claims: client.IDToken;
     try {
-      const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+      const tokens = await oidc.authorizationCodeGrant(configuration, currentUrl, {
         pkceCodeVerifier: flow.codeVerifier,
         expectedState: flow.state,
         expectedNonce: flow.nonce,
         idTokenExpected: true,
       });
       const idClaims = tokens.claims();
-      if (!idClaims) throw new client.ClientError('the token response has no ID token');
+      if (!idClaims) throw new oidc.ClientError('the token response has no ID token');
       claims = idClaims;
     } catch (error) {
       const reason = refusalReasonOf(error);

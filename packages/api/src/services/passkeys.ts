@@ -1,17 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { MAX_CREDENTIAL_ID_LENGTH, type Passkey, repositoriesOf } from '@repo/db';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import { AppError } from '../errors.js';
 import type { TokenPair } from '../fields.js';
 import type { AuthIdentity, AuthService, ClientInfo } from './auth.js';
@@ -70,8 +65,20 @@ function passkeySignInFailed(): AppError {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * SimpleWebAuthn, loaded at the first passkey call rather than at start: it
+ * is the heaviest library of the API (about 5 MB of heap), and most requests
+ * never touch a passkey.
+ */
+let webauthnLibrary: Promise<
+  [typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]
+>;
+const webauthn = () =>
+  (webauthnLibrary ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]));
+
 /** The challenge a response signed, read from its clientDataJSON; undefined if it has none. */
-function challengeOf(clientDataJSON: string): string | undefined {
+async function challengeOf(clientDataJSON: string): Promise<string | undefined> {
+  const [, { decodeClientDataJSON }] = await webauthn();
   try {
     const { challenge } = decodeClientDataJSON(clientDataJSON);
     return typeof challenge === 'string' ? challenge : undefined;
@@ -116,6 +123,7 @@ export class PasskeyService {
     const user = await this.deps.auth.confirmCurrentPassword(em, identity, currentPassword, request);
     const { passkeys, webauthnChallenges } = repositoriesOf(em);
     const owned = await passkeys.listOfUser(user.id);
+    const [{ generateRegistrationOptions }] = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: this.deps.webauthn.rpName,
       rpID: this.deps.webauthn.rpId,
@@ -153,13 +161,14 @@ export class PasskeyService {
   ): Promise<PasskeySummary> {
     const { webauthnChallenges } = repositoriesOf(em);
     const now = this.#now();
-    const challenge = challengeOf(input.response.response.clientDataJSON);
+    const challenge = await challengeOf(input.response.response.clientDataJSON);
     // Used before it is verified: a wrong answer spends the challenge too.
     if (!challenge || !(await webauthnChallenges.useForUser(challenge, identity.user.id, now))) {
       this.#emit({ type: 'passkey.register_failed', userId: identity.user.id, reason: 'challenge', ...request });
       throw invalidResponse('answers no live registration challenge of yours (they last 5 minutes and work once)');
     }
     let credential: { id: string; publicKey: Uint8Array; counter: number; transports?: string[] | undefined };
+    const [{ verifyRegistrationResponse }] = await webauthn();
     try {
       const verification = await verifyRegistrationResponse({
         response: input.response,
@@ -245,6 +254,7 @@ export class PasskeyService {
   async authenticationOptions(
     em: EntityManager,
   ): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
+    const [{ generateAuthenticationOptions }] = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID: this.deps.webauthn.rpId,
       challenge: randomBytes(CHALLENGE_BYTES),
@@ -288,6 +298,7 @@ export class PasskeyService {
       return refuse('user handle', user.id);
     }
     let newCounter: number;
+    const [{ verifyAuthenticationResponse }] = await webauthn();
     try {
       const verification = await verifyAuthenticationResponse({
         response: input.response,
