@@ -67,7 +67,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * SimpleWebAuthn, loaded at the first passkey call rather than at start: it
- * is the heaviest library of the API (about 5 MB of heap), and most requests
+ * is the heaviest library of the API (bench/README.md), and most requests
  * never touch a passkey.
  */
 let webauthnLibrary: Promise<
