@@ -19,8 +19,8 @@ export function newCredentials(prefix = 'c'): { username: string; password: stri
 export type TestServer = TestApi;
 
 /** The real app on an ephemeral port, on a fresh database of the project's dialect. */
-export function startServer(): Promise<TestServer> {
-  return startTestApi({ config: { accessTtlMs: ACCESS_TTL_MS } });
+export function startServer(accessTtlMs = ACCESS_TTL_MS): Promise<TestServer> {
+  return startTestApi({ config: { accessTtlMs } });
 }
 
 export interface SentRequest {
