@@ -31,8 +31,8 @@ fi
 echo "server stopped cleanly after SIGTERM"
 
 # `pnpm start` as a process manager that signals one pid runs it: pnpm passes
-# the SIGTERM on (through turbo) to the server, which drains and stops; nothing
-# is left holding the port.
+# the SIGTERM on to the server, which answers the request it had accepted,
+# then stops; nothing is left holding the port.
 log=$(mktemp)
 LOG_LEVEL=info pnpm start >"$log" 2>&1 &
 pid=$!
@@ -40,9 +40,10 @@ for _ in $(seq 150); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
   sleep 0.2
 done
-kill -TERM "$pid"
+in_flight=0
+node .ci/in-flight-at-sigterm.mjs "$PORT" "$pid" || in_flight=1
 wait "$pid" || true
-if ! grep -q '"msg":"stopped"' "$log"; then
+if [ "$in_flight" -ne 0 ] || ! grep -q '"msg":"stopped"' "$log"; then
   echo "pnpm start: the server did not drain and stop after a SIGTERM to pnpm's pid:"
   cat "$log"
   exit 1
