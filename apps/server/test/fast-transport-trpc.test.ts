@@ -746,6 +746,27 @@ describe('what createFastTrpcHandler refuses when it is made (options its fast p
   });
 });
 
+/**
+ * One GET of `path` sent to each adapter, each made with the options `optionsFor`
+ * gives (told where to record what onError reports): each side's status, body
+ * (stack traces masked: they name each side's own frames) and reports.
+ */
+async function answerOfEach<TRouter extends AnyTRPCRouter>(
+  optionsFor: (reported: string[]) => FastTrpcHandlerOptions<TRouter>,
+  path: string,
+): Promise<{ status: number; body: unknown; reported: string[] }[]> {
+  const answers: { status: number; body: unknown; reported: string[] }[] = [];
+  for (const name of ADAPTER_NAMES) {
+    const reported: string[] = [];
+    await withAdapter(name, optionsFor(reported), async (baseUrl) => {
+      const res = await fetch(`${baseUrl}/trpc${path}`);
+      const body = (await res.text()).replace(/"stack":"(?:[^"\\]|\\.)*"/g, '"stack":"…"');
+      answers.push({ status: res.status, body: parse(body), reported });
+    });
+  }
+  return answers;
+}
+
 describe('a response that cannot be built (responseMeta throws)', () => {
   it.each([
     ['always', () => true],
@@ -753,10 +774,8 @@ describe('a response that cannot be built (responseMeta throws)', () => {
   ])('(%s): the same error answer from both, and the same reports to onError', async (_when, throwsFor) => {
     const t = initTRPC.create();
     const router = t.router({ ping: t.procedure.query(() => 'pong') });
-    const answers: { status: number; body: unknown; reported: string[] }[] = [];
-    for (const name of ADAPTER_NAMES) {
-      const reported: string[] = [];
-      const options = {
+    const [stock, ours] = await answerOfEach(
+      (reported) => ({
         router,
         createContext: () => ({}),
         responseMeta: ({ errors }: { errors: readonly unknown[] }) => {
@@ -766,15 +785,9 @@ describe('a response that cannot be built (responseMeta throws)', () => {
         onError: ({ error, type }: { error: { code: string }; type: string }) => {
           reported.push(`${error.code} ${type}`);
         },
-      };
-      await withAdapter(name, options, async (baseUrl) => {
-        const res = await fetch(`${baseUrl}/trpc/ping`);
-        // The stack trace names each side's own frames.
-        const body = (await res.text()).replace(/"stack":"(?:[^"\\]|\\.)*"/, '"stack":"…"');
-        answers.push({ status: res.status, body: parse(body), reported });
-      });
-    }
-    const [stock, ours] = answers;
+      }),
+      '/ping',
+    );
     expect(stock?.status).toBe(500);
     expect(ours).toEqual(stock);
   });
@@ -790,23 +803,16 @@ describe('a query whose data only a stream can carry (a promise inside), without
       ping: t.procedure.query(() => 'pong'),
       deferred: t.procedure.query(() => ({ later: Promise.resolve(1) })),
     });
-    const answers: { status: number; body: unknown; reported: string[] }[] = [];
-    for (const name of ADAPTER_NAMES) {
-      const reported: string[] = [];
-      const options = {
+    const [stock, ours] = await answerOfEach(
+      (reported) => ({
         router,
         createContext: () => ({}),
         onError: ({ error, path: at }: { error: { code: string }; path?: string }) => {
           reported.push(`${error.code} ${at ?? '-'}`);
         },
-      };
-      await withAdapter(name, options, async (baseUrl) => {
-        const res = await fetch(`${baseUrl}/trpc${path}`);
-        const body = (await res.text()).replace(/"stack":"(?:[^"\\]|\\.)*"/g, '"stack":"…"');
-        answers.push({ status: res.status, body: parse(body), reported });
-      });
-    }
-    const [stock, ours] = answers;
+      }),
+      path,
+    );
     expect(stock?.reported).toHaveLength(path.includes('batch') ? 0 : 1);
     expect(ours).toEqual(stock);
   });
