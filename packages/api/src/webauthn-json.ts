@@ -40,3 +40,18 @@ export const clientExtensionResultsSchema = z
   .object({ credProps: z.object({ rk: z.boolean().optional() }).optional() })
   .default({})
   .meta({ description: "The browser's `getClientExtensionResults()`" });
+
+/**
+ * A credential as `startRegistration` and `startAuthentication` answer it: the
+ * same envelope (ids, type, attachment, extension results) around each
+ * ceremony's own `response`.
+ */
+export const credentialResponseSchema = <Response extends z.ZodRawShape>(response: Response) =>
+  z.object({
+    id: credentialIdSchema,
+    rawId: credentialIdSchema,
+    type: z.literal('public-key'),
+    response: z.object(response),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    clientExtensionResults: clientExtensionResultsSchema,
+  });

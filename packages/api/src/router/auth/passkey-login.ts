@@ -4,44 +4,34 @@ import { EXAMPLE_PASSKEY_ID, tokenPairSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
 import {
   base64url,
-  clientExtensionResultsSchema,
-  credentialIdSchema,
+  credentialResponseSchema,
   EXAMPLE_CLIENT_DATA,
   EXAMPLE_CREDENTIAL_ID,
 } from '../../webauthn-json.js';
 
-export const authenticationResponseSchema = z
-  .object({
-    id: credentialIdSchema,
-    rawId: credentialIdSchema,
-    type: z.literal('public-key'),
-    response: z.object({
-      clientDataJSON: base64url(4096),
-      authenticatorData: base64url(16_384),
-      // ML-DSA-87 (a post-quantum algorithm the options offer) signs in 4627 bytes.
-      signature: base64url(8192),
-      userHandle: base64url(256).optional(),
-    }),
-    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    clientExtensionResults: clientExtensionResultsSchema,
-  })
-  .meta({
-    id: 'AuthenticationResponseJSON',
-    description: "The authenticator's answer to a sign-in challenge (`startAuthentication`'s result)",
-    example: {
-      id: EXAMPLE_CREDENTIAL_ID,
-      rawId: EXAMPLE_CREDENTIAL_ID,
-      type: 'public-key',
-      response: {
-        clientDataJSON: EXAMPLE_CLIENT_DATA,
-        authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ',
-        signature: 'MEUCIQDm1l6dG8rW1b3b8oK3s0pq1E4k7fJ4kZ2r0zC5a9cC4wIgS2m7a6uF3n0x8Yp9w1qL5tD0r2bV7hN4cJ6eK8mZ1sA',
-        userHandle: 'MDE5YWMwYTMtNWYwZS03YzNiLTlhNTEtMmIxZjBjOGQ0ZTZh',
-      },
-      authenticatorAttachment: 'platform',
-      clientExtensionResults: {},
+export const authenticationResponseSchema = credentialResponseSchema({
+  clientDataJSON: base64url(4096),
+  authenticatorData: base64url(16_384),
+  // ML-DSA-87 (a post-quantum algorithm the options offer) signs in 4627 bytes.
+  signature: base64url(8192),
+  userHandle: base64url(256).optional(),
+}).meta({
+  id: 'AuthenticationResponseJSON',
+  description: "The authenticator's answer to a sign-in challenge (`startAuthentication`'s result)",
+  example: {
+    id: EXAMPLE_CREDENTIAL_ID,
+    rawId: EXAMPLE_CREDENTIAL_ID,
+    type: 'public-key',
+    response: {
+      clientDataJSON: EXAMPLE_CLIENT_DATA,
+      authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ',
+      signature: 'MEUCIQDm1l6dG8rW1b3b8oK3s0pq1E4k7fJ4kZ2r0zC5a9cC4wIgS2m7a6uF3n0x8Yp9w1qL5tD0r2bV7hN4cJ6eK8mZ1sA',
+      userHandle: 'MDE5YWMwYTMtNWYwZS03YzNiLTlhNTEtMmIxZjBjOGQ0ZTZh',
     },
-  });
+    authenticatorAttachment: 'platform',
+    clientExtensionResults: {},
+  },
+});
 
 export const passkeyLoginInput = () =>
   z.object({

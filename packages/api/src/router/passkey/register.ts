@@ -4,44 +4,34 @@ import { passkeySchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 import {
   base64url,
-  clientExtensionResultsSchema,
-  credentialIdSchema,
+  credentialResponseSchema,
   EXAMPLE_CLIENT_DATA,
   EXAMPLE_CREDENTIAL_ID,
 } from '../../webauthn-json.js';
 
-export const registrationResponseSchema = z
-  .object({
-    id: credentialIdSchema,
-    rawId: credentialIdSchema,
-    type: z.literal('public-key'),
-    response: z.object({
-      clientDataJSON: base64url(4096),
-      attestationObject: base64url(16_384),
-      authenticatorData: base64url(16_384).optional(),
-      transports: z.array(z.string().max(32)).max(8).optional(),
-      publicKeyAlgorithm: z.number().int().optional(),
-      publicKey: base64url(4096).optional(),
-    }),
-    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    clientExtensionResults: clientExtensionResultsSchema,
-  })
-  .meta({
-    id: 'RegistrationResponseJSON',
-    description: "The authenticator's answer to a registration challenge (`startRegistration`'s result)",
-    example: {
-      id: EXAMPLE_CREDENTIAL_ID,
-      rawId: EXAMPLE_CREDENTIAL_ID,
-      type: 'public-key',
-      response: {
-        clientDataJSON: EXAMPLE_CLIENT_DATA,
-        attestationObject: 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YQ',
-        transports: ['internal'],
-      },
-      authenticatorAttachment: 'platform',
-      clientExtensionResults: { credProps: { rk: true } },
+export const registrationResponseSchema = credentialResponseSchema({
+  clientDataJSON: base64url(4096),
+  attestationObject: base64url(16_384),
+  authenticatorData: base64url(16_384).optional(),
+  transports: z.array(z.string().max(32)).max(8).optional(),
+  publicKeyAlgorithm: z.number().int().optional(),
+  publicKey: base64url(4096).optional(),
+}).meta({
+  id: 'RegistrationResponseJSON',
+  description: "The authenticator's answer to a registration challenge (`startRegistration`'s result)",
+  example: {
+    id: EXAMPLE_CREDENTIAL_ID,
+    rawId: EXAMPLE_CREDENTIAL_ID,
+    type: 'public-key',
+    response: {
+      clientDataJSON: EXAMPLE_CLIENT_DATA,
+      attestationObject: 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YQ',
+      transports: ['internal'],
     },
-  });
+    authenticatorAttachment: 'platform',
+    clientExtensionResults: { credProps: { rk: true } },
+  },
+});
 
 export const registerPasskeyInput = () =>
   z.object({
