@@ -29,6 +29,14 @@ describe('sign-in with an identity provider (OpenID Connect)', () => {
   let clockOffsetMs = 0;
   /** When set, the ID token of the next token response is re-signed with the provider's key, changed by it. */
   let rewriteIdToken: ((claims: Record<string, unknown>) => Record<string, unknown>) | undefined;
+  /** The local provider as the servers' configuration names it. */
+  const devIdp = () => ({
+    name: PROVIDER,
+    label: 'Dev IdP',
+    issuer: idp.issuer,
+    clientId: idp.clientId,
+    clientSecret: idp.clientSecret,
+  });
   /** The local address whose email the provider vouches for (the no-hijack test). */
   const sharedEmail = `${uniqueName('shared')}@example.test`;
 
@@ -46,15 +54,7 @@ describe('sign-in with an identity provider (OpenID Connect)', () => {
         {
           ...apiConfig,
           appUrl: APP_URL,
-          oidcProviders: [
-            {
-              name: PROVIDER,
-              label: 'Dev IdP',
-              issuer: idp.issuer,
-              clientId: idp.clientId,
-              clientSecret: idp.clientSecret,
-            },
-          ],
+          oidcProviders: [devIdp()],
         },
         {
           events: (event) => events.push(event),
@@ -398,15 +398,7 @@ describe('sign-in with an identity provider (OpenID Connect)', () => {
       services: createApiServices({
         ...apiConfig,
         throttle: { ...apiConfig.throttle, maxOidcPerAddress: budget },
-        oidcProviders: [
-          {
-            name: PROVIDER,
-            label: 'Dev IdP',
-            issuer: idp.issuer,
-            clientId: idp.clientId,
-            clientSecret: idp.clientSecret,
-          },
-        ],
+        oidcProviders: [devIdp()],
       }),
     });
     try {
