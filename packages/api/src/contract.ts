@@ -105,3 +105,15 @@ export function procedureContracts(router: Parameters<typeof generateOpenApiDocu
 }
 
 export const errorExample = (message: string, code: string): ErrorExample => ({ message, code });
+
+/** A wrong current password, answered like any invalid field (the signed-in session is fine). */
+export const wrongCurrentPasswordExample = errorExample('currentPassword: is incorrect', 'BAD_REQUEST');
+
+/**
+ * The 400 of a procedure that asks for the current password, with the
+ * examples of its own other fields after the wrong password's.
+ */
+export const currentPasswordInvalid = (examples: Record<string, ErrorExample> = {}): DeclaredError => ({
+  description: 'Invalid input or wrong current password; the message names the field',
+  examples: { wrongPassword: wrongCurrentPasswordExample, ...examples },
+});

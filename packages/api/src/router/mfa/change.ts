@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorExample as example } from '../../contract.js';
+import { errorExample as example, wrongCurrentPasswordExample } from '../../contract.js';
 import { currentPasswordInput } from '../../fields.js';
 
 /*
@@ -20,7 +20,7 @@ export const mfaChangeErrors = {
   400: {
     description: 'Wrong current password or wrong code; the message names the field',
     examples: {
-      wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST'),
+      wrongPassword: wrongCurrentPasswordExample,
       wrongCode: example('code: is incorrect', 'BAD_REQUEST'),
     },
   },

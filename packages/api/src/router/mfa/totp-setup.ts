@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorExample as example } from '../../contract.js';
+import { currentPasswordInvalid, errorExample as example } from '../../contract.js';
 import { currentPasswordInput } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 
@@ -34,10 +34,7 @@ export const totpSetup = () =>
       },
       isThrottled: true,
       errors: {
-        400: {
-          description: 'Invalid input or wrong current password; the message names the field',
-          examples: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
-        },
+        400: currentPasswordInvalid(),
         409: {
           description: 'TOTP is already on',
           examples: { alreadyOn: example('TOTP is already on; turn it off first to set up another app', 'CONFLICT') },

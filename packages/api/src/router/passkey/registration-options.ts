@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorExample as example } from '../../contract.js';
+import { currentPasswordInvalid } from '../../contract.js';
 import { currentPasswordInput } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 import {
@@ -73,10 +73,7 @@ export const registrationOptions = () =>
       },
       isThrottled: true,
       errors: {
-        400: {
-          description: 'Invalid input or wrong current password; the message names the field',
-          examples: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
-        },
+        400: currentPasswordInvalid(),
         429: {
           description: 'Too many wrong passwords for this user (shared with login); wait for `Retry-After` seconds',
         },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorExample as example } from '../../contract.js';
+import { currentPasswordInvalid, errorExample as example } from '../../contract.js';
 import { currentPasswordInput, newPasswordInput, revokedSessionsOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 
@@ -20,13 +20,9 @@ export const changePassword = () =>
       },
       isThrottled: true,
       errors: {
-        400: {
-          description: 'Invalid input or wrong current password; the message names the field',
-          examples: {
-            wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST'),
-            weakPassword: example('newPassword: must be 8 to 72 bytes of UTF-8', 'BAD_REQUEST'),
-          },
-        },
+        400: currentPasswordInvalid({
+          weakPassword: example('newPassword: must be 8 to 72 bytes of UTF-8', 'BAD_REQUEST'),
+        }),
         429: {
           description: 'Too many wrong passwords for this user (shared with login); wait for `Retry-After` seconds',
         },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorExample as example } from '../../contract.js';
+import { currentPasswordInvalid } from '../../contract.js';
 import { currentPasswordInput, emailSchema, successOutputSchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
 
@@ -21,10 +21,7 @@ export const setEmail = () =>
       isThrottled: true,
       sendsEmail: true,
       errors: {
-        400: {
-          description: 'Invalid input or wrong current password; the message names the field',
-          examples: { wrongPassword: example('currentPassword: is incorrect', 'BAD_REQUEST') },
-        },
+        400: currentPasswordInvalid(),
         429: {
           description: 'Too many wrong passwords, or too many verification emails; wait for `Retry-After` seconds',
         },
