@@ -2,7 +2,6 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTRPC } from '../api-context.js';
 import { describeError } from '../error-messages.js';
 import { AuditEventList } from './AuditEventList.js';
-import { Button } from './Button.js';
 import { Card, CardHeader } from './Card.js';
 
 /** The signed-in user's own audit events, newest first. */
@@ -28,20 +27,13 @@ export function SecurityActivitySection() {
       ) : events.length === 0 ? (
         <p className="muted">Nothing yet.</p>
       ) : (
-        <>
-          <AuditEventList events={events} labelledBy="activity-title" />
-          {activity.hasNextPage ? (
-            <p>
-              <Button
-                onClick={() => void activity.fetchNextPage()}
-                busy={activity.isFetchingNextPage}
-                busyLabel="Loading more…"
-              >
-                Show older
-              </Button>
-            </p>
-          ) : null}
-        </>
+        <AuditEventList
+          events={events}
+          labelledBy="activity-title"
+          more={activity}
+          moreLabel="Show older"
+          moreBusyLabel="Loading more…"
+        />
       )}
     </Card>
   );

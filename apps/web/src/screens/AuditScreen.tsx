@@ -70,20 +70,14 @@ export function AuditScreen() {
         ) : items.length === 0 ? (
           <p className="muted">No events match.</p>
         ) : (
-          <>
-            <AuditEventList events={items} labelledBy="audit-events-title" showUsers />
-            {events.hasNextPage ? (
-              <p>
-                <Button
-                  onClick={() => void events.fetchNextPage()}
-                  busy={events.isFetchingNextPage}
-                  busyLabel="Loading more events…"
-                >
-                  Load more
-                </Button>
-              </p>
-            ) : null}
-          </>
+          <AuditEventList
+            events={items}
+            labelledBy="audit-events-title"
+            showUsers
+            more={events}
+            moreLabel="Load more"
+            moreBusyLabel="Loading more events…"
+          />
         )}
       </Card>
     </PageScreen>
