@@ -75,11 +75,17 @@ interface QueryBounds {
   unbounded: number;
 }
 
-const boundsOfOptions = new WeakMap<Partial<Options>, QueryBounds>();
-const boundsOfOrm = new WeakMap<MikroORM, QueryBounds>();
-/** The MySQL pool's use, counted by the driver (`poolUseOf`); none on SQLite, one connection with no pool. */
-const poolUseOfOptions = new WeakMap<Partial<Options>, PoolUse>();
-const poolUseOfOrm = new WeakMap<MikroORM, PoolUse>();
+/**
+ * What the driver reads while the ORM runs: the query bounds, and on MySQL the
+ * pool's use (`poolUseOf`; SQLite has one connection and no pool). Kept by
+ * the options `createOrmOptions` made, then by the ORM `createOrm` made of them.
+ */
+interface DriverState {
+  bounds: QueryBounds;
+  poolUse?: PoolUse;
+}
+const stateOfOptions = new WeakMap<Partial<Options>, DriverState>();
+const stateOfOrm = new WeakMap<MikroORM, DriverState>();
 
 export type DatabaseTarget = { dialect: 'mysql'; url: string } | { dialect: 'sqlite'; file: string };
 
@@ -180,8 +186,7 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
       ...migrations,
       extensions: [owner, ...(migrations.extensions ?? [])],
     };
-    boundsOfOptions.set(options, bounds);
-    poolUseOfOptions.set(options, use);
+    stateOfOptions.set(options, { bounds, poolUse: use });
     return options;
   }
 
@@ -195,7 +200,7 @@ export async function createOrmOptions(config: DatabaseConfig): Promise<Partial<
     dbName: target.file,
     ...(await migrator('sqlite', true)),
   };
-  boundsOfOptions.set(options, bounds);
+  stateOfOptions.set(options, { bounds });
   return options;
 }
 
@@ -217,16 +222,14 @@ export async function createOrm(config: DatabaseConfig): Promise<MikroORM> {
   const { MikroORM } = await import('@mikro-orm/core');
   const options = await createOrmOptions(config);
   const orm = await MikroORM.init(options);
-  const bounds = boundsOfOptions.get(options);
-  if (bounds) boundsOfOrm.set(orm, bounds);
-  const use = poolUseOfOptions.get(options);
-  if (use) poolUseOfOrm.set(orm, use);
+  const state = stateOfOptions.get(options);
+  if (state) stateOfOrm.set(orm, state);
   return orm;
 }
 
 /** The MySQL pool's use as it is now (for metrics); undefined on SQLite or for an ORM not made by `createOrm`. */
 export function poolUseOf(orm: MikroORM): Readonly<PoolUse> | undefined {
-  return poolUseOfOrm.get(orm);
+  return stateOfOrm.get(orm)?.poolUse;
 }
 
 /** The dialect DATABASE_URL chose for an ORM made by `createOrm`. */
@@ -241,7 +244,7 @@ export function dialectOf(orm: MikroORM): Dialect {
  * Statements run without the query timeout: DDL on a large table may take long.
  */
 export async function migrateToLatest(orm: MikroORM): Promise<string[]> {
-  const bounds = boundsOfOrm.get(orm);
+  const bounds = stateOfOrm.get(orm)?.bounds;
   if (bounds) bounds.unbounded += 1;
   try {
     const applied = await orm.migrator.up();
@@ -256,7 +259,7 @@ export async function migrateToLatest(orm: MikroORM): Promise<string[]> {
  * fails or takes longer than `timeoutMs` (default: the ORM's `pingTimeoutMs`).
  */
 export async function pingDatabase(orm: MikroORM, timeoutMs?: number): Promise<boolean> {
-  const limitMs = timeoutMs ?? boundsOfOrm.get(orm)?.pingTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.pingTimeoutMs;
+  const limitMs = timeoutMs ?? stateOfOrm.get(orm)?.bounds.pingTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.pingTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), limitMs);
