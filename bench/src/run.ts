@@ -10,7 +10,8 @@
  * creates, and at the end drops, a database of its own; default
  * TEST_DATABASE_URL, else mysql://root@127.0.0.1:3306/test), BENCH_DURATION (s, 10),
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
- * (3: rounds of user.me by the fast transport, by tRPC's stock adapter, on MySQL, and by REST).
+ * (3: rounds of user.me by the fast transport, by tRPC's stock adapter, on MySQL, with metrics, with
+ * tracing of every request and with tracing sampled as deploy/k8s sets it, and by REST).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,9 +39,10 @@ interface Row {
   name: string;
   /**
    * `stock`: the same server with tRPC's stock Express adapter (TRANSPORT=stock); `mysql`: the server on
-   * MySQL; `metrics`: with METRICS_PORT; `tracing`: with OTEL_EXPORTER_OTLP_ENDPOINT (to a receiver here).
+   * MySQL; `metrics`: with METRICS_PORT; `tracing`: with OTEL_EXPORTER_OTLP_ENDPOINT (to a receiver here),
+   * every request sampled; `sampled`: the same with the sampler deploy/k8s sets.
    */
-  target: 'bare' | 'server' | 'stock' | 'mysql' | 'metrics' | 'tracing';
+  target: 'bare' | 'server' | 'stock' | 'mysql' | 'metrics' | 'tracing' | 'sampled';
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -257,6 +259,21 @@ function productionStartCommand(): string[] {
   return words;
 }
 
+/**
+ * The sampler the Kubernetes manifests ship (deploy/k8s/configmap.yaml), read
+ * from there: the traced server is measured once sampling every request and
+ * once as it would run in that deployment.
+ */
+function deployedSampler(): NodeJS.ProcessEnv {
+  const configMap = readFileSync(join(ROOT, 'deploy/k8s/configmap.yaml'), 'utf8');
+  const sampler: NodeJS.ProcessEnv = {};
+  for (const [, name, value] of configMap.matchAll(/^ {2}(OTEL_TRACES_SAMPLER(?:_ARG)?): "?([^"\n]+?)"?$/gm)) {
+    if (name && value) sampler[name] = value;
+  }
+  if (!sampler.OTEL_TRACES_SAMPLER) throw new Error('deploy/k8s/configmap.yaml sets no OTEL_TRACES_SAMPLER');
+  return sampler;
+}
+
 /** Set once the run is over: a child exiting before that is reported, so a row of errors is not read as a figure. */
 let isStopping = false;
 
@@ -287,7 +304,13 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const stockPort = await freePort();
   const mysqlPort = await freePort();
-  const [metricsPort, scrapePort, tracingPort] = [await freePort(), await freePort(), await freePort()];
+  const [metricsPort, scrapePort, tracingPort, sampledPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const sampler = deployedSampler();
   const serverEnv: NodeJS.ProcessEnv = {
     PATH: env.PATH,
     NODE_ENV: 'production',
@@ -343,6 +366,16 @@ async function main(): Promise<void> {
       env: { ...serverEnv, PORT: String(tracingPort), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}` },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    const withSampledTracing = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: {
+        ...serverEnv,
+        PORT: String(sampledPort),
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
+        ...sampler,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const bare = spawn('node', [join(import.meta.dirname, 'bare-server.mjs')], {
       env: { PATH: env.PATH, NODE_ENV: 'production', PORT: String(barePort) },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -353,6 +386,7 @@ async function main(): Promise<void> {
       watch('the MySQL server', onMysql),
       watch('the server with metrics', withMetrics),
       watch('the server with tracing', withTracing),
+      watch('the server with sampled tracing', withSampledTracing),
       watch('the bare app', bare),
     );
     const api = `http://127.0.0.1:${serverPort}`;
@@ -360,6 +394,7 @@ async function main(): Promise<void> {
     const mysqlApi = `http://127.0.0.1:${mysqlPort}`;
     const metricsApi = `http://127.0.0.1:${metricsPort}`;
     const tracingApi = `http://127.0.0.1:${tracingPort}`;
+    const sampledApi = `http://127.0.0.1:${sampledPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}/`;
     await Promise.all([
       waitFor(`${api}/readyz`),
@@ -367,6 +402,7 @@ async function main(): Promise<void> {
       waitFor(`${mysqlApi}/readyz`),
       waitFor(`${metricsApi}/readyz`),
       waitFor(`${tracingApi}/readyz`),
+      waitFor(`${sampledApi}/readyz`),
       waitFor(bareUrl),
     ]);
 
@@ -409,7 +445,8 @@ async function main(): Promise<void> {
     // Each round: user.me by the fast transport, by tRPC's stock adapter and on MySQL, in
     // turns (the order reversed every other round), then REST on the SQLite server: drift
     // and the other load on this machine hit both sides of each ratio alike.
-    const rounds: { fast: Row; stock: Row; mysql: Row; metrics: Row; tracing: Row; rest: Row }[] = [];
+    const rounds: { fast: Row; stock: Row; mysql: Row; metrics: Row; tracing: Row; sampled: Row; rest: Row }[] = [];
+    const samplerLabel = [sampler.OTEL_TRACES_SAMPLER, sampler.OTEL_TRACES_SAMPLER_ARG].filter(Boolean).join(' ');
     for (let round = 1; round <= ROUNDS; round += 1) {
       const fast = () =>
         load(`tRPC user.me (fast-transport) #${round}`, 'server', server, {
@@ -437,10 +474,15 @@ async function main(): Promise<void> {
           url: `${tracingApi}/trpc/user.me`,
           headers: bearer,
         });
+      const sampledMe = () =>
+        load(`tRPC user.me with tracing, ${samplerLabel} #${round}`, 'sampled', withSampledTracing, {
+          url: `${sampledApi}/trpc/user.me`,
+          headers: bearer,
+        });
       const inTurn: (() => Promise<Row>)[] =
         round % 2 === 1
-          ? [fast, stockAdapter, mysqlMe, metricsMe, tracingMe]
-          : [tracingMe, metricsMe, mysqlMe, stockAdapter, fast];
+          ? [fast, stockAdapter, mysqlMe, metricsMe, tracingMe, sampledMe]
+          : [sampledMe, tracingMe, metricsMe, mysqlMe, stockAdapter, fast];
       const measured: Row[] = [];
       for (const scenario of inTurn) measured.push(await scenario());
       const of = (target: Row['target']) => measured.find((row) => row.target === target) as Row;
@@ -455,6 +497,7 @@ async function main(): Promise<void> {
         mysql: of('mysql'),
         metrics: of('metrics'),
         tracing: of('tracing'),
+        sampled: of('sampled'),
         rest,
       });
     }
@@ -519,6 +562,7 @@ async function main(): Promise<void> {
       mysqlOverSqlite: rounds.map((r) => rate(r.mysql) / rate(r.fast)),
       metricsOverPlain: rounds.map((r) => rate(r.metrics) / rate(r.fast)),
       tracingOverPlain: rounds.map((r) => rate(r.tracing) / rate(r.fast)),
+      sampledTracingOverPlain: rounds.map((r) => rate(r.sampled) / rate(r.fast)),
     };
     const serverPeak = Math.max(
       ...rows.filter((r) => r.target === 'server' || r.target === 'mysql').map((r) => r.peakRssMb ?? 0),
@@ -532,6 +576,7 @@ async function main(): Promise<void> {
       mysqlOverSqlite: median(perRound.mysqlOverSqlite),
       metricsOverPlain: median(perRound.metricsOverPlain),
       tracingOverPlain: median(perRound.tracingOverPlain),
+      sampledTracingOverPlain: median(perRound.sampledTracingOverPlain),
     };
     const budget = [
       ['tRPC user.me ≥ 0.15× bare Express', ratios.trpcMeOverBareExpress >= 0.15],
@@ -542,7 +587,11 @@ async function main(): Promise<void> {
       ['login ≥ 0.9× raw bcrypt ceiling', ratios.loginOverBcryptCeiling >= 0.9],
       [`user.me on ${mysql.product} ≥ 0.75× user.me on SQLite`, ratios.mysqlOverSqlite >= 0.75],
       ['user.me with metrics ≥ 0.95× without (metrics cost ≤ 5%)', ratios.metricsOverPlain >= 0.95],
-      ['user.me with tracing ≥ 0.85× without (tracing costs ≤ 15%)', ratios.tracingOverPlain >= 0.85],
+      [
+        'user.me with tracing, every request sampled, ≥ 0.85× without (tracing costs ≤ 15%)',
+        ratios.tracingOverPlain >= 0.85,
+      ],
+      [`user.me with tracing, ${samplerLabel} (deploy/k8s), ≥ 0.85× without`, ratios.sampledTracingOverPlain >= 0.85],
       ['server peak RSS < 200 MB', serverPeak < 200],
     ] as const;
 
@@ -567,6 +616,7 @@ async function main(): Promise<void> {
     console.log(`  user.me on ${mysql.product} ÷ user.me on SQLite ${spread(perRound.mysqlOverSqlite)}`);
     console.log(`  user.me with metrics ÷ without  ${spread(perRound.metricsOverPlain)}`);
     console.log(`  user.me with tracing ÷ without  ${spread(perRound.tracingOverPlain)}`);
+    console.log(`    sampled as deployed ÷ without ${spread(perRound.sampledTracingOverPlain)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
     const checks = [

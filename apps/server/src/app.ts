@@ -30,9 +30,10 @@ import { type CookieModeOptions, cookieModeOf } from './cookie-mode.js';
 import { createDocsRouter } from './docs.js';
 import { createFastTrpcHandler } from './fast-transport/index.js';
 import { pathForLog } from './logger.js';
-import { type Metrics, routeLabeler } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { createOidcRouter, publicOriginOf } from './oidc-routes.js';
 import { requestLog } from './request-log.js';
+import { routeLabeler } from './route-labels.js';
 import { httpTracing } from './tracing.js';
 
 /** What GET /api and GET /trpc answer: the way to everything else. */

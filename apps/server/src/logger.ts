@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 
 /** Paths that must never reach a log line, wherever they appear (at the top or one level down). */
@@ -63,12 +63,12 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError },
-    // The trace of the request a line belongs to, when the server traces (tracing.ts).
+    // The trace of the request a line belongs to, when the server traces (tracing.ts), sampled or not:
+    // a request the sampler left out still has its trace id, which its caller and its traceparent know.
     mixin: () => {
-      const span = trace.getActiveSpan();
-      if (!span?.isRecording()) return {};
-      const { traceId, spanId } = span.spanContext();
-      return { traceId, spanId };
+      const context = trace.getActiveSpan()?.spanContext();
+      if (!context || !isSpanContextValid(context)) return {};
+      return { traceId: context.traceId, spanId: context.spanId };
     },
   };
   if (options.isPretty) {

@@ -5,7 +5,7 @@
  * procedures answer 503.
  */
 import type { Mailer, MailMessage } from '@repo/api';
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 
@@ -26,12 +26,16 @@ export function createSmtpMailer(
   from: string,
   timeouts: Partial<Record<keyof typeof SMTP_TIMEOUTS, number>> = {},
 ): SmtpMailer {
-  const transport = createTransport({ url, ...SMTP_TIMEOUTS, ...timeouts });
+  // nodemailer loads with the first message: a server that sends none never holds it in memory.
+  let transport: Promise<Transporter> | undefined;
   return {
     async send(message: MailMessage) {
-      await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text });
+      transport ??= import('nodemailer').then(({ createTransport }) =>
+        createTransport({ url, ...SMTP_TIMEOUTS, ...timeouts }),
+      );
+      await (await transport).sendMail({ from, to: message.to, subject: message.subject, text: message.text });
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((opened) => opened.close()),
   };
 }
 

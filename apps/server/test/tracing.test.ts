@@ -58,7 +58,7 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
     for (const cleanup of cleanups) cleanup();
   });
 
-  it('user.me and auth.login each make a tree under the caller’s traceparent: HTTP, procedure, statements, bcrypt', async () => {
+  it('user.me and auth.login each make a tree under the caller’s traceparent: HTTP, procedure, statements, bcrypt; an unsampled call none, its logs its trace', async () => {
     const receiver = await startReceiver();
     cleanups.push(() => receiver.server.close());
     const port = await freePort();
@@ -114,6 +114,17 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
     });
     expect(meAnswer.status).toBe(200);
 
+    // A caller that did not sample (flags 00): the parent-based sampler leaves the request out. It
+    // answers with the caller's trace, exports no span of it, and its log lines still carry the trace.
+    const unsampled = { traceId: hex(16), parentId: hex(8) };
+    const unsampledAnswer = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${unsampled.traceId}-${unsampled.parentId}-00` },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    expect(unsampledAnswer.status).toBe(200);
+    expect(unsampledAnswer.headers.get('traceparent')).toMatch(new RegExp(`^00-${unsampled.traceId}-[0-9a-f]{16}-00$`));
+
     const spansOf = (traceId: string) => receiver.spans.filter((span) => span.traceId === traceId);
     const hasTree = (traceId: string, leaf: string) => spansOf(traceId).some((span) => span.name === leaf);
     for (
@@ -159,6 +170,11 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
       true,
     );
     expect(lines.some((line) => line.traceId === login.traceId && line.msg === 'security: login.succeeded')).toBe(true);
+    expect(lines.some((line) => line.traceId === unsampled.traceId && line.msg === 'security: login.succeeded')).toBe(
+      true,
+    );
+    // By now the sampled requests' spans have arrived, and so would the left-out one's, were there any.
+    expect(spansOf(unsampled.traceId)).toEqual([]);
 
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });

@@ -6,8 +6,11 @@ const tracer = trace.getTracer('@repo/db');
  * A span for one statement, the active span's child (OpenTelemetry's API:
  * it records nothing unless the server started an SDK). It carries the
  * statement's text, whose values are bound parameters and never in it.
+ * None inside a request the sampler left out (its span records nothing, and
+ * so would this one under a parent-based sampler).
  */
-export function startQuerySpan(system: 'sqlite' | 'mysql', sql: string): Span {
+export function startQuerySpan(system: 'sqlite' | 'mysql', sql: string): Span | undefined {
+  if (trace.getActiveSpan()?.isRecording() === false) return undefined;
   const operation = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'QUERY';
   return tracer.startSpan(`${operation} ${system}`, {
     kind: SpanKind.CLIENT,
@@ -15,7 +18,8 @@ export function startQuerySpan(system: 'sqlite' | 'mysql', sql: string): Span {
   });
 }
 
-export function endQuerySpan(span: Span, error?: unknown): void {
+export function endQuerySpan(span: Span | undefined, error?: unknown): void {
+  if (!span) return;
   if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: (error as { code?: string }).code ?? 'error' });
   span.end();
 }
@@ -23,6 +27,7 @@ export function endQuerySpan(span: Span, error?: unknown): void {
 /** Runs a synchronous statement (libsql's) in its span. */
 export function inQuerySpan<T>(system: 'sqlite' | 'mysql', sql: string, run: () => T): T {
   const span = startQuerySpan(system, sql);
+  if (!span) return run();
   try {
     const result = run();
     endQuerySpan(span);
