@@ -99,14 +99,22 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
     });
     const { accessToken } = (await registered.json()) as { accessToken: string };
 
-    const login = { traceId: hex(16), parentId: hex(8) };
-    const loginAnswer = await fetch(`${base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${login.traceId}-${login.parentId}-01` },
-      body: JSON.stringify({ username, password: PASSWORD }),
-    });
-    expect(loginAnswer.status).toBe(200);
-    expect(loginAnswer.headers.get('traceparent')).toMatch(new RegExp(`^00-${login.traceId}-[0-9a-f]{16}-01$`));
+    /** Signs in under a caller's span of a new trace (`flags` 01: sampled, 00: not); the answer carries the trace. */
+    const signInTraced = async (flags: '01' | '00') => {
+      const caller = { traceId: hex(16), parentId: hex(8) };
+      const answer = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          traceparent: `00-${caller.traceId}-${caller.parentId}-${flags}`,
+        },
+        body: JSON.stringify({ username, password: PASSWORD }),
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('traceparent')).toMatch(new RegExp(`^00-${caller.traceId}-[0-9a-f]{16}-${flags}$`));
+      return caller;
+    };
+    const login = await signInTraced('01');
 
     const me = { traceId: hex(16), parentId: hex(8) };
     const meAnswer = await fetch(`${base}/trpc/user.me`, {
@@ -116,14 +124,7 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
 
     // A caller that did not sample (flags 00): the parent-based sampler leaves the request out. It
     // answers with the caller's trace, exports no span of it, and its log lines still carry the trace.
-    const unsampled = { traceId: hex(16), parentId: hex(8) };
-    const unsampledAnswer = await fetch(`${base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${unsampled.traceId}-${unsampled.parentId}-00` },
-      body: JSON.stringify({ username, password: PASSWORD }),
-    });
-    expect(unsampledAnswer.status).toBe(200);
-    expect(unsampledAnswer.headers.get('traceparent')).toMatch(new RegExp(`^00-${unsampled.traceId}-[0-9a-f]{16}-00$`));
+    const unsampled = await signInTraced('00');
 
     const spansOf = (traceId: string) => receiver.spans.filter((span) => span.traceId === traceId);
     const hasTree = (traceId: string, leaf: string) => spansOf(traceId).some((span) => span.name === leaf);
