@@ -4,22 +4,17 @@
  * `auth.login`, each sent with a W3C `traceparent`, the spans form a tree
  * under the caller's span: the HTTP request, the procedure, the statements
  * (and bcrypt for the login); the response and the log lines carry the trace.
- *
- * It runs in the sqlite project only: the spans do not depend on the
- * database's dialect beyond the statements' (the driver's test covers both).
+ * On each dialect: the statement spans come from each driver (libsql's
+ * statements, mysql2's pool).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase } from '@repo/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueName } from './helpers.js';
 import { freePort, spawnServer, waitForOk } from './server-process.js';
-
-const isSqliteProject = process.env.TEST_DB !== 'mysql';
 
 interface ExportedSpan {
   traceId: string;
@@ -52,39 +47,36 @@ async function startReceiver(): Promise<{ url: string; spans: ExportedSpan[]; se
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
-  const cleanups: (() => void)[] = [];
-  afterAll(() => {
-    for (const cleanup of cleanups) cleanup();
+describe('traces over OTLP/HTTP', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
   it('user.me and auth.login each make a tree under the caller’s traceparent: HTTP, procedure, statements, bcrypt; an unsampled call none, its logs its trace', async () => {
     const receiver = await startReceiver();
-    cleanups.push(() => receiver.server.close());
-    const port = await freePort();
-    const file = join(tmpdir(), `tracing-${randomBytes(6).toString('hex')}.sqlite`);
     cleanups.push(() => {
-      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+      receiver.server.close();
     });
-    const proc = spawnServer(
-      {
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        DATABASE_URL: `sqlite:${file}`,
-        JWT_ACCESS_SECRET: 'tracing-process-access-secret-of-32-bytes',
-        JWT_REFRESH_SECRET: 'tracing-process-refresh-secret-of-32-bytes',
-        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
-        BCRYPT_COST: '10',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        // A standard variable the SDK reads (the default is protobuf): the receiver here reads JSON.
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        // Export every 100 ms rather than every 5 s: the test waits for the spans.
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-      ['--migrate'],
-    );
+    const port = await freePort();
+    const db = await createTestDatabase();
+    cleanups.push(() => db.destroy());
+    const proc = spawnServer({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      DATABASE_URL: db.url,
+      JWT_ACCESS_SECRET: 'tracing-process-access-secret-of-32-bytes',
+      JWT_REFRESH_SECRET: 'tracing-process-refresh-secret-of-32-bytes',
+      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
+      BCRYPT_COST: '10',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      // A standard variable the SDK reads (the default is protobuf): the receiver here reads JSON.
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // Export every 100 ms rather than every 5 s: the test waits for the spans.
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
     cleanups.push(() => {
       if (proc.child.exitCode === null) proc.child.kill();
     });
@@ -149,17 +141,17 @@ describe.runIf(isSqliteProject)('traces over OTLP/HTTP', () => {
       return found[0] as ExportedSpan;
     };
 
-    // user.me: caller → GET /trpc/user.me (server) → trpc user.me → the session check's statement.
+    // user.me: caller → GET /trpc/user.me (server) → trpc user.me → the session check's statement (on this dialect).
     const meHttp = child(me.traceId, 'GET /trpc/user.me', me.parentId);
     expect(meHttp.kind).toBe(2); // SERVER
     const meProcedure = child(me.traceId, 'trpc user.me', meHttp.spanId);
-    child(me.traceId, /^SELECT sqlite$/, meProcedure.spanId);
+    child(me.traceId, `SELECT ${db.dialect}`, meProcedure.spanId);
 
     // auth.login: caller → POST /api/auth/login → trpc auth.login → statements and bcrypt.compare.
     const loginHttp = child(login.traceId, 'POST /api/auth/login', login.parentId);
     const loginProcedure = child(login.traceId, 'trpc auth.login', loginHttp.spanId);
     child(login.traceId, 'bcrypt.compare', loginProcedure.spanId);
-    child(login.traceId, /^(SELECT|INSERT|UPDATE) sqlite$/, loginProcedure.spanId);
+    child(login.traceId, new RegExp(`^(SELECT|INSERT|UPDATE) ${db.dialect}$`), loginProcedure.spanId);
 
     // The log lines of those requests carry their trace.
     const lines = proc
