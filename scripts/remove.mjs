@@ -151,7 +151,7 @@ const PARTS = {
       'apps/server/Dockerfile': {
         replace: [
           ['(a test keeps them equal; `pnpm bench` runs it)', '(a test keeps them equal)'],
-          [' no longer saved any. Figures: bench/README.md.', ' no longer saved any.'],
+          [' before it dies. Figures: bench/README.md.', ' before it dies.'],
         ],
       },
       'apps/server/test/production-start.test.ts': {
