@@ -55,3 +55,20 @@ export const credentialResponseSchema = <Response extends z.ZodRawShape>(respons
     authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
     clientExtensionResults: clientExtensionResultsSchema,
   });
+
+/**
+ * An example of `credentialResponseSchema`'s envelope, for the OpenAPI
+ * document: the example credential, with the ceremony's own `response`
+ * fields after the client data and the browser's extension results.
+ */
+export const exampleCredentialResponse = (
+  response: Record<string, unknown>,
+  clientExtensionResults: Record<string, unknown> = {},
+) => ({
+  id: EXAMPLE_CREDENTIAL_ID,
+  rawId: EXAMPLE_CREDENTIAL_ID,
+  type: 'public-key' as const,
+  response: { clientDataJSON: EXAMPLE_CLIENT_DATA, ...response },
+  authenticatorAttachment: 'platform' as const,
+  clientExtensionResults,
+});

@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
 import { EXAMPLE_PASSKEY_ID, tokenPairSchema } from '../../fields.js';
 import { publicProcedure } from '../../trpc.js';
-import {
-  base64url,
-  credentialResponseSchema,
-  EXAMPLE_CLIENT_DATA,
-  EXAMPLE_CREDENTIAL_ID,
-} from '../../webauthn-json.js';
+import { base64url, credentialResponseSchema, exampleCredentialResponse } from '../../webauthn-json.js';
 
 export const authenticationResponseSchema = credentialResponseSchema({
   clientDataJSON: base64url(4096),
@@ -18,19 +13,11 @@ export const authenticationResponseSchema = credentialResponseSchema({
 }).meta({
   id: 'AuthenticationResponseJSON',
   description: "The authenticator's answer to a sign-in challenge (`startAuthentication`'s result)",
-  example: {
-    id: EXAMPLE_CREDENTIAL_ID,
-    rawId: EXAMPLE_CREDENTIAL_ID,
-    type: 'public-key',
-    response: {
-      clientDataJSON: EXAMPLE_CLIENT_DATA,
-      authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ',
-      signature: 'MEUCIQDm1l6dG8rW1b3b8oK3s0pq1E4k7fJ4kZ2r0zC5a9cC4wIgS2m7a6uF3n0x8Yp9w1qL5tD0r2bV7hN4cJ6eK8mZ1sA',
-      userHandle: 'MDE5YWMwYTMtNWYwZS03YzNiLTlhNTEtMmIxZjBjOGQ0ZTZh',
-    },
-    authenticatorAttachment: 'platform',
-    clientExtensionResults: {},
-  },
+  example: exampleCredentialResponse({
+    authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ',
+    signature: 'MEUCIQDm1l6dG8rW1b3b8oK3s0pq1E4k7fJ4kZ2r0zC5a9cC4wIgS2m7a6uF3n0x8Yp9w1qL5tD0r2bV7hN4cJ6eK8mZ1sA',
+    userHandle: 'MDE5YWMwYTMtNWYwZS03YzNiLTlhNTEtMmIxZjBjOGQ0ZTZh',
+  }),
 });
 
 export const passkeyLoginInput = () =>

@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { errorExample as example } from '../../contract.js';
 import { passkeySchema } from '../../fields.js';
 import { protectedProcedure } from '../../trpc.js';
-import {
-  base64url,
-  credentialResponseSchema,
-  EXAMPLE_CLIENT_DATA,
-  EXAMPLE_CREDENTIAL_ID,
-} from '../../webauthn-json.js';
+import { base64url, credentialResponseSchema, exampleCredentialResponse } from '../../webauthn-json.js';
 
 export const registrationResponseSchema = credentialResponseSchema({
   clientDataJSON: base64url(4096),
@@ -19,18 +14,10 @@ export const registrationResponseSchema = credentialResponseSchema({
 }).meta({
   id: 'RegistrationResponseJSON',
   description: "The authenticator's answer to a registration challenge (`startRegistration`'s result)",
-  example: {
-    id: EXAMPLE_CREDENTIAL_ID,
-    rawId: EXAMPLE_CREDENTIAL_ID,
-    type: 'public-key',
-    response: {
-      clientDataJSON: EXAMPLE_CLIENT_DATA,
-      attestationObject: 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YQ',
-      transports: ['internal'],
-    },
-    authenticatorAttachment: 'platform',
-    clientExtensionResults: { credProps: { rk: true } },
-  },
+  example: exampleCredentialResponse(
+    { attestationObject: 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YQ', transports: ['internal'] },
+    { credProps: { rk: true } },
+  ),
 });
 
 export const registerPasskeyInput = () =>
