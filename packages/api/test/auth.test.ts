@@ -120,7 +120,9 @@ describe('failed-login throttling', () => {
   });
 
   it('lets attempts through again once the window has passed', async () => {
-    const short = await createHarness({ throttle: { windowSeconds: 1 }, db: h.db });
+    // A window of 5 s, not 1: under a loaded CI machine the eleven attempts below once took longer than
+    // 1 s, so the window had passed before the eleventh and it went through.
+    const short = await createHarness({ throttle: { windowSeconds: 5 }, db: h.db });
     const username = uniqueName('window');
     await short.caller().auth.register({ username, password: PASSWORD });
     for (let i = 0; i < 10; i += 1) {
@@ -129,7 +131,7 @@ describe('failed-login throttling', () => {
     expect((await rejection(short.caller().auth.login({ username, password: PASSWORD }))).code).toBe(
       'TOO_MANY_REQUESTS',
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
     await expect(short.caller().auth.login({ username, password: PASSWORD })).resolves.toMatchObject({
       user: { username },
     });
