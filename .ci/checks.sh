@@ -20,7 +20,7 @@ export REQUIRE_SERVICES=1
 
 ALL_STEPS=(lint seams workflow typecheck test production postman docker compose generators removals)
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%T)"; }
 
 run_step() {
   case "$1" in

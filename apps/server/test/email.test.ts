@@ -530,6 +530,57 @@ describe('password reset', () => {
     }
   });
 
+  it('links for many accounts at once: each answered, mailed, and recorded with its link in one transaction', async () => {
+    const { server, owner } = await isolatedServer({ maxRegistrationsPerAddress: 100 });
+    try {
+      const verified = [];
+      const bare = [];
+      for (let i = 0; i < 8; i += 1) verified.push(await verifiedUser(server, owner));
+      // Accounts with no link yet: on MySQL, their first link goes into a gap of the index that
+      // neighbours share.
+      for (let i = 0; i < 8; i += 1) {
+        const res = await server.rest<TokenPair>('POST', '/api/auth/register', {
+          body: { username: uniqueName('bare'), password: PASSWORD },
+        });
+        expect(res.status, res.text).toBe(200);
+        bare.push({ pair: res.body, email: uniqueEmail() });
+      }
+      const claim = (user: { pair: TokenPair }, email: string) =>
+        server.rest('POST', '/api/users/me/email', {
+          token: user.pair.accessToken,
+          body: { email, currentPassword: PASSWORD },
+        });
+      // A reset link and a new claim for every verified account, and a first claim for every
+      // other, all at once: thirty-two transactions writing one table, none may deadlock.
+      const answers = await Promise.all([
+        ...verified.map((user) => requestReset(user.email, server)),
+        ...verified.map((user) => claim(user, uniqueEmail())),
+        ...bare.map((user) => claim(user, user.email)),
+      ]);
+      expect(answers.map((answer) => `${answer.status} ${answer.text}`)).toEqual(
+        answers.map(() => '200 {"success":true}'),
+      );
+      await owner.email.idle();
+      const audit = repositoriesOf(ctx.db.orm.em.fork()).auditEvents;
+      const typesAbout = async (userId: string) => (await audit.find({ userId })).map((row) => row.type);
+      for (const user of verified) {
+        expect(smtp.to(user.email).at(-1)?.subject).toBe('Reset your password');
+        const types = await typesAbout(user.pair.user.id);
+        expect(types.filter((type) => type === 'password_reset.requested')).toHaveLength(1);
+        // At registration, and for the new claim.
+        expect(types.filter((type) => type === 'email.verification_sent')).toHaveLength(2);
+      }
+      for (const user of bare) {
+        expect(smtp.to(user.email).at(-1)?.subject).toBe('Confirm your email address');
+        expect((await typesAbout(user.pair.user.id)).filter((type) => type === 'email.verification_sent')).toHaveLength(
+          1,
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it("a stranger's reset requests for the owner's address never get the owner a 429", async () => {
     const { server, owner } = await isolatedServer({});
     try {

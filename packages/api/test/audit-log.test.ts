@@ -3,6 +3,7 @@ import { createTestDatabase } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/context.js';
 import { createCaller } from '../src/root.js';
+import type { MailMessage } from '../src/services/mail.js';
 import { RateLimiterAuthThrottle } from '../src/services/throttle.js';
 import { createApiServices } from '../src/services.js';
 import {
@@ -213,10 +214,15 @@ describe('when the audit insert fails', () => {
     const db = await createTestDatabase();
     try {
       const lost: { type: string }[] = [];
-      const services = createApiServices(config, {
-        throttle: RateLimiterAuthThrottle.inMemory({ maxRegistrationsPerAddress: 1000 }),
-        onAuditAppendFailed: (_error, rows) => lost.push(...rows),
-      });
+      const mailed: MailMessage[] = [];
+      const services = createApiServices(
+        { ...config, resetRequestMinMs: 0 },
+        {
+          throttle: RateLimiterAuthThrottle.inMemory({ maxRegistrationsPerAddress: 1000 }),
+          onAuditAppendFailed: (_error, rows) => lost.push(...rows),
+          mailer: { send: async (message) => void mailed.push(message) },
+        },
+      );
       const caller = (token?: string) =>
         createCaller(
           createContext({
@@ -231,8 +237,12 @@ describe('when the audit insert fails', () => {
       const failsWhole = async (call: Promise<unknown>) =>
         expect((await rejection(call)).code).toBe('INTERNAL_SERVER_ERROR');
 
-      // Made while the table is there: two accounts, an admin, and sessions to end.
-      const pair = await caller().auth.register({ username: uniqueName(), password: PASSWORD });
+      // Made while the table is there: two accounts (one with a verified address), an admin, and sessions to end.
+      const email = `${uniqueName()}@example.test`;
+      const pair = await caller().auth.register({ username: uniqueName(), password: PASSWORD, email });
+      await services.email.idle();
+      const link = /token=([\w-]+)/.exec(mailed.at(-1)?.text ?? '')?.[1] ?? '';
+      await caller().auth.verifyEmail({ token: link });
       const admin = await caller().auth.register({ username: uniqueName('admin'), password: PASSWORD });
       await repos().users.nativeUpdate({ id: admin.user.id }, { role: 'admin' });
       const other = signedIn(await caller().auth.login({ username: pair.user.username, password: PASSWORD }));
@@ -270,6 +280,16 @@ describe('when the audit insert fails', () => {
       );
       await failsWhole(caller(admin.accessToken).admin.disableUser({ id: pair.user.id }));
       expect((await repos().users.findOneOrFail({ id: pair.user.id })).disabledAt).toBeNull();
+      // A link is stored with its row, or neither: no new token, and no mail goes out.
+      const tokensBefore = await repos().oneTimeTokens.find({ user: pair.user.id });
+      const mailsBefore = mailed.length;
+      await failsWhole(caller().auth.requestPasswordReset({ email }));
+      await failsWhole(
+        caller(pair.accessToken).user.setEmail({ email: `${uniqueName()}@example.test`, currentPassword: PASSWORD }),
+      );
+      await services.email.idle();
+      expect(await repos().oneTimeTokens.find({ user: pair.user.id })).toEqual(tokensBefore);
+      expect(mailed.length).toBe(mailsBefore);
       // Still the old password, the same sessions: nothing changed.
       expect(await liveSessionsOf(pair.user.id)).toBe(sessionsBefore);
       expect(lost.map((row) => row.type)).toEqual(['login.failed']);

@@ -1,12 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type EntityManager, IsolationLevel, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { emailKeyOf, type OneTimeTokenPurpose, repositoriesOf } from '@repo/db';
 import { AppError } from '../errors.js';
 import type { AuthIdentity, AuthService } from './auth.js';
 import type { MailContext, MailMessage, MailOutbox } from './mail.js';
 import type { PasswordHasher } from './passwords.js';
-import { ignoreSecurityEvents, type RequestInfo, type SecurityEventSink } from './security-events.js';
+import {
+  ignoreSecurityEvents,
+  type RequestInfo,
+  type SecurityEvent,
+  type SecurityEventSink,
+} from './security-events.js';
 import type { AuthThrottle } from './throttle.js';
 
 /** A reset link works for 30 minutes, a verification link for 24 hours. */
@@ -174,12 +179,15 @@ export class AccountEmailService {
       // Only verified addresses are in `users.email`: a pending claim gets no reset link.
       if (user?.email && !user.disabledAt) {
         // Bound to the address: the link dies if the account's verified address changes.
-        const token = await this.#issueToken(em, user.id, 'reset_password', user.email, RESET_TOKEN_TTL_MS);
+        const token = await this.#issueToken(em, user.id, 'reset_password', user.email, RESET_TOKEN_TTL_MS, {
+          type: 'password_reset.requested',
+          userId: user.id,
+          ...request,
+        });
         this.#dispatch(resetMessage(user.email, user.username, this.#link('reset-password', token)), {
           userId: user.id,
           purpose: 'reset_password',
         });
-        this.#emit({ type: 'password_reset.requested', userId: user.id, ...request });
       } else {
         this.#emit({ type: 'password_reset.requested', ...request });
       }
@@ -257,7 +265,11 @@ export class AccountEmailService {
     request: RequestInfo,
   ): Promise<void> {
     if (!this.deps.outbox) return;
-    const token = await this.#issueToken(em, user.id, 'verify_email', email, VERIFY_TOKEN_TTL_MS);
+    const token = await this.#issueToken(em, user.id, 'verify_email', email, VERIFY_TOKEN_TTL_MS, {
+      type: 'email.verification_sent',
+      userId: user.id,
+      ...request,
+    });
     const owner = await repositoriesOf(em).users.findByEmail(email);
     if (owner && owner.id !== user.id) {
       this.#dispatch(inUseMessage(email, owner.username, this.#link('forgot-password')), {
@@ -270,27 +282,39 @@ export class AccountEmailService {
         purpose: 'verify_email',
       });
     }
-    this.#emit({ type: 'email.verification_sent', userId: user.id, ...request });
   }
 
-  /** A new token replaces the user's previous one of the purpose; only its hash is stored. */
+  /**
+   * A new token replaces the user's previous one of the purpose; only its
+   * hash is stored, in one transaction with the event's audit row. The
+   * replacement is one statement, and the transaction reads committed rows
+   * only: on MySQL it holds no gap lock that another user's first link could
+   * wait on, so links issued at once never deadlock (email.test.ts).
+   */
   async #issueToken(
     em: EntityManager,
     userId: string,
     purpose: OneTimeTokenPurpose,
     email: string | null,
     ttlMs: number,
+    event: SecurityEvent,
   ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = this.#now();
-    await repositoriesOf(em).oneTimeTokens.replace({
-      userId,
-      purpose,
-      tokenHash: hashToken(token),
-      email,
-      expiresAt: new Date(now.getTime() + ttlMs),
-      now,
-    });
+    await em.transactional(
+      async (tx) => {
+        await repositoriesOf(tx).oneTimeTokens.replace({
+          userId,
+          purpose,
+          tokenHash: hashToken(token),
+          email,
+          expiresAt: new Date(now.getTime() + ttlMs),
+          now,
+        });
+        this.#emit(event, tx);
+      },
+      { isolationLevel: IsolationLevel.READ_COMMITTED },
+    );
     return token;
   }
 

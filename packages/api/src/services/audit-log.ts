@@ -68,7 +68,8 @@ export interface AuditLogOptions {
  * user, or `session_limit`: the trim after a sign-in, in its own
  * transaction), refresh.reuse_detected, logout, logout_all,
  * password.changed, password_reset.completed, email.set, email.verified,
- * mfa.challenged, mfa.totp_enabled, mfa.totp_disabled,
+ * password_reset.requested and email.verification_sent (with the link's
+ * token), mfa.challenged, mfa.totp_enabled, mfa.totp_disabled,
  * mfa.recovery_codes_regenerated, mfa.recovery_code_used, passkey.added,
  * passkey.removed, oidc.signed_in (with its sign-in code, and the new
  * account), oidc.linked, oidc.unlinked, admin.role_changed and
@@ -78,10 +79,8 @@ export interface AuditLogOptions {
  * AsyncLocalStorage scope the procedure builders open) and appended through
  * the call's fork when it has finished, succeeded or not: the refusals that
  * change nothing (failed, throttled, suppressed, refused), the replay of
- * refresh.reuse_within_grace, the mail events, and two changes made with an
- * update-then-insert that must stay outside a transaction (a MySQL
- * transaction would hold the update's gap lock and deadlock two racing
- * requests): password_reset.requested and email.verification_sent.
+ * refresh.reuse_within_grace, the mail events, and a password_reset.requested
+ * for an address that gets no link (nothing is stored).
  */
 export class AuditLog {
   readonly #scopes = new AsyncLocalStorage<AuditScope>();

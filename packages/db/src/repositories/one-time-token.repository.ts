@@ -1,4 +1,5 @@
-import { EntityRepository, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { v7 as uuidv7 } from 'uuid';
 import type { OneTimeToken, OneTimeTokenPurpose } from '../entities/one-time-token.entity.js';
 
@@ -13,6 +14,11 @@ export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
   /**
    * Stores the hash of a new token for the user and purpose, replacing the
    * previous one (used or not): from now on only this token can be spent.
+   *
+   * One statement (an insert that updates the (user, purpose) row when there
+   * is one), so it can share a transaction with its audit row: it locks only
+   * that row, never a gap, and parallel replacements for one user wait for
+   * each other instead of deadlocking (the last one wins).
    */
   async replace(params: {
     userId: string;
@@ -22,7 +28,6 @@ export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
     expiresAt: Date;
     now: Date;
   }): Promise<void> {
-    const where = { user: params.userId, purpose: params.purpose };
     const values = {
       tokenHash: params.tokenHash,
       email: params.email,
@@ -30,15 +35,12 @@ export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
       usedAt: null,
       createdAt: params.now,
     };
-    if ((await this.nativeUpdate(where, values)) === 1) return;
-    try {
-      // A native insert: the entity's onCreate id is not applied, so it is given here.
-      await this.insert({ id: uuidv7(), ...where, ...values });
-    } catch (error) {
-      // A parallel request created the row first: replace its token instead.
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      await this.nativeUpdate(where, values);
-    }
+    await (this.getEntityManager() as SqlEntityManager)
+      .createQueryBuilder(this.entityName)
+      .insert({ id: uuidv7(), user: params.userId, purpose: params.purpose, ...values })
+      .onConflict(['user', 'purpose'])
+      .merge(Object.keys(values) as (keyof typeof values)[])
+      .execute();
   }
 
   /**
