@@ -10,8 +10,9 @@
  * creates, and at the end drops, a database of its own; default
  * TEST_DATABASE_URL, else mysql://root@127.0.0.1:3306/test), BENCH_DURATION (s, 10),
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
- * (3: rounds of user.me by the fast transport, by tRPC's stock adapter, on MySQL, with metrics, with
- * tracing of every request and with tracing sampled as deploy/k8s sets it, and by REST).
+ * (3: rounds of pairs, user.me by the fast transport beside user.me by tRPC's stock adapter, on
+ * MySQL, with metrics, with tracing of every request, with tracing sampled as deploy/k8s sets it,
+ * and by REST; each ratio is the median of its pairs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -442,64 +443,84 @@ async function main(): Promise<void> {
     };
     const rows: Row[] = [];
     rows.push(await load('bare Express GET / (baseline)', 'bare', bare, { url: bareUrl }));
-    // Each round: user.me by the fast transport, by tRPC's stock adapter and on MySQL, in
-    // turns (the order reversed every other round), then REST on the SQLite server: drift
-    // and the other load on this machine hit both sides of each ratio alike.
-    const rounds: { fast: Row; stock: Row; mysql: Row; metrics: Row; tracing: Row; sampled: Row; rest: Row }[] = [];
+    // Each ratio is measured in pairs: user.me by the fast transport on the SQLite server,
+    // and right beside it (before it or after it, in turns) the other side: tRPC's stock
+    // adapter, MySQL, metrics, tracing, sampled tracing, REST. The machine's speed drifts
+    // by several percent within a minute; two windows side by side drift alike.
     const samplerLabel = [sampler.OTEL_TRACES_SAMPLER, sampler.OTEL_TRACES_SAMPLER_ARG].filter(Boolean).join(' ');
-    for (let round = 1; round <= ROUNDS; round += 1) {
-      const fast = () =>
-        load(`tRPC user.me (fast-transport) #${round}`, 'server', server, {
-          url: `${api}/trpc/user.me`,
-          headers: bearer,
-        });
-      const stockAdapter = () =>
-        load(`tRPC user.me (stock adapter) #${round}`, 'stock', stock, {
-          url: `${stockApi}/trpc/user.me`,
-          headers: bearer,
-        });
-      const mysqlMe = () =>
-        load(`tRPC user.me on ${mysql.product} #${round}`, 'mysql', onMysql, {
-          url: `${mysqlApi}/trpc/user.me`,
-          headers: mysqlBearer,
-        });
-      // The same token works on every server: they share the keys and the SQLite database.
-      const metricsMe = () =>
-        load(`tRPC user.me with metrics #${round}`, 'metrics', withMetrics, {
-          url: `${metricsApi}/trpc/user.me`,
-          headers: bearer,
-        });
-      const tracingMe = () =>
-        load(`tRPC user.me with tracing #${round}`, 'tracing', withTracing, {
-          url: `${tracingApi}/trpc/user.me`,
-          headers: bearer,
-        });
-      const sampledMe = () =>
-        load(`tRPC user.me with tracing, ${samplerLabel} #${round}`, 'sampled', withSampledTracing, {
-          url: `${sampledApi}/trpc/user.me`,
-          headers: bearer,
-        });
-      const inTurn: (() => Promise<Row>)[] =
-        round % 2 === 1
-          ? [fast, stockAdapter, mysqlMe, metricsMe, tracingMe, sampledMe]
-          : [sampledMe, tracingMe, metricsMe, mysqlMe, stockAdapter, fast];
-      const measured: Row[] = [];
-      for (const scenario of inTurn) measured.push(await scenario());
-      const of = (target: Row['target']) => measured.find((row) => row.target === target) as Row;
-      const rest = await load(`REST GET /api/users/me #${round}`, 'server', server, {
+    interface Side {
+      label: string;
+      target: Row['target'];
+      child: ChildProcess;
+      url: string;
+      headers: Record<string, string>;
+    }
+    const sides = {
+      stock: {
+        label: 'tRPC user.me (stock adapter)',
+        target: 'stock',
+        child: stock,
+        url: `${stockApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      mysql: {
+        label: `tRPC user.me on ${mysql.product}`,
+        target: 'mysql',
+        child: onMysql,
+        url: `${mysqlApi}/trpc/user.me`,
+        headers: mysqlBearer,
+      },
+      // The same token works on every SQLite server: they share the keys and the database.
+      metrics: {
+        label: 'tRPC user.me with metrics',
+        target: 'metrics',
+        child: withMetrics,
+        url: `${metricsApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      tracing: {
+        label: 'tRPC user.me with tracing',
+        target: 'tracing',
+        child: withTracing,
+        url: `${tracingApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      sampled: {
+        label: `tRPC user.me with tracing, ${samplerLabel}`,
+        target: 'sampled',
+        child: withSampledTracing,
+        url: `${sampledApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      rest: {
+        label: 'REST GET /api/users/me',
+        target: 'server',
+        child: server,
         url: `${api}/api/users/me`,
         headers: bearer,
-      });
-      rows.push(...measured, rest);
-      rounds.push({
-        fast: of('server'),
-        stock: of('stock'),
-        mysql: of('mysql'),
-        metrics: of('metrics'),
-        tracing: of('tracing'),
-        sampled: of('sampled'),
-        rest,
-      });
+      },
+    } as const satisfies Record<string, Side>;
+    type Other = keyof typeof sides;
+    const measure = (side: Side, round: number) =>
+      load(`${side.label} #${round}`, side.target, side.child, { url: side.url, headers: side.headers });
+    /** Per round, per other side: the fast transport's window and the other's, side by side. */
+    const rounds: Record<Other, { fast: Row; other: Row }>[] = [];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const pairs = {} as Record<Other, { fast: Row; other: Row }>;
+      for (const [index, name] of (Object.keys(sides) as Other[]).entries()) {
+        const fast: Side = {
+          ...sides.rest,
+          label: `tRPC user.me (fast-transport), beside ${name}`,
+          url: `${api}/trpc/user.me`,
+        };
+        const fastFirst = (round + index) % 2 === 1;
+        const [first, second] = fastFirst ? [fast, sides[name]] : [sides[name], fast];
+        const firstRow = await measure(first, round);
+        const secondRow = await measure(second, round);
+        rows.push(firstRow, secondRow);
+        pairs[name] = fastFirst ? { fast: firstRow, other: secondRow } : { fast: secondRow, other: firstRow };
+      }
+      rounds.push(pairs);
     }
     rows.push(
       await load('tRPC user.list limit=20', 'server', server, {
@@ -550,19 +571,22 @@ async function main(): Promise<void> {
     const ceilingNoise = spreadOf(ceilingBefore, ceilingAfter);
     const login = by('tRPC auth.login');
     const rate = (row: Row) => row.requestsPerSecond;
-    const trpcMe = median(rounds.map((r) => rate(r.fast)));
-    const trpcMeP99 = Math.max(...rounds.map((r) => r.fast.p99Ms));
+    const fastRows = rounds.flatMap((r) => Object.values(r).map((pair) => pair.fast));
+    const trpcMe = median(fastRows.map(rate));
+    const trpcMeP99 = Math.max(...fastRows.map((row) => row.p99Ms));
+    /** Per round: the other side ÷ the fast transport beside it. */
+    const overFast = (name: Other) => rounds.map((r) => rate(r[name].other) / rate(r[name].fast));
     const perRound = {
-      fastOverStockAdapter: rounds.map((r) => rate(r.fast) / rate(r.stock)),
+      fastOverStockAdapter: rounds.map((r) => rate(r.stock.fast) / rate(r.stock.other)),
       // The same comparison by the server's own CPU per request, which the machine's other load barely moves.
       stockCpuOverFastCpu: rounds.map(
-        (r) => (r.stock.cpuUsPerRequest ?? Number.NaN) / (r.fast.cpuUsPerRequest ?? Number.NaN),
+        (r) => (r.stock.other.cpuUsPerRequest ?? Number.NaN) / (r.stock.fast.cpuUsPerRequest ?? Number.NaN),
       ),
-      restOverTrpc: rounds.map((r) => rate(r.rest) / rate(r.fast)),
-      mysqlOverSqlite: rounds.map((r) => rate(r.mysql) / rate(r.fast)),
-      metricsOverPlain: rounds.map((r) => rate(r.metrics) / rate(r.fast)),
-      tracingOverPlain: rounds.map((r) => rate(r.tracing) / rate(r.fast)),
-      sampledTracingOverPlain: rounds.map((r) => rate(r.sampled) / rate(r.fast)),
+      restOverTrpc: overFast('rest'),
+      mysqlOverSqlite: overFast('mysql'),
+      metricsOverPlain: overFast('metrics'),
+      tracingOverPlain: overFast('tracing'),
+      sampledTracingOverPlain: overFast('sampled'),
     };
     const serverPeak = Math.max(
       ...rows.filter((r) => r.target === 'server' || r.target === 'mysql').map((r) => r.peakRssMb ?? 0),

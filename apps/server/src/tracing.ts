@@ -19,7 +19,9 @@ export interface Tracing {
 export async function startTracing(serviceName: string): Promise<Tracing> {
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
   // No auto-instrumentation: the spans this service makes are its own, and ESM needs no loader hook then.
-  const sdk = new NodeSDK({ serviceName, instrumentations: [] });
+  // Traces only: metrics are Prometheus's (METRICS_PORT) and logs stdout's; without the two empty
+  // lists the SDK would also start an OTLP metric reader and log provider of its own.
+  const sdk = new NodeSDK({ serviceName, instrumentations: [], metricReaders: [], logRecordProcessors: [] });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }

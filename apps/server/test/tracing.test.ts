@@ -24,10 +24,12 @@ interface ExportedSpan {
   kind: number;
 }
 
-/** An OTLP/HTTP (JSON) receiver: every span posted to /v1/traces. */
-async function startReceiver(): Promise<{ url: string; spans: ExportedSpan[]; server: Server }> {
+/** An OTLP/HTTP (JSON) receiver: every span posted to /v1/traces, and the path of every post. */
+async function startReceiver(): Promise<{ url: string; spans: ExportedSpan[]; paths: string[]; server: Server }> {
   const spans: ExportedSpan[] = [];
+  const paths: string[] = [];
   const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -42,7 +44,7 @@ async function startReceiver(): Promise<{ url: string; spans: ExportedSpan[]; se
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, paths, server };
 }
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -171,5 +173,7 @@ describe('traces over OTLP/HTTP', () => {
 
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
+    // Traces only, through the stop that flushes whatever the SDK holds: no OTLP metrics or logs.
+    expect(new Set(receiver.paths)).toEqual(new Set(['/v1/traces']));
   }, 60_000);
 });
