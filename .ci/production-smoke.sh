@@ -14,8 +14,12 @@ export PORT=$(node -e "const s=require('net').createServer().listen(0,()=>{conso
 
 pnpm db:migrate
 
-# The package's start script, flags and all: the command the Docker image runs.
-(cd apps/server && exec $(node -p "require('./package.json').scripts.start")) &
+# The package's start script, flags and all: the command the Docker image runs;
+# it records the modules it loads (.ci/record-modules.mjs).
+modules=$(mktemp)
+recorder="$PWD/.ci/record-modules.mjs"
+(cd apps/server && NODE_OPTIONS="--import=$recorder" LOADED_MODULES_FILE="$modules" \
+  exec $(node -p "require('./package.json').scripts.start")) &
 pid=$!
 node .ci/smoke.mjs "http://127.0.0.1:$PORT"
 
@@ -29,6 +33,16 @@ if [ "$code" -ne 0 ]; then
   exit 1
 fi
 echo "server stopped cleanly after SIGTERM"
+
+# Without METRICS_PORT, OTEL_EXPORTER_OTLP_ENDPOINT and SMTP_URL, their libraries
+# never load (memory at start, apps/server/README.md "Operate it").
+grep -q '/node_modules/express/' "$modules" || { echo "the module list holds no express: nothing was recorded"; exit 1; }
+if grep -E '/node_modules/(prom-client|nodemailer|@opentelemetry/sdk-node)/' "$modules"; then
+  echo "loaded although not configured (above): metrics, tracing and mail load only when configured"
+  exit 1
+fi
+echo "$(wc -l <"$modules") modules loaded; none of prom-client, nodemailer, @opentelemetry/sdk-node"
+rm -f "$modules"
 
 # `pnpm start` as a process manager that signals one pid runs it: pnpm passes
 # the SIGTERM on to the server, which answers the request it had accepted,
