@@ -4,6 +4,7 @@
 // what is loaded only when configured (metrics, tracing, mail) was not.
 import { writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 
 const resolved = new Set();
 registerHooks({
@@ -13,4 +14,5 @@ registerHooks({
     return result;
   },
 });
-process.on('exit', () => writeFileSync(process.env.LOADED_MODULES_FILE, [...resolved].join('\n')));
+// The server's own thread: a worker (NODE_OPTIONS reaches workers too) would overwrite the file with its own few.
+if (isMainThread) process.on('exit', () => writeFileSync(process.env.LOADED_MODULES_FILE, [...resolved].join('\n')));
