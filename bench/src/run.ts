@@ -12,7 +12,7 @@
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
  * (3: rounds of pairs, user.me by the fast transport beside user.me by tRPC's stock adapter, on
  * MySQL, with metrics, with tracing of every request, with tracing sampled as deploy/k8s sets it,
- * and by REST; each ratio is the median of its pairs).
+ * by REST, and the bare app; each ratio is the median of its pairs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -445,7 +445,7 @@ async function main(): Promise<void> {
     rows.push(await load('bare Express GET / (baseline)', 'bare', bare, { url: bareUrl }));
     // Each ratio is measured in pairs: user.me by the fast transport on the SQLite server,
     // and right beside it (before it or after it, in turns) the other side: tRPC's stock
-    // adapter, MySQL, metrics, tracing, sampled tracing, REST. The machine's speed drifts
+    // adapter, MySQL, metrics, tracing, sampled tracing, REST, the bare app. The machine's speed drifts
     // by several percent within a minute; two windows side by side drift alike.
     const samplerLabel = [sampler.OTEL_TRACES_SAMPLER, sampler.OTEL_TRACES_SAMPLER_ARG].filter(Boolean).join(' ');
     interface Side {
@@ -499,6 +499,7 @@ async function main(): Promise<void> {
         url: `${api}/api/users/me`,
         headers: bearer,
       },
+      bare: { label: 'bare Express GET /', target: 'bare', child: bare, url: bareUrl, headers: {} },
     } as const satisfies Record<string, Side>;
     type Other = keyof typeof sides;
     const measure = (side: Side, round: number) =>
@@ -564,15 +565,15 @@ async function main(): Promise<void> {
     rows.push(await load('bare Express GET / (baseline, again)', 'bare', bare, { url: bareUrl }));
 
     const by = (name: string) => rows.find((r) => r.name.startsWith(name)) as Row;
-    const baselines = rows.filter((r) => r.target === 'bare');
-    const [first, second] = baselines.map((r) => r.requestsPerSecond) as [number, number];
-    const baseline = (first + second) / 2;
+    // The machine's drift over the whole run: the bare app first and last (the pairs have their own).
+    const [first, second] = ['bare Express GET / (baseline)', 'bare Express GET / (baseline, again)'].map(
+      (name) => (rows.find((r) => r.name === name) as Row).requestsPerSecond,
+    ) as [number, number];
     const noise = spreadOf(first, second);
     const ceilingNoise = spreadOf(ceilingBefore, ceilingAfter);
     const login = by('tRPC auth.login');
     const rate = (row: Row) => row.requestsPerSecond;
     const fastRows = rounds.flatMap((r) => Object.values(r).map((pair) => pair.fast));
-    const trpcMe = median(fastRows.map(rate));
     const trpcMeP99 = Math.max(...fastRows.map((row) => row.p99Ms));
     /** Per round: the other side ÷ the fast transport beside it. */
     const overFast = (name: Other) => rounds.map((r) => rate(r[name].other) / rate(r[name].fast));
@@ -587,12 +588,13 @@ async function main(): Promise<void> {
       metricsOverPlain: overFast('metrics'),
       tracingOverPlain: overFast('tracing'),
       sampledTracingOverPlain: overFast('sampled'),
+      fastOverBare: rounds.map((r) => rate(r.bare.fast) / rate(r.bare.other)),
     };
     const serverPeak = Math.max(
       ...rows.filter((r) => r.target === 'server' || r.target === 'mysql').map((r) => r.peakRssMb ?? 0),
     );
     const ratios = {
-      trpcMeOverBareExpress: trpcMe / baseline,
+      trpcMeOverBareExpress: median(perRound.fastOverBare),
       restOverTrpc: median(perRound.restOverTrpc),
       fastOverStockAdapter: median(perRound.fastOverStockAdapter),
       stockCpuOverFastCpu: median(perRound.stockCpuOverFastCpu),
@@ -632,7 +634,7 @@ async function main(): Promise<void> {
     console.log('\nRatios');
     const spread = (values: number[]) =>
       `median ${median(values).toFixed(2)}, rounds ${values.map((v) => v.toFixed(2)).join(' ')}`;
-    console.log(`  tRPC user.me ÷ bare Express     ${ratios.trpcMeOverBareExpress.toFixed(2)} (median of rounds)`);
+    console.log(`  tRPC user.me ÷ bare Express     ${spread(perRound.fastOverBare)}`);
     console.log(`  REST /users/me ÷ tRPC user.me   ${spread(perRound.restOverTrpc)}`);
     console.log(`  fast-transport ÷ stock adapter  ${spread(perRound.fastOverStockAdapter)}`);
     console.log(`    by CPU per request (stock ÷ fast) ${spread(perRound.stockCpuOverFastCpu)}`);
