@@ -442,7 +442,8 @@ async function main(): Promise<void> {
       return perSecond;
     };
     const rows: Row[] = [];
-    rows.push(await load('bare Express GET / (baseline)', 'bare', bare, { url: bareUrl }));
+    const firstBaseline = await load('bare Express GET / (baseline)', 'bare', bare, { url: bareUrl });
+    rows.push(firstBaseline);
     // Each ratio is measured in pairs: user.me by the fast transport on the SQLite server,
     // and right beside it (before it or after it, in turns) the other side: tRPC's stock
     // adapter, MySQL, metrics, tracing, sampled tracing, REST, the bare app. The machine's speed drifts
@@ -501,6 +502,13 @@ async function main(): Promise<void> {
       },
       bare: { label: 'bare Express GET /', target: 'bare', child: bare, url: bareUrl, headers: {} },
     } as const satisfies Record<string, Side>;
+    const fastSide: Side = {
+      label: 'tRPC user.me (fast-transport)',
+      target: 'server',
+      child: server,
+      url: `${api}/trpc/user.me`,
+      headers: bearer,
+    };
     type Other = keyof typeof sides;
     const measure = (side: Side, round: number) =>
       load(`${side.label} #${round}`, side.target, side.child, { url: side.url, headers: side.headers });
@@ -509,11 +517,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round += 1) {
       const pairs = {} as Record<Other, { fast: Row; other: Row }>;
       for (const [index, name] of (Object.keys(sides) as Other[]).entries()) {
-        const fast: Side = {
-          ...sides.rest,
-          label: `tRPC user.me (fast-transport), beside ${name}`,
-          url: `${api}/trpc/user.me`,
-        };
+        const fast: Side = { ...fastSide, label: `${fastSide.label}, beside ${name}` };
         const fastFirst = (round + index) % 2 === 1;
         const [first, second] = fastFirst ? [fast, sides[name]] : [sides[name], fast];
         const firstRow = await measure(first, round);
@@ -562,23 +566,22 @@ async function main(): Promise<void> {
         ],
       }),
     );
-    rows.push(await load('bare Express GET / (baseline, again)', 'bare', bare, { url: bareUrl }));
+    const lastBaseline = await load('bare Express GET / (baseline, again)', 'bare', bare, { url: bareUrl });
+    rows.push(lastBaseline);
 
     const by = (name: string) => rows.find((r) => r.name.startsWith(name)) as Row;
     // The machine's drift over the whole run: the bare app first and last (the pairs have their own).
-    const [first, second] = ['bare Express GET / (baseline)', 'bare Express GET / (baseline, again)'].map(
-      (name) => (rows.find((r) => r.name === name) as Row).requestsPerSecond,
-    ) as [number, number];
-    const noise = spreadOf(first, second);
+    const noise = spreadOf(firstBaseline.requestsPerSecond, lastBaseline.requestsPerSecond);
     const ceilingNoise = spreadOf(ceilingBefore, ceilingAfter);
     const login = by('tRPC auth.login');
     const rate = (row: Row) => row.requestsPerSecond;
     const fastRows = rounds.flatMap((r) => Object.values(r).map((pair) => pair.fast));
     const trpcMeP99 = Math.max(...fastRows.map((row) => row.p99Ms));
-    /** Per round: the other side ÷ the fast transport beside it. */
+    /** Per round: the other side ÷ the fast transport beside it, and the other way round. */
     const overFast = (name: Other) => rounds.map((r) => rate(r[name].other) / rate(r[name].fast));
+    const fastOver = (name: Other) => rounds.map((r) => rate(r[name].fast) / rate(r[name].other));
     const perRound = {
-      fastOverStockAdapter: rounds.map((r) => rate(r.stock.fast) / rate(r.stock.other)),
+      fastOverStockAdapter: fastOver('stock'),
       // The same comparison by the server's own CPU per request, which the machine's other load barely moves.
       stockCpuOverFastCpu: rounds.map(
         (r) => (r.stock.other.cpuUsPerRequest ?? Number.NaN) / (r.stock.fast.cpuUsPerRequest ?? Number.NaN),
@@ -588,7 +591,7 @@ async function main(): Promise<void> {
       metricsOverPlain: overFast('metrics'),
       tracingOverPlain: overFast('tracing'),
       sampledTracingOverPlain: overFast('sampled'),
-      fastOverBare: rounds.map((r) => rate(r.bare.fast) / rate(r.bare.other)),
+      fastOverBare: fastOver('bare'),
     };
     const serverPeak = Math.max(
       ...rows.filter((r) => r.target === 'server' || r.target === 'mysql').map((r) => r.peakRssMb ?? 0),

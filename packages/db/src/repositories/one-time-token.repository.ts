@@ -16,9 +16,10 @@ export class OneTimeTokenRepository extends EntityRepository<OneTimeToken> {
    * previous one (used or not): from now on only this token can be spent.
    *
    * One statement (an insert that updates the (user, purpose) row when there
-   * is one), so it can share a transaction with its audit row: it locks only
-   * that row, never a gap, and parallel replacements for one user wait for
-   * each other instead of deadlocking (the last one wins).
+   * is one), so it can share a transaction with its audit row: no update that
+   * finds nothing holds a gap lock while the insert waits (the caller's
+   * transaction, AccountEmailService's, says why that matters on MySQL), and
+   * parallel replacements for one user wait for each other (the last one wins).
    */
   async replace(params: {
     userId: string;
