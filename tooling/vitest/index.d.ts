@@ -1,3 +1,7 @@
 import type { ViteUserConfig } from 'vitest/config';
 
-export declare function defineTestConfig(options: { databases: boolean; testTimeout?: number }): ViteUserConfig;
+export declare function defineTestConfig(options: {
+  databases: boolean;
+  testTimeout?: number;
+  maxWorkers?: number;
+}): ViteUserConfig;

@@ -11,7 +11,7 @@ import { isRequired } from './services.js';
  * Without TEST_DATABASE_URL the MySQL project is left out, with a notice;
  * with REQUIRE_SERVICES=1 it always runs, so a missing server fails the run.
  */
-/** @param {{ databases: boolean, testTimeout?: number }} options */
+/** @param {{ databases: boolean, testTimeout?: number, maxWorkers?: number }} options */
 export function defineTestConfig(options) {
   // No 'import' here: Vitest also hands these to Node as --conditions, and an
   // 'import' condition makes require() of a dual package (e.g. is-promise, used
@@ -26,6 +26,9 @@ export function defineTestConfig(options) {
     // suites that would wipe the calls a neighbour test is about to assert on.
     // Each test makes its own mocks, so there is no history to carry over.
     clearMocks: false,
+    // Vitest's default is one worker fewer than the cores: one, on two. A suite whose files
+    // mostly wait (on servers, child processes and sockets) may ask for more.
+    ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
   };
   const databases = ['sqlite', ...(isRequired.mysql ? ['mysql'] : [])];
   if (options.databases && !databases.includes('mysql')) {
