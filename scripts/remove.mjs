@@ -151,7 +151,7 @@ const PARTS = {
       'apps/server/Dockerfile': {
         replace: [
           ['(a test keeps them equal; `pnpm bench` runs it)', '(a test keeps them equal)'],
-          [' before it dies. Figures: bench/README.md.', ' before it dies.'],
+          [' under 200 MB. Figures: bench/README.md.', ' under 200 MB.'],
         ],
       },
       'apps/server/test/production-start.test.ts': {
