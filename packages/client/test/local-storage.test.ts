@@ -78,21 +78,28 @@ describe.concurrent('the localStorage session store', () => {
   });
 
   it('a client created on a stored session is signed in at once, as after a page reload', async () => {
-    const storage = new MemoryStorage();
-    const before = createApiClient({ url: server.url, storage: localStorageSessionStore({ storage }) });
-    const user = await before.register(newCredentials());
+    // Tokens of a minute: with the suite's 4 s ones, a machine slow enough to take 2 s between
+    // the sign-up and the call would rightly renew first (the leeway is half the lifetime).
+    const longLived = await startServer(60_000);
+    try {
+      const storage = new MemoryStorage();
+      const before = createApiClient({ url: longLived.url, storage: localStorageSessionStore({ storage }) });
+      const user = await before.register(newCredentials());
 
-    const log = recordingFetch();
-    const reloaded = createApiClient({
-      url: server.url,
-      fetch: log.fetch,
-      storage: localStorageSessionStore({ storage }),
-    });
+      const log = recordingFetch();
+      const reloaded = createApiClient({
+        url: longLived.url,
+        fetch: log.fetch,
+        storage: localStorageSessionStore({ storage }),
+      });
 
-    expect(reloaded.session.isSignedIn).toBe(true);
-    expect(reloaded.session.user).toEqual(user);
-    expect(await reloaded.trpc.user.me.query()).toMatchObject(user);
-    expect(log.requests.map((r) => r.procedures)).toEqual([['user.me']]);
+      expect(reloaded.session.isSignedIn).toBe(true);
+      expect(reloaded.session.user).toEqual(user);
+      expect(await reloaded.trpc.user.me.query()).toMatchObject(user);
+      expect(log.requests.map((r) => r.procedures)).toEqual([['user.me']]);
+    } finally {
+      await longLived.close();
+    }
   });
 
   it('a tab uses the pair another tab renewed instead of renewing again', async () => {
