@@ -203,8 +203,8 @@ export function createApp(deps: AppDeps): Express {
   const routeOf = deps.metrics || deps.isTracing ? routeLabeler(procedureContracts(appRouter)) : undefined;
   // First, so everything the request runs (procedures, queries, bcrypt, log lines) is in its span.
   if (deps.isTracing && routeOf) app.use(httpTracing(routeOf));
-  app.use(requestLog(logger));
-  if (deps.metrics && routeOf) app.use(deps.metrics.httpMiddleware(routeOf));
+  // The metrics' request histogram rides on the access log's listener: no layer of its own.
+  app.use(requestLog(logger, deps.metrics && routeOf ? deps.metrics.responseObserver(routeOf) : undefined));
   app.use(helmet());
   const corsOrigins = new Set(deps.corsOrigins);
   const corsOfAllowedOrigins = cors((req, callback) => {

@@ -7,8 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { ApiObserver, Mailer, SecurityEvent, ThrottleBudgetKey } from '@repo/api';
 import type { PoolUse } from '@repo/db';
-import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ResponseObserver } from './request-log.js';
 
 /** Seconds; from a fast session check to a slow bcrypt at cost 12 and beyond. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -29,8 +29,8 @@ export interface Metrics {
   onSecurityEvent(event: SecurityEvent): void;
   /** The mailer, counting what it sends and what fails. */
   countingMailer(mailer: Mailer): Mailer;
-  /** In front of every route: the duration of each request by route template and status. */
-  httpMiddleware(routeOf: (method: string, path: string) => string): RequestHandler;
+  /** Give to `requestLog`: the duration of each request by route template and status. */
+  responseObserver(routeOf: (method: string, path: string) => string): ResponseObserver;
 }
 
 /** `pool`: the MySQL pool's use (`poolUseOf(orm)`), read at each scrape; none on SQLite. */
@@ -124,21 +124,38 @@ export function createMetrics(options: { pool?: Readonly<PoolUse> | undefined } 
         },
       };
     },
-    httpMiddleware(routeOf) {
-      return (req, res, next) => {
-        const started = performance.now();
-        // Now, in front of every route: a router mounted on a path later rewrites req.path.
-        const route = routeOf(req.method, req.path);
-        res.once('finish', () => {
-          httpDuration.observe(
-            { method: req.method, route, status: String(res.statusCode) },
-            (performance.now() - started) / 1000,
-          );
-        });
-        next();
+    responseObserver(routeOf) {
+      return (req, res, durationMs) => {
+        // A response the client abandoned has no status to count.
+        if (!res.writableFinished) return;
+        httpDuration.observe(
+          {
+            method: req.method,
+            route: routeOf(req.method, requestPath(req.originalUrl)),
+            status: String(res.statusCode),
+          },
+          durationMs / 1000,
+        );
       };
     },
   };
+}
+
+/**
+ * The path of a request as its client sent it, without the query string:
+ * mounted routers rewrite `req.url` and `req.path` on the way, never `req.originalUrl`.
+ */
+function requestPath(originalUrl: string): string {
+  if (!originalUrl.startsWith('/')) {
+    // The absolute form (`GET http://host/path`), which proxies send.
+    try {
+      return new URL(originalUrl).pathname;
+    } catch {
+      return originalUrl;
+    }
+  }
+  const query = originalUrl.indexOf('?');
+  return query === -1 ? originalUrl : originalUrl.slice(0, query);
 }
 
 /** The metrics endpoint on its own port: GET /metrics, nothing else. */

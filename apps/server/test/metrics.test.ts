@@ -84,6 +84,8 @@ describe('the metrics after a known set of calls', () => {
     expect((await ctx.server.rest('POST', '/api/auth/login', wrong)).status).toBe(429);
     const trpc = ctx.server.trpc(token);
     for (let i = 0; i < 4; i++) await trpc.user.me.query();
+    // Its input in the query string, which no label carries.
+    await trpc.user.list.query({ limit: 2 });
     for (let i = 0; i < 3; i++) {
       expect((await ctx.server.rest('GET', `/api/users/${registered.body.user.id}`, { token })).status).toBe(200);
     }
@@ -95,6 +97,7 @@ describe('the metrics after a known set of calls', () => {
       sampleValue(after, name, labels) - sampleValue(before, name, labels);
     const http = 'http_request_duration_seconds_count';
     expect(moved(http, { method: 'GET', route: '/trpc/user.me', status: '200' })).toBe(4);
+    expect(moved(http, { method: 'GET', route: '/trpc/user.list', status: '200' })).toBe(1);
     expect(moved(http, { method: 'GET', route: '/api/users/{id}', status: '200' })).toBe(3);
     expect(moved(http, { method: 'POST', route: '/api/auth/login', status: '200' })).toBe(2);
     expect(moved(http, { method: 'POST', route: '/api/auth/login', status: '401' })).toBe(2);
