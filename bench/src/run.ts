@@ -11,8 +11,10 @@
  * TEST_DATABASE_URL, else mysql://root@127.0.0.1:3306/test), BENCH_DURATION (s, 10),
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
  * (3: rounds of pairs, user.me by the fast transport beside user.me by tRPC's stock adapter, on
- * MySQL, with metrics, with tracing of every request, with tracing sampled as deploy/k8s sets it,
- * by REST, and the bare app; each ratio is the median of its pairs).
+ * MySQL, by REST, and the bare app; each ratio is the median of its pairs), BENCH_OVERHEAD_ROUNDS
+ * (24), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the overhead lines (with metrics, traced every request,
+ * traced as deploy/k8s samples, and a twin of the server itself as the control), each the median
+ * of that many pairs of short windows, the server's beside the other's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,15 +37,21 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const BCRYPT_COST = Number(env.BENCH_BCRYPT_COST ?? 12);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const NOISE_LIMIT = 0.15;
+const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 24);
+const OVERHEAD_WINDOW = Number(env.BENCH_OVERHEAD_WINDOW ?? 1);
+const OVERHEAD_WARMUP = Number(env.BENCH_OVERHEAD_WARMUP ?? 6);
+/** How far from 1 the control (the server ÷ its twin) may read before the overhead lines are flagged as noise. */
+const CONTROL_LIMIT = 0.05;
 
 interface Row {
   name: string;
   /**
    * `stock`: the same server with tRPC's stock Express adapter (TRANSPORT=stock); `mysql`: the server on
    * MySQL; `metrics`: with METRICS_PORT; `tracing`: with OTEL_EXPORTER_OTLP_ENDPOINT (to a receiver here),
-   * every request sampled; `sampled`: the same with the sampler deploy/k8s sets.
+   * every request sampled; `sampled`: the same with the sampler deploy/k8s sets; `twin`: a second
+   * process of the server itself, the control of the overhead lines.
    */
-  target: 'bare' | 'server' | 'stock' | 'mysql' | 'metrics' | 'tracing' | 'sampled';
+  target: 'bare' | 'server' | 'stock' | 'mysql' | 'metrics' | 'tracing' | 'sampled' | 'twin';
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -171,6 +179,66 @@ async function load(
     `  ${name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}  CPU ${row.cpuUsPerRequest ?? 'n/a'} µs/req`,
   );
   return row;
+}
+
+/** One short window of the overhead lines: what a server did in it. */
+interface Window {
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  requests: number;
+  cpuUsPerRequest: number | null;
+}
+
+/**
+ * A window of OVERHEAD_WINDOW seconds on one server, once it and the server
+ * it is compared with are idle (a traced server goes on exporting after its
+ * window, which would slow the next one).
+ */
+async function shortWindow(child: ChildProcess, beside: ChildProcess, options: autocannon.Options): Promise<Window> {
+  await Promise.all([waitUntilIdle(child.pid), waitUntilIdle(beside.pid)]);
+  const ticksBefore = cpuTicks(child.pid);
+  const result = await autocannon({ ...options, connections: CONNECTIONS, duration: OVERHEAD_WINDOW, timeout: 60 });
+  const ticksAfter = cpuTicks(child.pid);
+  return {
+    rate: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    requests: result.requests.total,
+    cpuUsPerRequest:
+      ticksBefore === null || ticksAfter === null || result.requests.total === 0
+        ? null
+        : ((ticksAfter - ticksBefore) * TICK_US) / result.requests.total,
+  };
+}
+
+/** The windows of one side as a row of the table: medians, and the sums of requests and errors. */
+function windowsRow(name: string, target: Row['target'], child: ChildProcess, windows: Window[]): Row {
+  const cpu = windows.map((w) => w.cpuUsPerRequest);
+  const row: Row = {
+    name: `${name} (median of ${windows.length} windows of ${OVERHEAD_WINDOW} s)`,
+    target,
+    requestsPerSecond: roundRate(median(windows.map((w) => w.rate))),
+    p50Ms: median(windows.map((w) => w.p50Ms)),
+    p99Ms: median(windows.map((w) => w.p99Ms)),
+    errors: windows.reduce((sum, w) => sum + w.errors, 0),
+    requests: windows.reduce((sum, w) => sum + w.requests, 0),
+    cpuUsPerRequest: cpu.every((v) => v !== null) ? Math.round(median(cpu as number[])) : null,
+    peakRssMb: peakRssMb(child.pid),
+  };
+  console.log(
+    `  ${row.name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}  CPU ${row.cpuUsPerRequest ?? 'n/a'} µs/req`,
+  );
+  return row;
+}
+
+/** The middle half of some values (from the first quartile to the third), as text. */
+function middleHalf(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (share: number) => (sorted[Math.floor((sorted.length - 1) * share)] as number).toFixed(2);
+  return `${at(0.25)}-${at(0.75)}`;
 }
 
 function median(values: number[]): number {
@@ -305,7 +373,8 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const stockPort = await freePort();
   const mysqlPort = await freePort();
-  const [metricsPort, scrapePort, tracingPort, sampledPort] = [
+  const [metricsPort, scrapePort, tracingPort, sampledPort, twinPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -377,6 +446,12 @@ async function main(): Promise<void> {
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    // The control of the overhead lines: the server again, in a process of its own, measured as they are.
+    const twin = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: { ...serverEnv, PORT: String(twinPort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const bare = spawn('node', [join(import.meta.dirname, 'bare-server.mjs')], {
       env: { PATH: env.PATH, NODE_ENV: 'production', PORT: String(barePort) },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -388,6 +463,7 @@ async function main(): Promise<void> {
       watch('the server with metrics', withMetrics),
       watch('the server with tracing', withTracing),
       watch('the server with sampled tracing', withSampledTracing),
+      watch('the twin of the server', twin),
       watch('the bare app', bare),
     );
     const api = `http://127.0.0.1:${serverPort}`;
@@ -396,6 +472,7 @@ async function main(): Promise<void> {
     const metricsApi = `http://127.0.0.1:${metricsPort}`;
     const tracingApi = `http://127.0.0.1:${tracingPort}`;
     const sampledApi = `http://127.0.0.1:${sampledPort}`;
+    const twinApi = `http://127.0.0.1:${twinPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}/`;
     await Promise.all([
       waitFor(`${api}/readyz`),
@@ -404,6 +481,7 @@ async function main(): Promise<void> {
       waitFor(`${metricsApi}/readyz`),
       waitFor(`${tracingApi}/readyz`),
       waitFor(`${sampledApi}/readyz`),
+      waitFor(`${twinApi}/readyz`),
       waitFor(bareUrl),
     ]);
 
@@ -446,7 +524,7 @@ async function main(): Promise<void> {
     rows.push(firstBaseline);
     // Each ratio is measured in pairs: user.me by the fast transport on the SQLite server,
     // and right beside it (before it or after it, in turns) the other side: tRPC's stock
-    // adapter, MySQL, metrics, tracing, sampled tracing, REST, the bare app. The machine's speed drifts
+    // adapter, MySQL, REST, the bare app. The machine's speed drifts
     // by several percent within a minute; two windows side by side drift alike.
     const samplerLabel = [sampler.OTEL_TRACES_SAMPLER, sampler.OTEL_TRACES_SAMPLER_ARG].filter(Boolean).join(' ');
     interface Side {
@@ -470,28 +548,6 @@ async function main(): Promise<void> {
         child: onMysql,
         url: `${mysqlApi}/trpc/user.me`,
         headers: mysqlBearer,
-      },
-      // The same token works on every SQLite server: they share the keys and the database.
-      metrics: {
-        label: 'tRPC user.me with metrics',
-        target: 'metrics',
-        child: withMetrics,
-        url: `${metricsApi}/trpc/user.me`,
-        headers: bearer,
-      },
-      tracing: {
-        label: 'tRPC user.me with tracing',
-        target: 'tracing',
-        child: withTracing,
-        url: `${tracingApi}/trpc/user.me`,
-        headers: bearer,
-      },
-      sampled: {
-        label: `tRPC user.me with tracing, ${samplerLabel}`,
-        target: 'sampled',
-        child: withSampledTracing,
-        url: `${sampledApi}/trpc/user.me`,
-        headers: bearer,
       },
       rest: {
         label: 'REST GET /api/users/me',
@@ -527,6 +583,91 @@ async function main(): Promise<void> {
       }
       rounds.push(pairs);
     }
+    // The overhead lines: differences of a few percent, less than this machine's speed drifts
+    // within a minute, and less than one window of 10 s against another 13 s later tells apart.
+    // Each is the median of many pairs of short windows, the server's and the other's in turns,
+    // and a twin of the server is measured in the same way: the control, which should read 1.
+    const overheadSides = {
+      twin: {
+        label: 'tRPC user.me on a twin of the server',
+        target: 'twin',
+        child: twin,
+        url: `${twinApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      // The same token works on every SQLite server: they share the keys and the database.
+      metrics: {
+        label: 'tRPC user.me with metrics',
+        target: 'metrics',
+        child: withMetrics,
+        url: `${metricsApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      tracing: {
+        label: 'tRPC user.me with tracing',
+        target: 'tracing',
+        child: withTracing,
+        url: `${tracingApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      sampled: {
+        label: `tRPC user.me with tracing, ${samplerLabel}`,
+        target: 'sampled',
+        child: withSampledTracing,
+        url: `${sampledApi}/trpc/user.me`,
+        headers: bearer,
+      },
+    } as const satisfies Record<string, Side>;
+    type Overhead = keyof typeof overheadSides;
+    console.log(
+      `  overhead lines: ${OVERHEAD_ROUNDS} rounds of pairs of ${OVERHEAD_WINDOW} s windows, after ${OVERHEAD_WARMUP} s of warm-up each`,
+    );
+    for (const side of [fastSide, ...Object.values(overheadSides)]) {
+      await allIdle();
+      await autocannon({
+        url: side.url,
+        headers: side.headers,
+        connections: CONNECTIONS,
+        duration: OVERHEAD_WARMUP,
+        timeout: 60,
+      });
+    }
+    for (const side of [fastSide, ...Object.values(overheadSides)]) resetPeakRss(side.child.pid);
+    const windows = Object.fromEntries(
+      Object.keys(overheadSides).map((name) => [name, { fast: [] as Window[], other: [] as Window[] }]),
+    ) as Record<Overhead, { fast: Window[]; other: Window[] }>;
+    const inWindow = (side: Side, beside: Side) =>
+      shortWindow(side.child, beside.child, { url: side.url, headers: side.headers });
+    for (let round = 1; round <= OVERHEAD_ROUNDS; round += 1) {
+      for (const [index, name] of (Object.keys(overheadSides) as Overhead[]).entries()) {
+        const other = overheadSides[name];
+        if ((round + index) % 2 === 1) {
+          windows[name].fast.push(await inWindow(fastSide, other));
+          windows[name].other.push(await inWindow(other, fastSide));
+        } else {
+          windows[name].other.push(await inWindow(other, fastSide));
+          windows[name].fast.push(await inWindow(fastSide, other));
+        }
+      }
+    }
+    rows.push(
+      windowsRow(
+        'tRPC user.me (fast-transport), beside the overhead sides',
+        'server',
+        server,
+        Object.values(windows).flatMap((w) => w.fast),
+      ),
+    );
+    for (const [name, side] of Object.entries(overheadSides) as [Overhead, Side][]) {
+      rows.push(windowsRow(side.label, side.target, side.child, windows[name].other));
+    }
+    /** Per pair: the other side's requests a second ÷ the server's beside it; and the server's CPU a request ÷ the other's. */
+    const overhead = (name: Overhead) =>
+      windows[name].other.map((w, i) => w.rate / (windows[name].fast[i] as Window).rate);
+    const overheadByCpu = (name: Overhead) =>
+      windows[name].other.map(
+        (w, i) => ((windows[name].fast[i] as Window).cpuUsPerRequest ?? Number.NaN) / (w.cpuUsPerRequest ?? Number.NaN),
+      );
     rows.push(
       await load('tRPC user.list limit=20', 'server', server, {
         url: `${api}/trpc/user.list?input=${encodeURIComponent(JSON.stringify({ limit: 20 }))}`,
@@ -588,9 +729,15 @@ async function main(): Promise<void> {
       ),
       restOverTrpc: overFast('rest'),
       mysqlOverSqlite: overFast('mysql'),
-      metricsOverPlain: overFast('metrics'),
-      tracingOverPlain: overFast('tracing'),
-      sampledTracingOverPlain: overFast('sampled'),
+      metricsOverPlain: overhead('metrics'),
+      tracingOverPlain: overhead('tracing'),
+      sampledTracingOverPlain: overhead('sampled'),
+      twinOverPlain: overhead('twin'),
+      // The same by the servers' own CPU a request: the plain server's ÷ the other's.
+      metricsByCpu: overheadByCpu('metrics'),
+      tracingByCpu: overheadByCpu('tracing'),
+      sampledTracingByCpu: overheadByCpu('sampled'),
+      twinByCpu: overheadByCpu('twin'),
       fastOverBare: fastOver('bare'),
     };
     const serverPeak = Math.max(
@@ -606,6 +753,11 @@ async function main(): Promise<void> {
       metricsOverPlain: median(perRound.metricsOverPlain),
       tracingOverPlain: median(perRound.tracingOverPlain),
       sampledTracingOverPlain: median(perRound.sampledTracingOverPlain),
+      twinOverPlain: median(perRound.twinOverPlain),
+      metricsByCpu: median(perRound.metricsByCpu),
+      tracingByCpu: median(perRound.tracingByCpu),
+      sampledTracingByCpu: median(perRound.sampledTracingByCpu),
+      twinByCpu: median(perRound.twinByCpu),
     };
     const budget = [
       ['tRPC user.me ≥ 0.15× bare Express', ratios.trpcMeOverBareExpress >= 0.15],
@@ -643,9 +795,14 @@ async function main(): Promise<void> {
     console.log(`    by CPU per request (stock ÷ fast) ${spread(perRound.stockCpuOverFastCpu)}`);
     console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
     console.log(`  user.me on ${mysql.product} ÷ user.me on SQLite ${spread(perRound.mysqlOverSqlite)}`);
-    console.log(`  user.me with metrics ÷ without  ${spread(perRound.metricsOverPlain)}`);
-    console.log(`  user.me with tracing ÷ without  ${spread(perRound.tracingOverPlain)}`);
-    console.log(`    sampled as deployed ÷ without ${spread(perRound.sampledTracingOverPlain)}`);
+    const pairs = (values: number[], byCpu: number[]) =>
+      `median ${median(values).toFixed(2)}, middle half ${middleHalf(values)} of ${values.length} pairs; by CPU a request ${median(byCpu).toFixed(2)}`;
+    console.log(`  user.me with metrics ÷ without  ${pairs(perRound.metricsOverPlain, perRound.metricsByCpu)}`);
+    console.log(`  user.me with tracing ÷ without  ${pairs(perRound.tracingOverPlain, perRound.tracingByCpu)}`);
+    console.log(
+      `    sampled as deployed ÷ without ${pairs(perRound.sampledTracingOverPlain, perRound.sampledTracingByCpu)}`,
+    );
+    console.log(`  control: twin ÷ server          ${pairs(perRound.twinOverPlain, perRound.twinByCpu)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
     const checks = [
@@ -653,6 +810,16 @@ async function main(): Promise<void> {
       ['bcrypt ceilings before and after login', ceilingNoise],
     ] as const;
     console.log('');
+    const controlOff = Math.abs(1 - ratios.twinOverPlain);
+    if (controlOff > CONTROL_LIMIT) {
+      console.log(
+        `WARNING: the control (the server ÷ a twin of itself) reads ${ratios.twinOverPlain.toFixed(2)}: the overhead lines cannot tell ${(CONTROL_LIMIT * 100).toFixed(0)}% apart in this run.`,
+      );
+    } else {
+      console.log(
+        `The control (the server ÷ a twin of itself) reads ${ratios.twinOverPlain.toFixed(2)}: within ${(CONTROL_LIMIT * 100).toFixed(0)}% of 1.`,
+      );
+    }
     for (const [what, spread] of checks) {
       if (spread > NOISE_LIMIT) {
         console.log(
@@ -685,6 +852,7 @@ async function main(): Promise<void> {
           ratios,
           perRound,
           budget: Object.fromEntries(budget),
+          overheadWindowSeconds: OVERHEAD_WINDOW,
           baselineNoise: noise,
           bcryptCeilingNoise: ceilingNoise,
         },
