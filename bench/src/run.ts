@@ -565,28 +565,12 @@ async function main(): Promise<void> {
       url: `${api}/trpc/user.me`,
       headers: bearer,
     };
-    type Other = keyof typeof sides;
-    const measure = (side: Side, round: number) =>
-      load(`${side.label} #${round}`, side.target, side.child, { url: side.url, headers: side.headers });
-    /** Per round, per other side: the fast transport's window and the other's, side by side. */
-    const rounds: Record<Other, { fast: Row; other: Row }>[] = [];
-    for (let round = 1; round <= ROUNDS; round += 1) {
-      const pairs = {} as Record<Other, { fast: Row; other: Row }>;
-      for (const [index, name] of (Object.keys(sides) as Other[]).entries()) {
-        const fast: Side = { ...fastSide, label: `${fastSide.label}, beside ${name}` };
-        const fastFirst = (round + index) % 2 === 1;
-        const [first, second] = fastFirst ? [fast, sides[name]] : [sides[name], fast];
-        const firstRow = await measure(first, round);
-        const secondRow = await measure(second, round);
-        rows.push(firstRow, secondRow);
-        pairs[name] = fastFirst ? { fast: firstRow, other: secondRow } : { fast: secondRow, other: firstRow };
-      }
-      rounds.push(pairs);
-    }
     // The overhead lines: differences of a few percent, less than this machine's speed drifts
     // within a minute, and less than one window of 10 s against another 13 s later tells apart.
     // Each is the median of many pairs of short windows, the server's and the other's in turns,
     // and a twin of the server is measured in the same way: the control, which should read 1.
+    // They come first, while the five processes have the same history (started, then warmed up
+    // alike): later the server has served every other scenario, the others nothing.
     const overheadSides = {
       twin: {
         label: 'tRPC user.me on a twin of the server',
@@ -668,6 +652,24 @@ async function main(): Promise<void> {
       windows[name].other.map(
         (w, i) => ((windows[name].fast[i] as Window).cpuUsPerRequest ?? Number.NaN) / (w.cpuUsPerRequest ?? Number.NaN),
       );
+    type Other = keyof typeof sides;
+    const measure = (side: Side, round: number) =>
+      load(`${side.label} #${round}`, side.target, side.child, { url: side.url, headers: side.headers });
+    /** Per round, per other side: the fast transport's window and the other's, side by side. */
+    const rounds: Record<Other, { fast: Row; other: Row }>[] = [];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const pairs = {} as Record<Other, { fast: Row; other: Row }>;
+      for (const [index, name] of (Object.keys(sides) as Other[]).entries()) {
+        const fast: Side = { ...fastSide, label: `${fastSide.label}, beside ${name}` };
+        const fastFirst = (round + index) % 2 === 1;
+        const [first, second] = fastFirst ? [fast, sides[name]] : [sides[name], fast];
+        const firstRow = await measure(first, round);
+        const secondRow = await measure(second, round);
+        rows.push(firstRow, secondRow);
+        pairs[name] = fastFirst ? { fast: firstRow, other: secondRow } : { fast: secondRow, other: firstRow };
+      }
+      rounds.push(pairs);
+    }
     rows.push(
       await load('tRPC user.list limit=20', 'server', server, {
         url: `${api}/trpc/user.list?input=${encodeURIComponent(JSON.stringify({ limit: 20 }))}`,
