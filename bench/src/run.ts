@@ -12,7 +12,7 @@
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
  * (3: rounds of pairs, user.me by the fast transport beside user.me by tRPC's stock adapter, on
  * MySQL, by REST, and the bare app; each ratio is the median of its pairs), BENCH_OVERHEAD_ROUNDS
- * (24), BENCH_OVERHEAD_WINDOW (s, 1), BENCH_OVERHEAD_WARMUP (s, 6, each process once) and
+ * (18), BENCH_OVERHEAD_WINDOW (s, 1), BENCH_OVERHEAD_WARMUP (s, 6, each process once) and
  * BENCH_OVERHEAD_PROCESSES (3 of each kind, taken in turns): the overhead lines (with metrics, traced every request,
  * traced as deploy/k8s samples, and a twin of the server itself as the control), each the median
  * of that many pairs of short windows, the server's beside the other's.
@@ -38,7 +38,7 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const BCRYPT_COST = Number(env.BENCH_BCRYPT_COST ?? 12);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const NOISE_LIMIT = 0.15;
-const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 24);
+const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 18);
 const OVERHEAD_WINDOW = Number(env.BENCH_OVERHEAD_WINDOW ?? 1);
 const OVERHEAD_WARMUP = Number(env.BENCH_OVERHEAD_WARMUP ?? 6);
 const OVERHEAD_PROCESSES = Number(env.BENCH_OVERHEAD_PROCESSES ?? 3);
@@ -196,10 +196,14 @@ interface Window {
 /**
  * A window of OVERHEAD_WINDOW seconds on one server, once it and the server
  * it is compared with are idle (a traced server goes on exporting after its
- * window, which would slow the next one).
+ * window, which would slow the next one), right after as long again of load
+ * not measured: a process left idle for half a minute starts its next second
+ * slower (V8 shrinks its young generation when idle), and the plain servers
+ * are loaded four times as often as each other process.
  */
 async function shortWindow(child: ChildProcess, beside: ChildProcess, options: autocannon.Options): Promise<Window> {
   await Promise.all([waitUntilIdle(child.pid), waitUntilIdle(beside.pid)]);
+  await autocannon({ ...options, connections: CONNECTIONS, duration: OVERHEAD_WINDOW, timeout: 60 });
   const ticksBefore = cpuTicks(child.pid);
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: OVERHEAD_WINDOW, timeout: 60 });
   const ticksAfter = cpuTicks(child.pid);
