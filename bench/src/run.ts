@@ -12,8 +12,7 @@
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
  * (3: rounds of pairs, user.me by the fast transport beside user.me by tRPC's stock adapter, on
  * MySQL, by REST, and the bare app; each ratio is the median of its pairs), BENCH_OVERHEAD_ROUNDS
- * (18), BENCH_OVERHEAD_WINDOW (s, 1), BENCH_OVERHEAD_WARMUP (s, 6, each process once) and
- * BENCH_OVERHEAD_PROCESSES (3 of each kind, taken in turns): the overhead lines (with metrics, traced every request,
+ * (24), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the overhead lines (with metrics, traced every request,
  * traced as deploy/k8s samples, and a twin of the server itself as the control), each the median
  * of that many pairs of short windows, the server's beside the other's.
  */
@@ -38,11 +37,10 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const BCRYPT_COST = Number(env.BENCH_BCRYPT_COST ?? 12);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const NOISE_LIMIT = 0.15;
-const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 18);
+const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 24);
 const OVERHEAD_WINDOW = Number(env.BENCH_OVERHEAD_WINDOW ?? 1);
 const OVERHEAD_WARMUP = Number(env.BENCH_OVERHEAD_WARMUP ?? 6);
-const OVERHEAD_PROCESSES = Number(env.BENCH_OVERHEAD_PROCESSES ?? 3);
-/** How far from 1 the control (twins of the server ÷ the plain servers) may read before the overhead lines are flagged as noise. */
+/** How far from 1 the control (the server ÷ its twin) may read before the overhead lines are flagged as noise. */
 const CONTROL_LIMIT = 0.05;
 
 interface Row {
@@ -196,14 +194,10 @@ interface Window {
 /**
  * A window of OVERHEAD_WINDOW seconds on one server, once it and the server
  * it is compared with are idle (a traced server goes on exporting after its
- * window, which would slow the next one), right after as long again of load
- * not measured: a process left idle for half a minute starts its next second
- * slower (V8 shrinks its young generation when idle), and the plain servers
- * are loaded four times as often as each other process.
+ * window, which would slow the next one).
  */
 async function shortWindow(child: ChildProcess, beside: ChildProcess, options: autocannon.Options): Promise<Window> {
   await Promise.all([waitUntilIdle(child.pid), waitUntilIdle(beside.pid)]);
-  await autocannon({ ...options, connections: CONNECTIONS, duration: OVERHEAD_WINDOW, timeout: 60 });
   const ticksBefore = cpuTicks(child.pid);
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: OVERHEAD_WINDOW, timeout: 60 });
   const ticksAfter = cpuTicks(child.pid);
@@ -221,10 +215,10 @@ async function shortWindow(child: ChildProcess, beside: ChildProcess, options: a
 }
 
 /** The windows of one side as a row of the table: medians, and the sums of requests and errors. */
-function windowsRow(name: string, target: Row['target'], processes: ChildProcess[], windows: Window[]): Row {
+function windowsRow(name: string, target: Row['target'], child: ChildProcess, windows: Window[]): Row {
   const cpu = windows.map((w) => w.cpuUsPerRequest);
   const row: Row = {
-    name: `${name} (median of ${windows.length} windows of ${OVERHEAD_WINDOW} s, ${processes.length} processes)`,
+    name: `${name} (median of ${windows.length} windows of ${OVERHEAD_WINDOW} s)`,
     target,
     requestsPerSecond: roundRate(median(windows.map((w) => w.rate))),
     p50Ms: median(windows.map((w) => w.p50Ms)),
@@ -232,7 +226,7 @@ function windowsRow(name: string, target: Row['target'], processes: ChildProcess
     errors: windows.reduce((sum, w) => sum + w.errors, 0),
     requests: windows.reduce((sum, w) => sum + w.requests, 0),
     cpuUsPerRequest: cpu.every((v) => v !== null) ? Math.round(median(cpu as number[])) : null,
-    peakRssMb: Math.max(...processes.map((p) => peakRssMb(p.pid) ?? 0)) || null,
+    peakRssMb: peakRssMb(child.pid),
   };
   console.log(
     `  ${row.name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}  CPU ${row.cpuUsPerRequest ?? 'n/a'} µs/req`,
@@ -379,6 +373,13 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const stockPort = await freePort();
   const mysqlPort = await freePort();
+  const [metricsPort, scrapePort, tracingPort, sampledPort, twinPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const sampler = deployedSampler();
   const serverEnv: NodeJS.ProcessEnv = {
     PATH: env.PATH,
@@ -424,6 +425,33 @@ async function main(): Promise<void> {
     });
     // The same build and start command on MySQL: the `user.me` line of each dialect, side by side.
     const onMysql = spawn(command, args, { cwd: SERVER_DIR, env: mysqlEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The same again with metrics on, and with tracing on: what each costs `user.me`, side by side.
+    const withMetrics = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: { ...serverEnv, PORT: String(metricsPort), METRICS_PORT: String(scrapePort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const withTracing = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: { ...serverEnv, PORT: String(tracingPort), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}` },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const withSampledTracing = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: {
+        ...serverEnv,
+        PORT: String(sampledPort),
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
+        ...sampler,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    // The control of the overhead lines: the server again, in a process of its own, measured as they are.
+    const twin = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: { ...serverEnv, PORT: String(twinPort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const bare = spawn('node', [join(import.meta.dirname, 'bare-server.mjs')], {
       env: { PATH: env.PATH, NODE_ENV: 'production', PORT: String(barePort) },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -432,50 +460,28 @@ async function main(): Promise<void> {
       watch('the server', server),
       watch('the stock-adapter server', stock),
       watch('the MySQL server', onMysql),
+      watch('the server with metrics', withMetrics),
+      watch('the server with tracing', withTracing),
+      watch('the server with sampled tracing', withSampledTracing),
+      watch('the twin of the server', twin),
       watch('the bare app', bare),
     );
     const api = `http://127.0.0.1:${serverPort}`;
     const stockApi = `http://127.0.0.1:${stockPort}`;
     const mysqlApi = `http://127.0.0.1:${mysqlPort}`;
+    const metricsApi = `http://127.0.0.1:${metricsPort}`;
+    const tracingApi = `http://127.0.0.1:${tracingPort}`;
+    const sampledApi = `http://127.0.0.1:${sampledPort}`;
+    const twinApi = `http://127.0.0.1:${twinPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}/`;
-    // The same again with metrics on, traced (every request, and sampled as deployed), and as it
-    // is (the control): what each costs `user.me`. Processes of one build differ by several percent
-    // for as long as they run, so there are OVERHEAD_PROCESSES of each kind (the server is the
-    // first plain one), and each pair of windows takes the next one of each kind in turn.
-    const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}` };
-    const overheadKinds = {
-      twin: { name: 'a twin of the server', env: {} },
-      metrics: { name: 'the server with metrics', env: { METRICS_PORT: 'scrape' } },
-      tracing: { name: 'the server with tracing', env: traced },
-      sampled: { name: 'the server with sampled tracing', env: { ...traced, ...sampler } },
-    } as const;
-    type Overhead = keyof typeof overheadKinds;
-    const spawnServer = async (name: string, extraEnv: NodeJS.ProcessEnv) => {
-      const port = await freePort();
-      const metricsEnv = extraEnv.METRICS_PORT ? { METRICS_PORT: String(await freePort()) } : {};
-      const child = spawn(command, args, {
-        cwd: SERVER_DIR,
-        env: { ...serverEnv, ...extraEnv, ...metricsEnv, PORT: String(port) },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      children.push(watch(name, child));
-      return { child, api: `http://127.0.0.1:${port}` };
-    };
-    const plainServers = [{ child: server, api }];
-    for (let i = 1; i < OVERHEAD_PROCESSES; i += 1) plainServers.push(await spawnServer('a plain server', {}));
-    const overheadServers = {} as Record<Overhead, { child: ChildProcess; api: string }[]>;
-    for (const [kind, { name, env: extraEnv }] of Object.entries(overheadKinds) as [
-      Overhead,
-      { name: string; env: NodeJS.ProcessEnv },
-    ][]) {
-      overheadServers[kind] = [];
-      for (let i = 0; i < OVERHEAD_PROCESSES; i += 1) overheadServers[kind].push(await spawnServer(name, extraEnv));
-    }
     await Promise.all([
-      ...[...plainServers, ...Object.values(overheadServers).flat()].map((s) => waitFor(`${s.api}/readyz`)),
       waitFor(`${api}/readyz`),
       waitFor(`${stockApi}/readyz`),
       waitFor(`${mysqlApi}/readyz`),
+      waitFor(`${metricsApi}/readyz`),
+      waitFor(`${tracingApi}/readyz`),
+      waitFor(`${sampledApi}/readyz`),
+      waitFor(`${twinApi}/readyz`),
       waitFor(bareUrl),
     ]);
 
@@ -565,38 +571,42 @@ async function main(): Promise<void> {
     // and a twin of the server is measured in the same way: the control, which should read 1.
     // They come first, while the five processes have the same history (started, then warmed up
     // alike): later the server has served every other scenario, the others nothing.
-    const labels: Record<Overhead, string> = {
-      twin: 'tRPC user.me on a twin of the server',
-      metrics: 'tRPC user.me with metrics',
-      tracing: 'tRPC user.me with tracing',
-      sampled: `tRPC user.me with tracing, ${samplerLabel}`,
-    };
-    const targets: Record<Overhead, Row['target']> = {
-      twin: 'twin',
-      metrics: 'metrics',
-      tracing: 'tracing',
-      sampled: 'sampled',
-    };
-    // The same token works on every SQLite server: they share the keys and the database.
-    const sideOf = (label: string, target: Row['target'], s: { child: ChildProcess; api: string }): Side => ({
-      label,
-      target,
-      child: s.child,
-      url: `${s.api}/trpc/user.me`,
-      headers: bearer,
-    });
-    const plainSides = plainServers.map((s) => sideOf(fastSide.label, 'server', s));
-    const overheadSides = Object.fromEntries(
-      (Object.keys(overheadKinds) as Overhead[]).map((kind) => [
-        kind,
-        overheadServers[kind].map((s) => sideOf(labels[kind], targets[kind], s)),
-      ]),
-    ) as Record<Overhead, Side[]>;
-    const everyOverheadSide = [...plainSides, ...Object.values(overheadSides).flat()];
+    const overheadSides = {
+      twin: {
+        label: 'tRPC user.me on a twin of the server',
+        target: 'twin',
+        child: twin,
+        url: `${twinApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      // The same token works on every SQLite server: they share the keys and the database.
+      metrics: {
+        label: 'tRPC user.me with metrics',
+        target: 'metrics',
+        child: withMetrics,
+        url: `${metricsApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      tracing: {
+        label: 'tRPC user.me with tracing',
+        target: 'tracing',
+        child: withTracing,
+        url: `${tracingApi}/trpc/user.me`,
+        headers: bearer,
+      },
+      sampled: {
+        label: `tRPC user.me with tracing, ${samplerLabel}`,
+        target: 'sampled',
+        child: withSampledTracing,
+        url: `${sampledApi}/trpc/user.me`,
+        headers: bearer,
+      },
+    } as const satisfies Record<string, Side>;
+    type Overhead = keyof typeof overheadSides;
     console.log(
-      `  overhead lines: ${OVERHEAD_PROCESSES} processes of each kind, ${OVERHEAD_ROUNDS} rounds of pairs of ${OVERHEAD_WINDOW} s windows, after ${OVERHEAD_WARMUP} s of warm-up each`,
+      `  overhead lines: ${OVERHEAD_ROUNDS} rounds of pairs of ${OVERHEAD_WINDOW} s windows, after ${OVERHEAD_WARMUP} s of warm-up each`,
     );
-    for (const side of everyOverheadSide) {
+    for (const side of [fastSide, ...Object.values(overheadSides)]) {
       await allIdle();
       await autocannon({
         url: side.url,
@@ -606,23 +616,21 @@ async function main(): Promise<void> {
         timeout: 60,
       });
     }
-    for (const side of everyOverheadSide) resetPeakRss(side.child.pid);
+    for (const side of [fastSide, ...Object.values(overheadSides)]) resetPeakRss(side.child.pid);
     const windows = Object.fromEntries(
       Object.keys(overheadSides).map((name) => [name, { fast: [] as Window[], other: [] as Window[] }]),
     ) as Record<Overhead, { fast: Window[]; other: Window[] }>;
     const inWindow = (side: Side, beside: Side) =>
       shortWindow(side.child, beside.child, { url: side.url, headers: side.headers });
     for (let round = 1; round <= OVERHEAD_ROUNDS; round += 1) {
-      const turn = (round - 1) % OVERHEAD_PROCESSES;
-      const plain = plainSides[turn] as Side;
       for (const [index, name] of (Object.keys(overheadSides) as Overhead[]).entries()) {
-        const other = overheadSides[name][turn] as Side;
+        const other = overheadSides[name];
         if ((round + index) % 2 === 1) {
-          windows[name].fast.push(await inWindow(plain, other));
-          windows[name].other.push(await inWindow(other, plain));
+          windows[name].fast.push(await inWindow(fastSide, other));
+          windows[name].other.push(await inWindow(other, fastSide));
         } else {
-          windows[name].other.push(await inWindow(other, plain));
-          windows[name].fast.push(await inWindow(plain, other));
+          windows[name].other.push(await inWindow(other, fastSide));
+          windows[name].fast.push(await inWindow(fastSide, other));
         }
       }
     }
@@ -630,20 +638,12 @@ async function main(): Promise<void> {
       windowsRow(
         'tRPC user.me (fast-transport), beside the overhead sides',
         'server',
-        plainSides.map((side) => side.child),
+        server,
         Object.values(windows).flatMap((w) => w.fast),
       ),
     );
-    for (const name of Object.keys(overheadSides) as Overhead[]) {
-      const sidesOfKind = overheadSides[name];
-      rows.push(
-        windowsRow(
-          labels[name],
-          targets[name],
-          sidesOfKind.map((side) => side.child),
-          windows[name].other,
-        ),
-      );
+    for (const [name, side] of Object.entries(overheadSides) as [Overhead, Side][]) {
+      rows.push(windowsRow(side.label, side.target, side.child, windows[name].other));
     }
     /** Per pair: the other side's requests a second ÷ the server's beside it; and the server's CPU a request ÷ the other's. */
     const overhead = (name: Overhead) =>
@@ -804,7 +804,7 @@ async function main(): Promise<void> {
     console.log(
       `    sampled as deployed ÷ without ${pairs(perRound.sampledTracingOverPlain, perRound.sampledTracingByCpu)}`,
     );
-    console.log(`  control: twins ÷ plain servers  ${pairs(perRound.twinOverPlain, perRound.twinByCpu)}`);
+    console.log(`  control: twin ÷ server          ${pairs(perRound.twinOverPlain, perRound.twinByCpu)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
     const checks = [
@@ -815,11 +815,11 @@ async function main(): Promise<void> {
     const controlOff = Math.abs(1 - ratios.twinOverPlain);
     if (controlOff > CONTROL_LIMIT) {
       console.log(
-        `WARNING: the control (twins of the server ÷ the plain servers) reads ${ratios.twinOverPlain.toFixed(2)}: the overhead lines cannot tell ${(CONTROL_LIMIT * 100).toFixed(0)}% apart in this run.`,
+        `WARNING: the control (the server ÷ a twin of itself) reads ${ratios.twinOverPlain.toFixed(2)}: the overhead lines cannot tell ${(CONTROL_LIMIT * 100).toFixed(0)}% apart in this run.`,
       );
     } else {
       console.log(
-        `The control (twins of the server ÷ the plain servers) reads ${ratios.twinOverPlain.toFixed(2)}: within ${(CONTROL_LIMIT * 100).toFixed(0)}% of 1.`,
+        `The control (the server ÷ a twin of itself) reads ${ratios.twinOverPlain.toFixed(2)}: within ${(CONTROL_LIMIT * 100).toFixed(0)}% of 1.`,
       );
     }
     for (const [what, spread] of checks) {
