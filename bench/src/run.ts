@@ -158,21 +158,16 @@ async function load(
   const ticksBefore = cpuTicks(child.pid);
   // A generous timeout: at bcrypt cost 12, 50 queued logins wait seconds, which is a latency, not an error.
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: DURATION, timeout: 60 });
-  const ticksAfter = cpuTicks(child.pid);
+  const window = windowOf(result, ticksBefore, cpuTicks(child.pid));
   const row: Row = {
     name,
     target,
-    // Completed requests over the measured time: the per-second average autocannon
-    // reports is of whole counts, too coarse for the few logins a second bcrypt allows.
-    requestsPerSecond: roundRate(result.requests.total / result.duration),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-    requests: result.requests.total,
-    cpuUsPerRequest:
-      ticksBefore === null || ticksAfter === null || result.requests.total === 0
-        ? null
-        : Math.round(((ticksAfter - ticksBefore) * TICK_US) / result.requests.total),
+    requestsPerSecond: roundRate(window.rate),
+    p50Ms: window.p50Ms,
+    p99Ms: window.p99Ms,
+    errors: window.errors,
+    requests: window.requests,
+    cpuUsPerRequest: window.cpuUsPerRequest === null ? null : Math.round(window.cpuUsPerRequest),
     peakRssMb: peakRssMb(child.pid),
   };
   console.log(
@@ -181,7 +176,7 @@ async function load(
   return row;
 }
 
-/** One short window of the overhead lines: what a server did in it. */
+/** One window of load: what the server did in it. */
 interface Window {
   rate: number;
   p50Ms: number;
@@ -189,6 +184,23 @@ interface Window {
   errors: number;
   requests: number;
   cpuUsPerRequest: number | null;
+}
+
+/** What autocannon measured, and the server's CPU time (clock ticks) before and after. */
+function windowOf(result: autocannon.Result, ticksBefore: number | null, ticksAfter: number | null): Window {
+  return {
+    // Completed requests over the measured time: the per-second average autocannon
+    // reports is of whole counts, too coarse for the few logins a second bcrypt allows.
+    rate: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    requests: result.requests.total,
+    cpuUsPerRequest:
+      ticksBefore === null || ticksAfter === null || result.requests.total === 0
+        ? null
+        : ((ticksAfter - ticksBefore) * TICK_US) / result.requests.total,
+  };
 }
 
 /**
@@ -200,18 +212,7 @@ async function shortWindow(child: ChildProcess, beside: ChildProcess, options: a
   await Promise.all([waitUntilIdle(child.pid), waitUntilIdle(beside.pid)]);
   const ticksBefore = cpuTicks(child.pid);
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: OVERHEAD_WINDOW, timeout: 60 });
-  const ticksAfter = cpuTicks(child.pid);
-  return {
-    rate: result.requests.total / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-    requests: result.requests.total,
-    cpuUsPerRequest:
-      ticksBefore === null || ticksAfter === null || result.requests.total === 0
-        ? null
-        : ((ticksAfter - ticksBefore) * TICK_US) / result.requests.total,
-  };
+  return windowOf(result, ticksBefore, cpuTicks(child.pid));
 }
 
 /** The windows of one side as a row of the table: medians, and the sums of requests and errors. */
