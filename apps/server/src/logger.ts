@@ -31,14 +31,19 @@ function scrub(text: string): string {
   return SECRET_PATTERNS.reduce((t, pattern) => t.replace(pattern, '[redacted]'), text);
 }
 
+/** A request target without its query string and fragment. */
+export function withoutQuery(target: string): string {
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
+}
+
 /**
  * A request target as log lines show it: the path alone. The query string is
  * left out whole, since clients put credentials there (a tRPC GET carries its
  * input in `?input=`, some send `?access_token=`); a token in the path is masked.
  */
 export function pathForLog(target: string): string {
-  const end = target.search(/[?#]/);
-  const path = end === -1 ? target : target.slice(0, end);
+  const path = withoutQuery(target);
   return path.includes('eyJ') ? scrub(path) : path;
 }
 

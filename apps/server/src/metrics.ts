@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { ApiObserver, Mailer, SecurityEvent, ThrottleBudgetKey } from '@repo/api';
 import type { PoolUse } from '@repo/db';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { withoutQuery } from './logger.js';
 import type { ResponseObserver } from './request-log.js';
 
 /** Seconds; from a fast session check to a slow bcrypt at cost 12 and beyond. */
@@ -154,8 +155,7 @@ function requestPath(originalUrl: string): string {
       return originalUrl;
     }
   }
-  const query = originalUrl.indexOf('?');
-  return query === -1 ? originalUrl : originalUrl.slice(0, query);
+  return withoutQuery(originalUrl);
 }
 
 /** The metrics endpoint on its own port: GET /metrics, nothing else. */
