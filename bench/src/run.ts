@@ -12,9 +12,10 @@
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
  * (3: rounds of pairs, user.me by the fast transport beside user.me by tRPC's stock adapter, on
  * MySQL, by REST, and the bare app; each ratio is the median of its pairs), BENCH_OVERHEAD_ROUNDS
- * (24), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the overhead lines (with metrics, traced every request,
- * traced as deploy/k8s samples, and a twin of the server itself as the control), each the median
- * of that many pairs of short windows, the server's beside the other's.
+ * (24), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the
+ * overhead lines (with metrics, traced every request, traced as deploy/k8s samples, and a twin
+ * of the server itself as the control), each the median of that many pairs of short windows,
+ * the server's beside the other's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -170,8 +171,13 @@ async function load(
     cpuUsPerRequest: window.cpuUsPerRequest === null ? null : Math.round(window.cpuUsPerRequest),
     peakRssMb: peakRssMb(child.pid),
   };
+  return printed(row);
+}
+
+/** Prints a row as it is measured, and returns it. */
+function printed(row: Row): Row {
   console.log(
-    `  ${name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}  CPU ${row.cpuUsPerRequest ?? 'n/a'} µs/req`,
+    `  ${row.name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}  CPU ${row.cpuUsPerRequest ?? 'n/a'} µs/req`,
   );
   return row;
 }
@@ -229,10 +235,7 @@ function windowsRow(name: string, target: Row['target'], child: ChildProcess, wi
     cpuUsPerRequest: cpu.every((v) => v !== null) ? Math.round(median(cpu as number[])) : null,
     peakRssMb: peakRssMb(child.pid),
   };
-  console.log(
-    `  ${row.name.padEnd(34)} ${String(row.requestsPerSecond).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  errors ${row.errors}  CPU ${row.cpuUsPerRequest ?? 'n/a'} µs/req`,
-  );
-  return row;
+  return printed(row);
 }
 
 /** The middle half of some values (from the first quartile to the third), as text. */
