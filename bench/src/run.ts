@@ -14,8 +14,8 @@
  * MySQL, by REST, and the bare app; each ratio is the median of its pairs), BENCH_OVERHEAD_ROUNDS
  * (24), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the
  * overhead lines (with metrics, traced every request, traced as deploy/k8s samples, and a twin
- * of the server itself as the control), each the median of that many pairs of short windows,
- * the server's beside the other's.
+ * of the server itself as the control), each the median of that many rounds of short windows,
+ * every round one window on each of the five processes, the ratio the other's ÷ the server's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -210,12 +210,12 @@ function windowOf(result: autocannon.Result, ticksBefore: number | null, ticksAf
 }
 
 /**
- * A window of OVERHEAD_WINDOW seconds on one server, once it and the server
- * it is compared with are idle (a traced server goes on exporting after its
+ * A window of OVERHEAD_WINDOW seconds on one server, once every process of
+ * the overhead lines is idle (a traced server goes on exporting after its
  * window, which would slow the next one).
  */
-async function shortWindow(child: ChildProcess, beside: ChildProcess, options: autocannon.Options): Promise<Window> {
-  await Promise.all([waitUntilIdle(child.pid), waitUntilIdle(beside.pid)]);
+async function shortWindow(child: ChildProcess, all: ChildProcess[], options: autocannon.Options): Promise<Window> {
+  await Promise.all(all.map((other) => waitUntilIdle(other.pid)));
   const ticksBefore = cpuTicks(child.pid);
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: OVERHEAD_WINDOW, timeout: 60 });
   return windowOf(result, ticksBefore, cpuTicks(child.pid));
@@ -571,8 +571,8 @@ async function main(): Promise<void> {
     };
     // The overhead lines: differences of a few percent, less than this machine's speed drifts
     // within a minute, and less than one window of 10 s against another 13 s later tells apart.
-    // Each is the median of many pairs of short windows, the server's and the other's in turns,
-    // and a twin of the server is measured in the same way: the control, which should read 1.
+    // Each is the median of many rounds of short windows, one on each process a round, and a
+    // twin of the server is measured in the same way: the control, which should read 1.
     // They come first, while the five processes have the same history (started, then warmed up
     // alike): later the server has served every other scenario, the others nothing.
     const overheadSides = {
@@ -608,7 +608,7 @@ async function main(): Promise<void> {
     } as const satisfies Record<string, Side>;
     type Overhead = keyof typeof overheadSides;
     console.log(
-      `  overhead lines: ${OVERHEAD_ROUNDS} rounds of pairs of ${OVERHEAD_WINDOW} s windows, after ${OVERHEAD_WARMUP} s of warm-up each`,
+      `  overhead lines: ${OVERHEAD_ROUNDS} rounds of a ${OVERHEAD_WINDOW} s window on each process, after ${OVERHEAD_WARMUP} s of warm-up each`,
     );
     for (const side of [fastSide, ...Object.values(overheadSides)]) {
       await allIdle();
@@ -621,40 +621,33 @@ async function main(): Promise<void> {
       });
     }
     for (const side of [fastSide, ...Object.values(overheadSides)]) resetPeakRss(side.child.pid);
-    const windows = Object.fromEntries(
-      Object.keys(overheadSides).map((name) => [name, { fast: [] as Window[], other: [] as Window[] }]),
-    ) as Record<Overhead, { fast: Window[]; other: Window[] }>;
-    const inWindow = (side: Side, beside: Side) =>
-      shortWindow(side.child, beside.child, { url: side.url, headers: side.headers });
-    for (let round = 1; round <= OVERHEAD_ROUNDS; round += 1) {
-      for (const [index, name] of (Object.keys(overheadSides) as Overhead[]).entries()) {
-        const other = overheadSides[name];
-        if ((round + index) % 2 === 1) {
-          windows[name].fast.push(await inWindow(fastSide, other));
-          windows[name].other.push(await inWindow(other, fastSide));
-        } else {
-          windows[name].other.push(await inWindow(other, fastSide));
-          windows[name].fast.push(await inWindow(fastSide, other));
-        }
+    // Every round loads each of the five processes once, in an order that turns by one each round.
+    // Equally often matters: a process loaded more often than another reads several percent faster
+    // (see bench/README.md), which a pair of the server against each other in turn would measure.
+    const overheadAll: Side[] = [fastSide, ...Object.values(overheadSides)];
+    const overheadChildren = overheadAll.map((side) => side.child);
+    const fastWindows: Window[] = [];
+    const windows = Object.fromEntries(Object.keys(overheadSides).map((name) => [name, [] as Window[]])) as Record<
+      Overhead,
+      Window[]
+    >;
+    for (let round = 0; round < OVERHEAD_ROUNDS; round += 1) {
+      for (let turn = 0; turn < overheadAll.length; turn += 1) {
+        const side = overheadAll[(round + turn) % overheadAll.length] as Side;
+        const window = await shortWindow(side.child, overheadChildren, { url: side.url, headers: side.headers });
+        const name = (Object.keys(overheadSides) as Overhead[]).find((key) => overheadSides[key] === side);
+        (name ? windows[name] : fastWindows).push(window);
       }
     }
-    rows.push(
-      windowsRow(
-        'tRPC user.me (fast-transport), beside the overhead sides',
-        'server',
-        server,
-        Object.values(windows).flatMap((w) => w.fast),
-      ),
-    );
+    rows.push(windowsRow('tRPC user.me (fast-transport), in the overhead rounds', 'server', server, fastWindows));
     for (const [name, side] of Object.entries(overheadSides) as [Overhead, Side][]) {
-      rows.push(windowsRow(side.label, side.target, side.child, windows[name].other));
+      rows.push(windowsRow(side.label, side.target, side.child, windows[name]));
     }
-    /** Per pair: the other side's requests a second ÷ the server's beside it; and the server's CPU a request ÷ the other's. */
-    const overhead = (name: Overhead) =>
-      windows[name].other.map((w, i) => w.rate / (windows[name].fast[i] as Window).rate);
+    /** Per round: the other side's requests a second ÷ the server's in the same round; and the server's CPU a request ÷ the other's. */
+    const overhead = (name: Overhead) => windows[name].map((w, i) => w.rate / (fastWindows[i] as Window).rate);
     const overheadByCpu = (name: Overhead) =>
-      windows[name].other.map(
-        (w, i) => ((windows[name].fast[i] as Window).cpuUsPerRequest ?? Number.NaN) / (w.cpuUsPerRequest ?? Number.NaN),
+      windows[name].map(
+        (w, i) => ((fastWindows[i] as Window).cpuUsPerRequest ?? Number.NaN) / (w.cpuUsPerRequest ?? Number.NaN),
       );
     type Other = keyof typeof sides;
     const measure = (side: Side, round: number) =>
@@ -802,7 +795,7 @@ async function main(): Promise<void> {
     console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
     console.log(`  user.me on ${mysql.product} ÷ user.me on SQLite ${spread(perRound.mysqlOverSqlite)}`);
     const pairs = (values: number[], byCpu: number[]) =>
-      `median ${median(values).toFixed(2)}, middle half ${middleHalf(values)} of ${values.length} pairs; by CPU a request ${median(byCpu).toFixed(2)}`;
+      `median ${median(values).toFixed(2)}, middle half ${middleHalf(values)} of ${values.length} rounds; by CPU a request ${median(byCpu).toFixed(2)}`;
     console.log(`  user.me with metrics ÷ without  ${pairs(perRound.metricsOverPlain, perRound.metricsByCpu)}`);
     console.log(`  user.me with tracing ÷ without  ${pairs(perRound.tracingOverPlain, perRound.tracingByCpu)}`);
     console.log(
