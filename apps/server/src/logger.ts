@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { INVALID_SPANID, INVALID_TRACEID, trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 
 /** Paths that must never reach a log line, wherever they appear (at the top or one level down). */
@@ -70,9 +70,11 @@ export function createLogger(options: LoggerOptions): Logger {
     serializers: { err: serializeError },
     // The trace of the request a line belongs to, when the server traces (tracing.ts), sampled or not:
     // a request the sampler left out still has its trace id, which its caller and its traceparent know.
+    // The ids were checked where they were made (the SDK's generator, the propagator's extract): the
+    // all-zero ones of an invalid context are the only ones to leave out, and a comparison finds them.
     mixin: () => {
       const context = trace.getActiveSpan()?.spanContext();
-      if (!context || !isSpanContextValid(context)) return {};
+      if (!context || context.traceId === INVALID_TRACEID || context.spanId === INVALID_SPANID) return {};
       return { traceId: context.traceId, spanId: context.spanId };
     },
   };

@@ -8,7 +8,8 @@
 export function routeLabeler(
   procedures: readonly { path: string; method: string; route: string }[],
 ): (method: string, path: string) => string {
-  const known = new Set(procedures.map((procedure) => procedure.path));
+  // Each procedure's label made once: a call to one (nearly every request) then builds no string.
+  const labels = new Map(procedures.map((procedure) => [procedure.path, `/trpc/${procedure.path}`]));
   const templates = procedures.map((procedure) => ({
     method: procedure.method.toUpperCase(),
     label: `/api${procedure.route}`,
@@ -17,9 +18,10 @@ export function routeLabeler(
   const fixed = new Set(['/healthz', '/readyz', '/api', '/trpc', '/api/openapi.json']);
   return (method, path) => {
     if (path.startsWith('/trpc/')) {
-      const calls = path.slice('/trpc/'.length).split(',');
-      if (!calls.every((call) => known.has(call))) return '/trpc (unknown procedure)';
-      return calls.length === 1 ? `/trpc/${calls[0]}` : '/trpc (batch)';
+      const calls = path.slice('/trpc/'.length);
+      const one = labels.get(calls);
+      if (one) return one;
+      return calls.split(',').every((call) => labels.has(call)) ? '/trpc (batch)' : '/trpc (unknown procedure)';
     }
     if (fixed.has(path)) return path;
     if (/^\/api\/docs(\/|$)/i.test(path)) return '/api/docs';

@@ -54,11 +54,14 @@ export function httpTracing(routeOf: (method: string, path: string) => string): 
     propagation.inject(active, carrier);
     for (const [name, value] of Object.entries(carrier)) res.setHeader(name, value);
     req.traceId = span.spanContext().traceId;
-    res.once('close', () => {
-      span.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500 || !res.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    });
+    // A span the sampler left out records nothing, its end included: no listener for it.
+    if (span.isRecording()) {
+      res.once('close', () => {
+        span.setAttribute('http.response.status_code', res.statusCode);
+        if (res.statusCode >= 500 || !res.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+    }
     context.with(active, next);
   };
 }
