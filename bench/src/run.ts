@@ -12,7 +12,7 @@
  * BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50), BENCH_BCRYPT_COST (12), BENCH_ROUNDS
  * (3: rounds of pairs, user.me by the fast transport beside user.me by tRPC's stock adapter, on
  * MySQL, by REST, and the bare app; each ratio is the median of its pairs), BENCH_OVERHEAD_ROUNDS
- * (24), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the
+ * (40), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the
  * overhead lines (with metrics, traced every request, traced as deploy/k8s samples, and a twin
  * of the server itself as the control), each the median of that many rounds of short windows,
  * every round one window on each of the five processes, the ratio the other's ÷ the server's.
@@ -38,7 +38,7 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const BCRYPT_COST = Number(env.BENCH_BCRYPT_COST ?? 12);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const NOISE_LIMIT = 0.15;
-const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 24);
+const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 40);
 const OVERHEAD_WINDOW = Number(env.BENCH_OVERHEAD_WINDOW ?? 1);
 const OVERHEAD_WARMUP = Number(env.BENCH_OVERHEAD_WARMUP ?? 6);
 /** How far from 1 the control (the server ÷ its twin) may read before the overhead lines are flagged as noise. */
