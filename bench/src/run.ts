@@ -14,8 +14,9 @@
  * MySQL, by REST, and the bare app; each ratio is the median of its pairs), BENCH_OVERHEAD_ROUNDS
  * (40), BENCH_OVERHEAD_WINDOW (s, 1) and BENCH_OVERHEAD_WARMUP (s, 6, each side once): the
  * overhead lines (with metrics, traced every request, traced as deploy/k8s samples, and a twin
- * of the server itself as the control), each the median of that many rounds of short windows,
- * every round one window on each of the five processes, the ratio the other's ÷ the server's.
+ * as the control, each beside a plain server of the same history), each the median of that many
+ * rounds of short windows, every round one window on each of the five processes, the ratio the
+ * other's ÷ the plain server's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,7 +42,7 @@ const NOISE_LIMIT = 0.15;
 const OVERHEAD_ROUNDS = Number(env.BENCH_OVERHEAD_ROUNDS ?? 40);
 const OVERHEAD_WINDOW = Number(env.BENCH_OVERHEAD_WINDOW ?? 1);
 const OVERHEAD_WARMUP = Number(env.BENCH_OVERHEAD_WARMUP ?? 6);
-/** How far from 1 the control (the server ÷ its twin) may read before the overhead lines are flagged as noise. */
+/** How far from 1 the control (a twin of the plain server ÷ it) may read before the overhead lines are flagged as noise. */
 const CONTROL_LIMIT = 0.05;
 
 interface Row {
@@ -49,10 +50,11 @@ interface Row {
   /**
    * `stock`: the same server with tRPC's stock Express adapter (TRANSPORT=stock); `mysql`: the server on
    * MySQL; `metrics`: with METRICS_PORT; `tracing`: with OTEL_EXPORTER_OTLP_ENDPOINT (to a receiver here),
-   * every request sampled; `sampled`: the same with the sampler deploy/k8s sets; `twin`: a second
-   * process of the server itself, the control of the overhead lines.
+   * every request sampled; `sampled`: the same with the sampler deploy/k8s sets; `plain`: the server
+   * again, the overhead lines' baseline, serving only what they serve; `twin`: another process of it,
+   * their control.
    */
-  target: 'bare' | 'server' | 'stock' | 'mysql' | 'metrics' | 'tracing' | 'sampled' | 'twin';
+  target: 'bare' | 'server' | 'stock' | 'mysql' | 'plain' | 'metrics' | 'tracing' | 'sampled' | 'twin';
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -377,7 +379,8 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const stockPort = await freePort();
   const mysqlPort = await freePort();
-  const [metricsPort, scrapePort, tracingPort, sampledPort, twinPort] = [
+  const [plainPort, metricsPort, scrapePort, tracingPort, sampledPort, twinPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -450,7 +453,15 @@ async function main(): Promise<void> {
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    // The control of the overhead lines: the server again, in a process of its own, measured as they are.
+    // The baseline of the overhead lines: the server again, in a process that, like the others of those
+    // lines, only ever serves user.me. The server itself registers the bench's users (bcrypt, inserts)
+    // first, and a process's history moves its speed by several percent (bench/README.md).
+    const plain = spawn(command, args, {
+      cwd: SERVER_DIR,
+      env: { ...serverEnv, PORT: String(plainPort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    // The control of the overhead lines: the plain server again, in a process of its own, measured as they are.
     const twin = spawn(command, args, {
       cwd: SERVER_DIR,
       env: { ...serverEnv, PORT: String(twinPort) },
@@ -467,7 +478,8 @@ async function main(): Promise<void> {
       watch('the server with metrics', withMetrics),
       watch('the server with tracing', withTracing),
       watch('the server with sampled tracing', withSampledTracing),
-      watch('the twin of the server', twin),
+      watch('the plain server of the overhead lines', plain),
+      watch('the twin of the plain server', twin),
       watch('the bare app', bare),
     );
     const api = `http://127.0.0.1:${serverPort}`;
@@ -476,6 +488,7 @@ async function main(): Promise<void> {
     const metricsApi = `http://127.0.0.1:${metricsPort}`;
     const tracingApi = `http://127.0.0.1:${tracingPort}`;
     const sampledApi = `http://127.0.0.1:${sampledPort}`;
+    const plainApi = `http://127.0.0.1:${plainPort}`;
     const twinApi = `http://127.0.0.1:${twinPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}/`;
     await Promise.all([
@@ -485,6 +498,7 @@ async function main(): Promise<void> {
       waitFor(`${metricsApi}/readyz`),
       waitFor(`${tracingApi}/readyz`),
       waitFor(`${sampledApi}/readyz`),
+      waitFor(`${plainApi}/readyz`),
       waitFor(`${twinApi}/readyz`),
       waitFor(bareUrl),
     ]);
@@ -571,13 +585,19 @@ async function main(): Promise<void> {
     };
     // The overhead lines: differences of a few percent, less than this machine's speed drifts
     // within a minute, and less than one window of 10 s against another 13 s later tells apart.
-    // Each is the median of many rounds of short windows, one on each process a round, and a
-    // twin of the server is measured in the same way: the control, which should read 1.
-    // They come first, while the five processes have the same history (started, then warmed up
-    // alike): later the server has served every other scenario, the others nothing.
+    // Each is the median of many rounds of short windows, one on each process a round, beside a
+    // plain server with the same history as theirs, and a twin of it is measured in the same way:
+    // the control, which should read 1.
+    const plainSide: Side = {
+      label: "tRPC user.me, plain (the overhead lines' baseline)",
+      target: 'plain',
+      child: plain,
+      url: `${plainApi}/trpc/user.me`,
+      headers: bearer,
+    };
     const overheadSides = {
       twin: {
-        label: 'tRPC user.me on a twin of the server',
+        label: 'tRPC user.me on a twin of the plain server',
         target: 'twin',
         child: twin,
         url: `${twinApi}/trpc/user.me`,
@@ -610,7 +630,7 @@ async function main(): Promise<void> {
     console.log(
       `  overhead lines: ${OVERHEAD_ROUNDS} rounds of a ${OVERHEAD_WINDOW} s window on each process, after ${OVERHEAD_WARMUP} s of warm-up each`,
     );
-    for (const side of [fastSide, ...Object.values(overheadSides)]) {
+    for (const side of [plainSide, ...Object.values(overheadSides)]) {
       await allIdle();
       await autocannon({
         url: side.url,
@@ -620,13 +640,13 @@ async function main(): Promise<void> {
         timeout: 60,
       });
     }
-    for (const side of [fastSide, ...Object.values(overheadSides)]) resetPeakRss(side.child.pid);
+    for (const side of [plainSide, ...Object.values(overheadSides)]) resetPeakRss(side.child.pid);
     // Every round loads each of the five processes once, in an order that turns by one each round.
     // Equally often matters: a process loaded more often than another reads several percent faster
-    // (see bench/README.md), which a pair of the server against each other in turn would measure.
-    const overheadAll: Side[] = [fastSide, ...Object.values(overheadSides)];
+    // (see bench/README.md), which a pair of the plain server against each other in turn would measure.
+    const overheadAll: Side[] = [plainSide, ...Object.values(overheadSides)];
     const overheadChildren = overheadAll.map((side) => side.child);
-    const fastWindows: Window[] = [];
+    const plainWindows: Window[] = [];
     const windows = Object.fromEntries(Object.keys(overheadSides).map((name) => [name, [] as Window[]])) as Record<
       Overhead,
       Window[]
@@ -636,18 +656,18 @@ async function main(): Promise<void> {
         const side = overheadAll[(round + turn) % overheadAll.length] as Side;
         const window = await shortWindow(side.child, overheadChildren, { url: side.url, headers: side.headers });
         const name = (Object.keys(overheadSides) as Overhead[]).find((key) => overheadSides[key] === side);
-        (name ? windows[name] : fastWindows).push(window);
+        (name ? windows[name] : plainWindows).push(window);
       }
     }
-    rows.push(windowsRow('tRPC user.me (fast-transport), in the overhead rounds', 'server', server, fastWindows));
+    rows.push(windowsRow(plainSide.label, plainSide.target, plain, plainWindows));
     for (const [name, side] of Object.entries(overheadSides) as [Overhead, Side][]) {
       rows.push(windowsRow(side.label, side.target, side.child, windows[name]));
     }
-    /** Per round: the other side's requests a second ÷ the server's in the same round; and the server's CPU a request ÷ the other's. */
-    const overhead = (name: Overhead) => windows[name].map((w, i) => w.rate / (fastWindows[i] as Window).rate);
+    /** Per round: the other side's requests a second ÷ the plain server's in the same round; and the plain server's CPU a request ÷ the other's. */
+    const overhead = (name: Overhead) => windows[name].map((w, i) => w.rate / (plainWindows[i] as Window).rate);
     const overheadByCpu = (name: Overhead) =>
       windows[name].map(
-        (w, i) => ((fastWindows[i] as Window).cpuUsPerRequest ?? Number.NaN) / (w.cpuUsPerRequest ?? Number.NaN),
+        (w, i) => ((plainWindows[i] as Window).cpuUsPerRequest ?? Number.NaN) / (w.cpuUsPerRequest ?? Number.NaN),
       );
     type Other = keyof typeof sides;
     const measure = (side: Side, round: number) =>
@@ -801,7 +821,7 @@ async function main(): Promise<void> {
     console.log(
       `    sampled as deployed ÷ without ${pairs(perRound.sampledTracingOverPlain, perRound.sampledTracingByCpu)}`,
     );
-    console.log(`  control: twin ÷ server          ${pairs(perRound.twinOverPlain, perRound.twinByCpu)}`);
+    console.log(`  control: twin ÷ plain           ${pairs(perRound.twinOverPlain, perRound.twinByCpu)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
     const checks = [
@@ -812,11 +832,11 @@ async function main(): Promise<void> {
     const controlOff = Math.abs(1 - ratios.twinOverPlain);
     if (controlOff > CONTROL_LIMIT) {
       console.log(
-        `WARNING: the control (the server ÷ a twin of itself) reads ${ratios.twinOverPlain.toFixed(2)}: the overhead lines cannot tell ${(CONTROL_LIMIT * 100).toFixed(0)}% apart in this run.`,
+        `WARNING: the control (a twin of the plain server ÷ it) reads ${ratios.twinOverPlain.toFixed(2)}: the overhead lines cannot tell ${(CONTROL_LIMIT * 100).toFixed(0)}% apart in this run.`,
       );
     } else {
       console.log(
-        `The control (the server ÷ a twin of itself) reads ${ratios.twinOverPlain.toFixed(2)}: within ${(CONTROL_LIMIT * 100).toFixed(0)}% of 1.`,
+        `The control (a twin of the plain server ÷ it) reads ${ratios.twinOverPlain.toFixed(2)}: within ${(CONTROL_LIMIT * 100).toFixed(0)}% of 1.`,
       );
     }
     for (const [what, spread] of checks) {
