@@ -552,21 +552,12 @@ async function main(): Promise<void> {
       url: string;
       headers: Record<string, string>;
     }
+    /** A side that loads `user.me` by tRPC on the server at `origin`. */
+    const userMeOn = (label: string, target: Row['target'], child: ChildProcess, origin: string, headers = bearer) =>
+      ({ label, target, child, url: `${origin}/trpc/user.me`, headers }) satisfies Side;
     const sides = {
-      stock: {
-        label: 'tRPC user.me (stock adapter)',
-        target: 'stock',
-        child: stock,
-        url: `${stockApi}/trpc/user.me`,
-        headers: bearer,
-      },
-      mysql: {
-        label: `tRPC user.me on ${mysql.product}`,
-        target: 'mysql',
-        child: onMysql,
-        url: `${mysqlApi}/trpc/user.me`,
-        headers: mysqlBearer,
-      },
+      stock: userMeOn('tRPC user.me (stock adapter)', 'stock', stock, stockApi),
+      mysql: userMeOn(`tRPC user.me on ${mysql.product}`, 'mysql', onMysql, mysqlApi, mysqlBearer),
       rest: {
         label: 'REST GET /api/users/me',
         target: 'server',
@@ -576,55 +567,19 @@ async function main(): Promise<void> {
       },
       bare: { label: 'bare Express GET /', target: 'bare', child: bare, url: bareUrl, headers: {} },
     } as const satisfies Record<string, Side>;
-    const fastSide: Side = {
-      label: 'tRPC user.me (fast-transport)',
-      target: 'server',
-      child: server,
-      url: `${api}/trpc/user.me`,
-      headers: bearer,
-    };
+    const fastSide: Side = userMeOn('tRPC user.me (fast-transport)', 'server', server, api);
     // The overhead lines: differences of a few percent, less than this machine's speed drifts
     // within a minute, and less than one window of 10 s against another 13 s later tells apart.
     // Each is the median of many rounds of short windows, one on each process a round, beside a
     // plain server with the same history as theirs, and a twin of it is measured in the same way:
     // the control, which should read 1.
-    const plainSide: Side = {
-      label: "tRPC user.me, plain (the overhead lines' baseline)",
-      target: 'plain',
-      child: plain,
-      url: `${plainApi}/trpc/user.me`,
-      headers: bearer,
-    };
+    const plainSide: Side = userMeOn("tRPC user.me, plain (the overhead lines' baseline)", 'plain', plain, plainApi);
     const overheadSides = {
-      twin: {
-        label: 'tRPC user.me on a twin of the plain server',
-        target: 'twin',
-        child: twin,
-        url: `${twinApi}/trpc/user.me`,
-        headers: bearer,
-      },
+      twin: userMeOn('tRPC user.me on a twin of the plain server', 'twin', twin, twinApi),
       // The same token works on every SQLite server: they share the keys and the database.
-      metrics: {
-        label: 'tRPC user.me with metrics',
-        target: 'metrics',
-        child: withMetrics,
-        url: `${metricsApi}/trpc/user.me`,
-        headers: bearer,
-      },
-      tracing: {
-        label: 'tRPC user.me with tracing',
-        target: 'tracing',
-        child: withTracing,
-        url: `${tracingApi}/trpc/user.me`,
-        headers: bearer,
-      },
-      sampled: {
-        label: `tRPC user.me with tracing, ${samplerLabel}`,
-        target: 'sampled',
-        child: withSampledTracing,
-        url: `${sampledApi}/trpc/user.me`,
-        headers: bearer,
-      },
+      metrics: userMeOn('tRPC user.me with metrics', 'metrics', withMetrics, metricsApi),
+      tracing: userMeOn('tRPC user.me with tracing', 'tracing', withTracing, tracingApi),
+      sampled: userMeOn(`tRPC user.me with tracing, ${samplerLabel}`, 'sampled', withSampledTracing, sampledApi),
     } as const satisfies Record<string, Side>;
     type Overhead = keyof typeof overheadSides;
     console.log(
