@@ -585,7 +585,8 @@ async function main(): Promise<void> {
     console.log(
       `  overhead lines: ${OVERHEAD_ROUNDS} rounds of a ${OVERHEAD_WINDOW} s window on each process, after ${OVERHEAD_WARMUP} s of warm-up each`,
     );
-    for (const side of [plainSide, ...Object.values(overheadSides)]) {
+    const overheadAll: Side[] = [plainSide, ...Object.values(overheadSides)];
+    for (const side of overheadAll) {
       await allIdle();
       await autocannon({
         url: side.url,
@@ -595,23 +596,28 @@ async function main(): Promise<void> {
         timeout: 60,
       });
     }
-    for (const side of [plainSide, ...Object.values(overheadSides)]) resetPeakRss(side.child.pid);
+    for (const side of overheadAll) resetPeakRss(side.child.pid);
     // Every round loads each of the five processes once, in an order that turns by one each round.
     // Equally often matters: a process loaded more often than another reads several percent faster
     // (see bench/README.md), which a pair of the plain server against each other in turn would measure.
-    const overheadAll: Side[] = [plainSide, ...Object.values(overheadSides)];
     const overheadChildren = overheadAll.map((side) => side.child);
     const plainWindows: Window[] = [];
     const windows = Object.fromEntries(Object.keys(overheadSides).map((name) => [name, [] as Window[]])) as Record<
       Overhead,
       Window[]
     >;
+    /** Each process of the overhead lines with the list its windows go to. */
+    const lanes = [
+      { side: plainSide, windows: plainWindows },
+      ...(Object.entries(overheadSides) as [Overhead, Side][]).map(([name, side]) => ({
+        side,
+        windows: windows[name],
+      })),
+    ];
     for (let round = 0; round < OVERHEAD_ROUNDS; round += 1) {
-      for (let turn = 0; turn < overheadAll.length; turn += 1) {
-        const side = overheadAll[(round + turn) % overheadAll.length] as Side;
-        const window = await shortWindow(side.child, overheadChildren, { url: side.url, headers: side.headers });
-        const name = (Object.keys(overheadSides) as Overhead[]).find((key) => overheadSides[key] === side);
-        (name ? windows[name] : plainWindows).push(window);
+      for (let turn = 0; turn < lanes.length; turn += 1) {
+        const { side, windows: into } = lanes[(round + turn) % lanes.length] as (typeof lanes)[number];
+        into.push(await shortWindow(side.child, overheadChildren, { url: side.url, headers: side.headers }));
       }
     }
     rows.push(windowsRow(plainSide.label, plainSide.target, plain, plainWindows));
@@ -769,14 +775,14 @@ async function main(): Promise<void> {
     console.log(`    by CPU per request (stock ÷ fast) ${spread(perRound.stockCpuOverFastCpu)}`);
     console.log(`  login ÷ raw bcrypt ceiling      ${ratios.loginOverBcryptCeiling.toFixed(2)}`);
     console.log(`  user.me on ${mysql.product} ÷ user.me on SQLite ${spread(perRound.mysqlOverSqlite)}`);
-    const pairs = (values: number[], byCpu: number[]) =>
+    const overRounds = (values: number[], byCpu: number[]) =>
       `median ${median(values).toFixed(2)}, middle half ${middleHalf(values)} of ${values.length} rounds; by CPU a request ${median(byCpu).toFixed(2)}`;
-    console.log(`  user.me with metrics ÷ without  ${pairs(perRound.metricsOverPlain, perRound.metricsByCpu)}`);
-    console.log(`  user.me with tracing ÷ without  ${pairs(perRound.tracingOverPlain, perRound.tracingByCpu)}`);
+    console.log(`  user.me with metrics ÷ without  ${overRounds(perRound.metricsOverPlain, perRound.metricsByCpu)}`);
+    console.log(`  user.me with tracing ÷ without  ${overRounds(perRound.tracingOverPlain, perRound.tracingByCpu)}`);
     console.log(
-      `    sampled as deployed ÷ without ${pairs(perRound.sampledTracingOverPlain, perRound.sampledTracingByCpu)}`,
+      `    sampled as deployed ÷ without ${overRounds(perRound.sampledTracingOverPlain, perRound.sampledTracingByCpu)}`,
     );
-    console.log(`  control: twin ÷ plain           ${pairs(perRound.twinOverPlain, perRound.twinByCpu)}`);
+    console.log(`  control: twin ÷ plain           ${overRounds(perRound.twinOverPlain, perRound.twinByCpu)}`);
     console.log('\nBudget');
     for (const [line, met] of budget) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${line}`);
     const checks = [
