@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { StatementCachingDatabase } from '../src/driver/sqlite-database.js';
 import { testDialect } from '../src/testing.js';
 
@@ -54,3 +59,72 @@ describe.runIf(testDialect() === 'sqlite')('statements kept by the SQLite databa
     expect([...stream]).toEqual([{ name: 'b' }, { name: 'c' }]);
   });
 });
+
+describe.runIf(testDialect() === 'sqlite')(
+  'one SQLite file shared by two connections, as two instances share it',
+  () => {
+    const files: string[] = [];
+    const opened: StatementCachingDatabase[] = [];
+    afterEach(() => {
+      for (const db of opened.splice(0)) db.close();
+      for (const file of files.splice(0)) {
+        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+      }
+    });
+    function sharedFile(): string {
+      const file = join(tmpdir(), `shared-${process.pid}-${Date.now()}-${files.length}.sqlite`);
+      files.push(file);
+      const first = open(file);
+      first.prepare('create table t (id integer primary key, name text)').run([]);
+      return file;
+    }
+    function open(file: string): StatementCachingDatabase {
+      const db = StatementCachingDatabase.open(file);
+      opened.push(db);
+      return db;
+    }
+    const count = (db: StatementCachingDatabase) =>
+      (db.prepare('select count(*) as n from t').all([]) as [{ n: number }])[0].n;
+
+    it('lets one write while the other is inside a read transaction, which keeps the snapshot it began with', () => {
+      const file = sharedFile();
+      const [reader, writer] = [open(file), open(file)];
+      reader.prepare('begin').run([]);
+      expect(count(reader)).toBe(0);
+      // With a rollback journal the writer would need the reader gone to commit: SQLITE_BUSY.
+      writer.prepare('insert into t (name) values (?)').run(['written meanwhile']);
+      expect(count(reader)).toBe(0);
+      reader.prepare('commit').run([]);
+      expect(count(reader)).toBe(1);
+    });
+
+    it("waits for another process's write lock instead of failing with SQLITE_BUSY", async () => {
+      const file = sharedFile();
+      const db = open(file);
+      // Another process (a second instance, an admin command) holds the write lock for a moment.
+      const other = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve('libsql'))});
+         const db = new Database(${JSON.stringify(file)});
+         db.pragma('busy_timeout = 5000');
+         db.exec("begin immediate; insert into t (name) values ('other process')");
+         process.stdout.write('locked\\n');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+         db.exec('commit');
+         db.close();`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const exited = new Promise<number | null>((done) => other.on('exit', done));
+      await new Promise<void>((locked) => other.stdout.once('data', () => locked()));
+      db.prepare('insert into t (name) values (?)').run(['this process']);
+      expect(await exited).toBe(0);
+      expect(db.prepare('select name from t order by id').all([])).toEqual([
+        { name: 'other process' },
+        { name: 'this process' },
+      ]);
+    });
+  },
+);

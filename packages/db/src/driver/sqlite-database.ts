@@ -10,6 +10,12 @@
  * running it (figures: bench/README.md). SQLite re-prepares a kept statement
  * by itself when the schema changes under it (a migration), and each run
  * binds its own parameters.
+ *
+ * And each file is opened as a server shares it (`openSqliteFile`): in
+ * write-ahead-log mode, where a reader never blocks a writer nor a writer a
+ * reader, and with a busy timeout, so that a write meeting another
+ * process's (a second instance, the admin commands, a migration) waits for
+ * it instead of failing at once with SQLITE_BUSY.
  */
 import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import Database from 'libsql';
@@ -17,6 +23,22 @@ import { inQuerySpan } from './query-spans.js';
 
 /** Distinct statements kept per database: the app's own are a few dozen; past this, the oldest go. */
 export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
+
+/** How long a statement waits for another connection's lock before SQLITE_BUSY, in ms. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * A libsql database in `file` (or `:memory:`), set up for a server: the busy
+ * timeout first (switching to WAL takes a lock), then write-ahead logging,
+ * which the file keeps. `synchronous` stays FULL: a commit is on disk
+ * before it returns, so nothing acknowledged is lost to a power cut.
+ */
+export function openSqliteFile(file: string): Database.Database {
+  const database = new Database(file);
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  if (file !== ':memory:') database.pragma('journal_mode = wal');
+  return database;
+}
 
 /** Statements whose rows Kysely must read (`all`) rather than run for a count (`run`). */
 const READS_ROWS = /^\s*(select|pragma|explain|with)\b|\breturning\b/i;
@@ -57,9 +79,9 @@ export class StatementCachingDatabase implements SqliteDatabase {
     private readonly cacheSize = DEFAULT_STATEMENT_CACHE_SIZE,
   ) {}
 
-  /** A libsql database in `file` (or `:memory:`), its statements kept. */
+  /** The libsql database in `file` (or `:memory:`, see openSqliteFile), its statements kept. */
   static open(file: string, cacheSize?: number): StatementCachingDatabase {
-    return new StatementCachingDatabase(new Database(file), cacheSize);
+    return new StatementCachingDatabase(openSqliteFile(file), cacheSize);
   }
 
   /** Statements kept now (tests). */
