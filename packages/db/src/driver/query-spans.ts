@@ -26,9 +26,13 @@ export function sanitizedQueryText(sql: string): string {
 export function startQuerySpan(system: 'sqlite' | 'mysql', sql: string): Span | undefined {
   if (trace.getActiveSpan()?.isRecording() === false) return undefined;
   const operation = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'QUERY';
-  return tracer.startSpan(`${operation} ${system}`, {
-    kind: SpanKind.CLIENT,
-    attributes: { 'db.system.name': system, 'db.operation.name': operation, 'db.query.text': sanitizedQueryText(sql) },
+  const span = tracer.startSpan(`${operation} ${system}`, { kind: SpanKind.CLIENT });
+  // Without an SDK (or a sampler that said no) the span records nothing: its text is not worth making.
+  if (!span.isRecording()) return undefined;
+  return span.setAttributes({
+    'db.system.name': system,
+    'db.operation.name': operation,
+    'db.query.text': sanitizedQueryText(sql),
   });
 }
 
