@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, type TestDatabase, testDialect } from '@repo/db/testing';
+import { createTestDatabase, removeSqliteFile, type TestDatabase, testDialect } from '@repo/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueName } from './helpers.js';
 import { freePort, type Spawned, spawnScript, spawnServer, waitForOk } from './server-process.js';
@@ -117,7 +117,7 @@ describe('starting on a port that is in use', () => {
       );
       running.push(proc);
       const { code } = await proc.exited;
-      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+      removeSqliteFile(file);
       expect(code).toBe(1);
       const fatal = proc
         .stdout()
@@ -177,7 +177,7 @@ describe('the running process', () => {
       const file = join(tmpdir(), `server-process-${randomBytes(6).toString('hex')}.sqlite`);
       databaseUrl = `sqlite:${file}`;
       cleanup = async () => {
-        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+        removeSqliteFile(file);
       };
     }
   });

@@ -8,9 +8,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeSqliteFile } from '@repo/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_LOG } from '../src/redis.js';
 import { PASSWORD, uniqueName } from './helpers.js';
@@ -32,8 +32,7 @@ const processes: ChildProcess[] = [];
 const files: string[] = [];
 afterAll(() => {
   for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill();
-  for (const file of files)
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+  for (const file of files) removeSqliteFile(file);
 });
 
 /** Starts main.ts (production, JSON logs, a fresh SQLite file) and waits for /healthz. */

@@ -18,6 +18,11 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
+/** Deletes an SQLite database file and the companions SQLite keeps beside it (write-ahead log, shared memory, journal). */
+export function removeSqliteFile(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+}
+
 export function testDialect(): Dialect {
   // biome-ignore lint/style/noProcessEnv: test support reads the test runner's choice
   return process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
@@ -44,7 +49,7 @@ export async function createTestDatabase(
       orm,
       async destroy() {
         await orm.close(true);
-        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+        removeSqliteFile(file);
       },
     };
   }

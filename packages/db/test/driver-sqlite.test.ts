@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StatementCachingDatabase } from '../src/driver/sqlite-database.js';
-import { testDialect } from '../src/testing.js';
+import { removeSqliteFile, testDialect } from '../src/testing.js';
 
 // The embedded SQLite only: the MySQL project has nothing of this to test.
 describe.runIf(testDialect() === 'sqlite')('statements kept by the SQLite database', () => {
@@ -67,9 +66,7 @@ describe.runIf(testDialect() === 'sqlite')(
     const opened: StatementCachingDatabase[] = [];
     afterEach(() => {
       for (const db of opened.splice(0)) db.close();
-      for (const file of files.splice(0)) {
-        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
-      }
+      for (const file of files.splice(0)) removeSqliteFile(file);
     });
     function sharedFile(): string {
       const file = join(tmpdir(), `shared-${process.pid}-${Date.now()}-${files.length}.sqlite`);
